@@ -1,0 +1,23 @@
+/**
+ * `npm run engine`: makes sure the Temporal CLI (dev server) and the Java time-skipping test
+ * server are available in the per-user cache, building/resolving them once. Used by .ci/run.
+ */
+import { locateTemporalCli } from '../src/engine/locator';
+import { ensureTestServer } from '../src/engine/test-server';
+import { stderrProgress } from '../src/engine/progress';
+
+async function main(): Promise<void> {
+  const what = new Set(process.argv.slice(2));
+  if (what.size === 0 || what.has('cli')) {
+    const cli = await locateTemporalCli({ progress: stderrProgress });
+    stderrProgress(`Temporal CLI: ${cli.path} (${cli.source})`);
+  }
+  if (what.size === 0 || what.has('test-server')) {
+    stderrProgress(`time-skipping test server: ${await ensureTestServer(stderrProgress)}`);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,212 @@
+/**
+ * `npm start`: the whole service in one terminal, on embedded defaults — the Temporal dev
+ * server (SQLite under .data/, Web UI), the CA simulator (unless CA_BASE_URL is set), the
+ * worker and the API — supervised: each part is awaited until ready, a crashed part is
+ * restarted, and Ctrl-C stops every child.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { ConfigError, parseConfig } from '../src/config';
+import { startDevServer, stopChild, type RunningDevServer } from '../src/engine/dev-server';
+import { locateTemporalCli } from '../src/engine/locator';
+import { PortInUseError, assertPortFree, waitUntil } from '../src/engine/ports';
+import { stderrProgress as say } from '../src/engine/progress';
+
+const root = path.resolve(__dirname, '..');
+
+interface DevSecrets {
+  caToken: string;
+  simulatorAdminToken: string;
+  pushSecret: string;
+  apiKey: string;
+  operatorToken: string;
+  codecKey: string;
+}
+
+/** Dev mode only: random secrets generated once and kept under the data dir, never in code. */
+function devSecrets(dataDir: string): DevSecrets {
+  const file = path.join(dataDir, 'dev-secrets.json');
+  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as DevSecrets;
+  const r = (n = 24): string => randomBytes(n).toString('base64url');
+  const s: DevSecrets = { caToken: r(), simulatorAdminToken: r(), pushSecret: r(32), apiKey: `dev_${r()}`, operatorToken: r(), codecKey: randomBytes(32).toString('base64') };
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(s, null, 2), { mode: 0o600 });
+  return s;
+}
+
+function portOf(address: string): number {
+  return Number(address.slice(address.lastIndexOf(':') + 1));
+}
+
+interface Part {
+  name: string;
+  script: string;
+  child?: ChildProcess;
+  restarts: number;
+}
+
+async function main(): Promise<void> {
+  const env: Record<string, string | undefined> = { ...process.env };
+  const dataDir = path.resolve(root, env.DATA_DIR ?? '.data');
+  env.DATA_DIR = dataDir;
+  const secrets = devSecrets(dataDir);
+  const embeddedCa = !env.CA_BASE_URL;
+
+  // Embedded defaults: only what is unset, so any variable can still be overridden.
+  const simPort = env.SIMULATOR_PORT ?? '8090';
+  const apiPort = env.API_PORT ?? '8080';
+  const defaults: Record<string, string> = {
+    API_KEYS: `dev:${createHash('sha256').update(secrets.apiKey).digest('hex')}`,
+    OPERATOR_TOKEN: secrets.operatorToken,
+    CA_PUSH_SECRET: secrets.pushSecret,
+    PUBLIC_BASE_URL: `http://localhost:${apiPort}`,
+    CODEC_KEYS: `dev1:${secrets.codecKey}`,
+    CODEC_CURRENT_KEY_ID: 'dev1',
+  };
+  if (embeddedCa) {
+    Object.assign(defaults, {
+      CA_BASE_URL: `http://127.0.0.1:${simPort}`,
+      CA_TOKEN: secrets.caToken,
+      SIMULATOR_ADMIN_TOKEN: secrets.simulatorAdminToken,
+      SIMULATOR_PUSH_URL: `http://127.0.0.1:${apiPort}/v1/ca/wotrus/push`,
+    });
+  }
+  for (const [k, v] of Object.entries(defaults)) if (env[k] === undefined || env[k] === '') env[k] = v;
+
+  let config;
+  try {
+    config = parseConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`certflow: ${err.message}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
+
+  const temporalPort = portOf(config.TEMPORAL_ADDRESS);
+  const checks: [number, string, string][] = [
+    [temporalPort, 'TEMPORAL_ADDRESS', 'Temporal gRPC'],
+    [config.TEMPORAL_UI_PORT, 'TEMPORAL_UI_PORT', 'Temporal Web UI'],
+    [config.API_PORT, 'API_PORT', 'certflow API'],
+  ];
+  if (embeddedCa) checks.push([config.SIMULATOR_PORT, 'SIMULATOR_PORT', 'CA simulator']);
+  for (const [port, variable, what] of checks) await assertPortFree(port, variable, what);
+
+  const cli = await locateTemporalCli({ progress: say });
+  say(`Temporal CLI: ${cli.path} (${cli.source})`);
+  const dbFile = path.join(dataDir, 'temporal.sqlite');
+  say(`starting the Temporal dev server (data: ${dbFile})`);
+  const server: RunningDevServer = await startDevServer({
+    cliPath: cli.path,
+    port: temporalPort,
+    uiPort: config.TEMPORAL_UI_PORT,
+    dbFile,
+    namespace: config.TEMPORAL_NAMESPACE,
+    logLevel: 'warn',
+    logFile: path.join(dataDir, 'temporal.log'),
+  });
+  say(`Temporal ready on ${server.address}`);
+
+  const parts: Part[] = [];
+  if (embeddedCa) parts.push({ name: 'simulator', script: 'src/simulator/main.ts', restarts: 0 });
+  parts.push({ name: 'worker', script: 'src/worker.ts', restarts: 0 }, { name: 'api', script: 'src/api/main.ts', restarts: 0 });
+
+  let stopping = false;
+  const launch = (part: Part): void => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, part.script)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    part.child = child;
+    const prefix = (line: string): string => `[${part.name}] ${line}\n`;
+    for (const stream of [child.stdout, child.stderr]) {
+      let buf = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        buf += chunk;
+        const lines = buf.split('\n');
+        buf = lines.pop() ?? '';
+        for (const l of lines) process.stdout.write(prefix(l));
+      });
+    }
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      part.restarts += 1;
+      say(`${part.name} exited (${signal ?? code}); restart ${part.restarts}/5`);
+      if (part.restarts > 5) {
+        say(`${part.name} keeps failing; stopping everything`);
+        void shutdown(1);
+        return;
+      }
+      setTimeout(() => launch(part), 1000 * part.restarts);
+    });
+  };
+
+  const shutdown = async (code: number): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping…');
+    for (const part of [...parts].reverse()) if (part.child) await stopChild(part.child);
+    await server.stop();
+    say('stopped');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  server.process.on('exit', () => {
+    if (!stopping) {
+      say('the Temporal dev server exited; stopping everything');
+      void shutdown(1);
+    }
+  });
+
+  const alive = (part: Part) => () => part.child?.exitCode === null;
+  try {
+  for (const part of parts) {
+    say(`starting ${part.name}`);
+    launch(part);
+    if (part.name === 'simulator') {
+      await waitUntil('CA simulator', async () => (await fetch(`${config.CA_BASE_URL}/v1/Order/ping`)).status === 401, { timeoutMs: 60_000, isAlive: alive(part) });
+    } else if (part.name === 'worker') {
+      await waitUntil('worker', () => hasPoller(server.address, config.TEMPORAL_NAMESPACE, config.TEMPORAL_TASK_QUEUE), { timeoutMs: 120_000, intervalMs: 250, isAlive: alive(part) });
+    } else {
+      await waitUntil('API', async () => (await fetch(`http://127.0.0.1:${config.API_PORT}/readyz`)).ok, { timeoutMs: 60_000, isAlive: alive(part) });
+    }
+    say(`${part.name} ready`);
+  }
+  } catch (err) {
+    say(err instanceof Error ? err.message : String(err));
+    await shutdown(1);
+  }
+
+  const lines = [
+    '',
+    'certflow is running:',
+    `  Temporal Web UI   http://localhost:${config.TEMPORAL_UI_PORT}`,
+    `  Temporal gRPC     ${server.address} (namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE})`,
+    `  API               http://localhost:${config.API_PORT}   (docs: /docs, OpenAPI: /openapi.json)`,
+    embeddedCa ? `  CA simulator      ${config.CA_BASE_URL}   (admin: /__admin)` : `  CA                ${config.CA_BASE_URL}`,
+    `  Dev API key       ${secrets.apiKey}   (export CERTFLOW_API_KEY=${secrets.apiKey})`,
+    `  Dev secrets       ${path.join(dataDir, 'dev-secrets.json')}`,
+    'Press Ctrl-C to stop.',
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+}
+
+async function hasPoller(address: string, namespace: string, taskQueue: string): Promise<boolean> {
+  const conn = await Connection.connect({ address, connectTimeout: 1000 });
+  try {
+    const r = await conn.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType: 1 });
+    return (r.pollers ?? []).length > 0;
+  } finally {
+    await conn.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof PortInUseError) process.stderr.write(`certflow: ${err.message}\n`);
+  else process.stderr.write(`certflow: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,38 @@
+import { Context } from '@temporalio/activity';
+import type { Logger } from '../lib/logger';
+
+export type BillingEventType = 'order.issued' | 'order.failed' | 'order.cancelled' | 'order.revoked' | 'order.renewal_due' | 'order.reissued' | 'order.expired' | 'order.needs_attention';
+
+export interface BillingEvent {
+  type: BillingEventType;
+  billingOrderId: string;
+  occurredAt: string;
+  data: Record<string, unknown>;
+}
+
+/** The outbound webhook as the activities need it; the HTTP sender lives in src/delivery. */
+export interface BillingNotifier {
+  send(event: BillingEvent, idempotencyKey: string, signal?: AbortSignal): Promise<void>;
+}
+
+export interface DeliveryDeps {
+  billing?: BillingNotifier;
+  logger: Logger;
+}
+
+export function createDeliveryActivities({ billing, logger }: DeliveryDeps) {
+  return {
+    /**
+     * The idempotency key is chosen by the workflow (order, event, certificate serial), so a
+     * retried or replayed delivery carries the same key and billing can drop duplicates.
+     */
+    async notifyBilling(event: BillingEvent, idempotencyKey: string): Promise<{ delivered: boolean }> {
+      if (!billing) {
+        logger.info({ event: event.type, billingOrderId: event.billingOrderId }, 'no BILLING_WEBHOOK_URL configured; billing event not sent');
+        return { delivered: false };
+      }
+      await billing.send(event, idempotencyKey, Context.current().cancellationSignal);
+      return { delivered: true };
+    },
+  };
+}

@@ -1,0 +1,168 @@
+import {
+  CA_PROTOCOL_ERROR_MAX_ATTEMPTS,
+  CaErrorType,
+  type CaErrorTypeName,
+} from './error-types';
+
+export {
+  CA_ERROR_TYPES,
+  CA_PROTOCOL_ERROR_MAX_ATTEMPTS,
+  CaErrorType,
+  NON_RETRYABLE_CA_ERRORS,
+  type CaErrorTypeName,
+} from './error-types';
+
+/** The Issuer operation that failed; named after the Issuer method. */
+export type CaOperation =
+  | 'createOrder'
+  | 'getStatus'
+  | 'retrieveCertificate'
+  | 'cancelOrder'
+  | 'requestRevoke'
+  | 'requestReissue'
+  | 'sendIssuedEmail';
+
+export interface CaErrorDetails {
+  operation: CaOperation;
+  /** The `RequestID` header we sent, so an operator can find the CA's log line. */
+  requestId: string;
+  httpStatus?: number;
+  /** The CA's own message (`errorMsg`, or the body of an HTTP error), already redacted. */
+  caMessage?: string;
+  cause?: unknown;
+}
+
+/**
+ * Base of every WoTrus error. Carries what an operator needs to trace a failure and
+ * nothing secret: the client never passes the token or request headers in here.
+ */
+export abstract class CaError extends Error {
+  abstract override readonly name: CaErrorTypeName;
+  abstract readonly retryable: boolean;
+  readonly operation: CaOperation;
+  readonly requestId: string;
+  readonly httpStatus?: number;
+  readonly caMessage?: string;
+
+  protected constructor(summary: string, details: CaErrorDetails) {
+    super(formatMessage(summary, details), details.cause === undefined ? undefined : { cause: details.cause });
+    this.operation = details.operation;
+    this.requestId = details.requestId;
+    this.httpStatus = details.httpStatus;
+    this.caMessage = details.caMessage;
+  }
+
+  /** Logged and serialised form: own fields only, never the cause's internals. */
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      message: this.message,
+      operation: this.operation,
+      requestId: this.requestId,
+      httpStatus: this.httpStatus,
+      caMessage: this.caMessage,
+      retryable: this.retryable,
+    };
+  }
+}
+
+function formatMessage(summary: string, d: CaErrorDetails): string {
+  const status = d.httpStatus === undefined ? '' : ` (HTTP ${d.httpStatus})`;
+  const ca = d.caMessage ? `: ${d.caMessage}` : '';
+  return `WoTrus ${d.operation} ${summary}${status}${ca} [requestId ${d.requestId}]`;
+}
+
+/** HTTP 401/403: the token is missing, wrong or revoked. Retrying cannot help. */
+export class CaAuthError extends CaError {
+  override readonly name = CaErrorType.Auth;
+  readonly retryable = false;
+  constructor(details: CaErrorDetails) {
+    super('rejected the API token', details);
+  }
+}
+
+/** `isSuccess: false` (or a 4xx refusal): the CA declined the request on its merits. */
+export class CaBusinessError extends CaError {
+  override readonly name = CaErrorType.Business;
+  readonly retryable = false;
+  constructor(details: CaErrorDetails) {
+    super('was refused by the CA', details);
+  }
+}
+
+/** HTTP 429. `retryAfterMs` comes from Retry-After (seconds or HTTP date) when the CA sent one. */
+export class CaRateLimitError extends CaError {
+  override readonly name = CaErrorType.RateLimit;
+  readonly retryable = true;
+  readonly retryAfterMs?: number;
+  constructor(details: CaErrorDetails & { retryAfterMs?: number }) {
+    super('was rate limited', details);
+    this.retryAfterMs = details.retryAfterMs;
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), retryAfterMs: this.retryAfterMs };
+  }
+}
+
+/** 5xx, 408, timeouts, refused or reset connections: the CA may well answer next time. */
+export class CaUnavailableError extends CaError {
+  override readonly name = CaErrorType.Unavailable;
+  readonly retryable = true;
+  /** The transport error code (`UND_ERR_HEADERS_TIMEOUT`, `ECONNREFUSED`, …) when there was one. */
+  readonly code?: string;
+  readonly retryAfterMs?: number;
+  constructor(details: CaErrorDetails & { code?: string; retryAfterMs?: number }) {
+    super(details.code ? `failed: CA unavailable (${details.code})` : 'failed: CA unavailable', details);
+    this.code = details.code;
+    this.retryAfterMs = details.retryAfterMs;
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), code: this.code, retryAfterMs: this.retryAfterMs };
+  }
+}
+
+export interface ProtocolIssue {
+  /** Dotted path into the answer, e.g. `data.orderId`; empty for the body as a whole. */
+  path: string;
+  message: string;
+}
+
+/**
+ * The answer was not JSON or did not match the schema. Retryable, but only up to
+ * `maxAttempts`: the activity layer should stop retrying once its attempt count reaches it.
+ */
+export class CaProtocolError extends CaError {
+  override readonly name = CaErrorType.Protocol;
+  readonly retryable = true;
+  readonly maxAttempts = CA_PROTOCOL_ERROR_MAX_ATTEMPTS;
+  readonly issues: ProtocolIssue[];
+  constructor(details: CaErrorDetails & { issues: ProtocolIssue[] }) {
+    super(`answered in an unexpected shape: ${describeIssues(details.issues)}`, details);
+    this.issues = details.issues;
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), issues: this.issues };
+  }
+}
+
+function describeIssues(issues: ProtocolIssue[]): string {
+  return issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+}
+
+/**
+ * RetrievePem answered `result: false` or without a certificate: the order is not issued
+ * yet. Deliberately not a success and not a CaBusinessError: it is the normal answer while
+ * the CA is still working, so it is retryable. A workflow that prefers to go back to
+ * polling the status can list it among its non-retryable types and handle it itself.
+ */
+export class CaCertificateNotReadyError extends CaError {
+  override readonly name = CaErrorType.NotReady;
+  readonly retryable = true;
+  constructor(details: CaErrorDetails) {
+    super('has no certificate yet (order not issued)', details);
+  }
+}
+
+export function isCaError(e: unknown): e is CaError {
+  return e instanceof CaError;
+}

@@ -1,0 +1,75 @@
+import {
+  type CancelResult,
+  type CreateOrderResult,
+  type OrderStatusResult,
+  type ReissueResult,
+  type RetrievedCertificate,
+  type RevokeResult,
+} from '../issuer';
+import {
+  type CancelAnswer,
+  type CreateOrderAnswer,
+  type EmailAnswer,
+  type QueryOrderAnswer,
+  type ReissueAnswer,
+  type RetrievePemAnswer,
+  type RevokeAnswer,
+} from './schemas';
+
+/** WoTrus answers (already read by the schemas) to the CA-neutral Issuer results. */
+
+export function toCreateOrderResult(a: CreateOrderAnswer): CreateOrderResult {
+  // An RSA-only order may come back with only one of the two ids; the schema guarantees one.
+  const caOrderId = a.orderId ?? a.orderId_RSA ?? '';
+  const caOrderIdRsa = a.orderId !== undefined && a.orderId_RSA !== a.orderId ? a.orderId_RSA : undefined;
+  return caOrderIdRsa === undefined ? { caOrderId } : { caOrderId, caOrderIdRsa };
+}
+
+export function toOrderStatusResult(a: QueryOrderAnswer, requestedId: string): OrderStatusResult {
+  const result: OrderStatusResult = { caOrderId: a.id ?? requestedId.trim(), status: a.status };
+  if (a.pendingLink !== undefined) result.pendingLink = a.pendingLink;
+  if (a.isPay !== undefined && a.isPay !== null) result.isPay = a.isPay;
+  if (a.productID !== undefined) result.productId = a.productID;
+  if (a.cn !== undefined) result.commonName = a.cn;
+  return result;
+}
+
+/**
+ * The certificate, or undefined when the order has none yet (`result: false`, or no PEM).
+ * RSA/ECC orders answer in `pem_RSA`; SM2 orders in `pem_Sign` (signing) and `pem_Encrypt`
+ * (encryption). When both an RSA and an SM2 signing certificate are present, the RSA one is
+ * the leaf, as the Issuer interface has room for one signing certificate only.
+ */
+export function toRetrievedCertificate(a: RetrievePemAnswer): RetrievedCertificate | undefined {
+  if (a.result === false) return undefined;
+  const leaf = a.pem_RSA !== undefined
+    ? { pem: a.pem_RSA, chain: a.chains_RSA }
+    : a.pem_Sign !== undefined
+      ? { pem: a.pem_Sign, chain: a.chains_Sign }
+      : undefined;
+  if (leaf === undefined) return undefined;
+  const cert: RetrievedCertificate = { certificatePem: leaf.pem, chainPems: leaf.chain };
+  if (a.pem_Encrypt !== undefined) {
+    cert.encryptionCertificatePem = a.pem_Encrypt;
+    cert.encryptionChainPems = a.chains_Encrypt;
+  }
+  return cert;
+}
+
+export function toCancelResult(a: CancelAnswer): CancelResult {
+  return a.cancelResult || a.cancelFailedReason === undefined
+    ? { cancelled: a.cancelResult }
+    : { cancelled: false, failedReason: a.cancelFailedReason };
+}
+
+export function toRevokeResult(a: RevokeAnswer): RevokeResult {
+  return { revokeStatus: a.revokeStatus, revoked: a.revoked };
+}
+
+export function toReissueResult(a: ReissueAnswer): ReissueResult {
+  return { newCaOrderId: a.newOrderID };
+}
+
+export function toEmailResult(a: EmailAnswer): { sent: boolean } {
+  return { sent: a.sentResult };
+}

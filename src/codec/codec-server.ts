@@ -1,0 +1,136 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { PayloadCodecError } from './errors';
+import { payloadFromJson, payloadsJsonSchema, payloadToJson } from './payload-json';
+
+/**
+ * The Temporal codec-server protocol (POST …/encode, POST …/decode with protobuf-JSON
+ * Payloads) so the Web UI and `temporal --codec-endpoint` can show decrypted histories.
+ * Decoding hands out customers' personal data, so every request needs the operator token;
+ * only CORS preflights are answered without it, because browsers never send credentials
+ * on a preflight.
+ */
+
+export interface CodecRoutesOptions {
+  readonly codec: PayloadCodec;
+  /** Expected as `Authorization: Bearer <token>`. */
+  readonly operatorToken: string;
+  /** Exact origins of Temporal Web UIs allowed to call from a browser, e.g. http://localhost:8233. */
+  readonly corsOrigins: readonly string[];
+  /** Where the routes are mounted; the UI / CLI codec endpoint is this URL. Default `/codec`. */
+  readonly prefix?: string;
+  /**
+   * Send Access-Control-Allow-Credentials, needed when the UI's "Include cross-origin
+   * credentials" is on (the browser then rejects answers without it). Default true.
+   */
+  readonly allowCredentials?: boolean;
+  /** Largest accepted body; a history page can hold many payloads of up to 2 MB. Default 16 MiB. */
+  readonly bodyLimit?: number;
+}
+
+const ALLOWED_HEADERS = 'content-type, x-namespace, authorization';
+const PREFLIGHT_MAX_AGE_SECONDS = 600;
+const MIN_TOKEN_LENGTH = 16;
+
+const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+
+/** Compares fixed-size digests so that neither content nor length leaks through timing. */
+function tokenChecker(expected: string): (header: string | undefined) => boolean {
+  const expectedDigest = digest(expected);
+  return (header) => {
+    const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? '');
+    const presented = digest(match?.[1] ?? '');
+    return timingSafeEqual(presented, expectedDigest) && match !== null;
+  };
+}
+
+function corsHeaders(options: CodecRoutesOptions) {
+  const origins = new Set(options.corsOrigins.map((o) => o.replace(/\/+$/, '')));
+  const allowCredentials = options.allowCredentials ?? true;
+  return (request: FastifyRequest, reply: FastifyReply): boolean => {
+    // Caches in between must not serve one origin's answer to another.
+    reply.header('vary', 'Origin');
+    const origin = request.headers.origin;
+    if (origin === undefined || !origins.has(origin)) return false;
+    reply.header('access-control-allow-origin', origin);
+    if (allowCredentials) reply.header('access-control-allow-credentials', 'true');
+    return true;
+  };
+}
+
+export function registerCodecRoutes(app: FastifyInstance, options: CodecRoutesOptions): void {
+  if (options.operatorToken.length < MIN_TOKEN_LENGTH) {
+    throw new Error(`codec server: the operator token must be at least ${MIN_TOKEN_LENGTH} characters`);
+  }
+  const prefix = (options.prefix ?? '/codec').replace(/\/+$/, '');
+  const isAuthorized = tokenChecker(options.operatorToken);
+  const applyCors = corsHeaders(options);
+  const bodyLimit = options.bodyLimit ?? 16 * 1024 * 1024;
+
+  const operations: Record<'encode' | 'decode', (payloads: Payload[]) => Promise<Payload[]>> = {
+    encode: (p) => options.codec.encode(p),
+    decode: (p) => options.codec.decode(p),
+  };
+
+  for (const [name, run] of Object.entries(operations)) {
+    // The protocol lets clients put the namespace in the path ({namespace} templating in
+    // the CLI); we serve one namespace's keys, so both forms reach the same handler.
+    for (const url of [`${prefix}/${name}`, `${prefix}/:namespace/${name}`]) {
+      app.route({
+        method: 'OPTIONS',
+        url,
+        handler: async (request, reply) => {
+          if (applyCors(request, reply)) {
+            reply
+              .header('access-control-allow-methods', 'POST, OPTIONS')
+              .header('access-control-allow-headers', ALLOWED_HEADERS)
+              .header('access-control-max-age', String(PREFLIGHT_MAX_AGE_SECONDS));
+          }
+          return reply.code(204).send();
+        },
+      });
+
+      app.route({
+        method: 'POST',
+        url,
+        bodyLimit,
+        // onRequest runs before the body is read: unauthenticated callers cost no parsing.
+        onRequest: async (request, reply) => {
+          applyCors(request, reply);
+          if (!isAuthorized(request.headers.authorization)) {
+            return reply
+              .code(401)
+              .header('www-authenticate', 'Bearer realm="certflow-codec"')
+              .send({ error: 'unauthorized', message: 'an operator token is required: Authorization: Bearer <OPERATOR_TOKEN>' });
+          }
+        },
+        handler: async (request, reply) => {
+          const body = payloadsJsonSchema.safeParse(request.body);
+          if (!body.success) {
+            return reply.code(400).send({ error: 'bad_request', message: 'body must be {"payloads":[{"metadata":{…base64},"data":"base64"}]}' });
+          }
+          try {
+            const result = await run(body.data.payloads.map(payloadFromJson));
+            return reply.code(200).send({ payloads: result.map(payloadToJson) });
+          } catch (err) {
+            // PayloadCodecError messages name key ids only, and tell the operator what to fix.
+            if (err instanceof PayloadCodecError) {
+              return reply.code(400).send({ error: 'codec_error', message: err.message });
+            }
+            request.log.error({ err: { name: (err as Error).name } }, `codec ${name} failed`);
+            return reply.code(500).send({ error: 'internal_error', message: `codec ${name} failed` });
+          }
+        },
+      });
+    }
+  }
+}
+
+/** A standalone codec server (tests, or running it apart from the API). Not listening yet. */
+export function buildCodecServer(options: CodecRoutesOptions & { readonly logger?: boolean }): FastifyInstance {
+  const { logger = false, ...routeOptions } = options;
+  const app = Fastify({ logger });
+  registerCodecRoutes(app, routeOptions);
+  return app;
+}

@@ -1,0 +1,179 @@
+import { z } from 'zod';
+
+/**
+ * One configuration for worker, API, CLI and simulator: a zod schema over the environment,
+ * parsed once and frozen. No secret has a default here; `npm start` (embedded dev mode)
+ * generates dev secrets under the data dir and passes them in, so nothing secret ever
+ * lives in code.
+ */
+
+const port = z.coerce.number().int().min(1).max(65535);
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port, e.g. localhost:7233');
+const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const csv = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const optionalSecret = z.string().min(16, 'must be at least 16 characters').optional();
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** `name:sha256hex` pairs: billing API keys are stored hashed, each with a name for logs. */
+const apiKeyList = csv.pipe(
+  z.array(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+:[0-9a-f]{64}$/, 'each entry must be name:<sha256 hex of the key>')
+      .transform((e) => {
+        const [name, hash] = e.split(':') as [string, string];
+        return { name, sha256: hash };
+      }),
+  ),
+);
+
+/** `keyId:base64(32 bytes)` pairs for the AES-256-GCM payload codec. */
+const codecKeyList = csv.pipe(
+  z.array(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+:[A-Za-z0-9+/]{43}=$/, 'each entry must be keyId:<base64 of 32 random bytes>')
+      .transform((e) => {
+        const i = e.indexOf(':');
+        return { id: e.slice(0, i), key: e.slice(i + 1) };
+      }),
+  ),
+);
+
+export const configSchema = z
+  .object({
+    CERTFLOW_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    DATA_DIR: z.string().min(1).default('.data'),
+
+    TEMPORAL_ADDRESS: hostPort.default('localhost:7233'),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('certflow'),
+    TEMPORAL_TLS: bool.optional(),
+    TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
+    TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
+    TEMPORAL_TLS_CA_PATH: z.string().min(1).optional(),
+    TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+    TEMPORAL_API_KEY: z.string().min(1).optional(),
+    TEMPORAL_UI_PORT: port.default(8233),
+    TEMPORAL_UI_URL: url.optional(),
+
+    CA_BASE_URL: url.optional(),
+    CA_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
+    CA_PUSH_SECRET: optionalSecret,
+    CA_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+    CA_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+    CA_POOL_CONNECTIONS: z.coerce.number().int().min(1).max(1024).default(32),
+
+    API_HOST: z.string().min(1).default('127.0.0.1'),
+    API_PORT: port.default(8080),
+    API_KEYS: apiKeyList.optional(),
+    PUBLIC_BASE_URL: url.optional(),
+    OPERATOR_TOKEN: optionalSecret,
+
+    SIMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
+    SIMULATOR_PORT: port.default(8090),
+    SIMULATOR_ADMIN_TOKEN: optionalSecret,
+    SIMULATOR_PUSH_URL: url.optional(),
+
+    BILLING_WEBHOOK_URL: url.optional(),
+    BILLING_WEBHOOK_SECRET: optionalSecret,
+
+    CODEC_KEYS: codecKeyList.optional(),
+    CODEC_KEYS_FILE: z.string().min(1).optional(),
+    CODEC_CURRENT_KEY_ID: z.string().min(1).optional(),
+
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(2000),
+    WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(100),
+    WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(1).default(40),
+  })
+  .superRefine((c, ctx) => {
+    if ((c.TEMPORAL_TLS_CERT_PATH === undefined) !== (c.TEMPORAL_TLS_KEY_PATH === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_KEY_PATH'], message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together' });
+    }
+    if (c.CA_BASE_URL && !c.CA_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['CA_TOKEN'], message: 'required when CA_BASE_URL is set' });
+    }
+    if (c.CODEC_CURRENT_KEY_ID && c.CODEC_KEYS && !c.CODEC_KEYS.some((k) => k.id === c.CODEC_CURRENT_KEY_ID)) {
+      ctx.addIssue({ code: 'custom', path: ['CODEC_CURRENT_KEY_ID'], message: 'must name one of the keys in CODEC_KEYS' });
+    }
+    if (c.CERTFLOW_ENV === 'production') {
+      for (const key of ['CA_BASE_URL', 'CA_TOKEN', 'CA_PUSH_SECRET', 'API_KEYS', 'PUBLIC_BASE_URL'] as const) {
+        if (c[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'required in production' });
+      }
+      if (!c.CODEC_KEYS && !c.CODEC_KEYS_FILE) {
+        ctx.addIssue({ code: 'custom', path: ['CODEC_KEYS'], message: 'required in production (or CODEC_KEYS_FILE)' });
+      }
+    }
+  });
+
+export type Config = Readonly<z.output<typeof configSchema>>;
+export type ConfigKey = keyof z.input<typeof configSchema>;
+export const configKeys = Object.keys(configSchema.shape) as ConfigKey[];
+
+const SECRET_KEYS = new Set<string>([
+  'TEMPORAL_API_KEY', 'CA_TOKEN', 'CA_PUSH_SECRET', 'API_KEYS', 'OPERATOR_TOKEN',
+  'SIMULATOR_ADMIN_TOKEN', 'BILLING_WEBHOOK_SECRET', 'CODEC_KEYS',
+]);
+export const isSecretKey = (key: string): boolean => SECRET_KEYS.has(key);
+
+export class ConfigError extends Error {
+  constructor(readonly issues: { variable: string; rule: string; value: string }[]) {
+    super(
+      `Invalid configuration:\n${issues
+        .map((i) => `  - ${i.variable}: ${i.rule} (got ${i.value})`)
+        .join('\n')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+function mask(variable: string, value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (isSecretKey(variable)) return '***';
+  return JSON.stringify(value);
+}
+
+/** Parses the environment; throws ConfigError listing every issue, with secrets masked. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  // Empty strings mean "unset" so that docker-compose's `VAR=` lines behave like absent ones.
+  const cleaned = Object.fromEntries(
+    configKeys.map((k) => [k, env[k] === '' ? undefined : env[k]]),
+  );
+  const result = configSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((i) => {
+        const variable = String(i.path[0] ?? '(config)');
+        return { variable, rule: i.message, value: mask(variable, cleaned[variable]) };
+      }),
+    );
+  }
+  return Object.freeze(result.data);
+}
+
+let cached: Config | undefined;
+/** The process-wide configuration, parsed once from process.env. */
+export function getConfig(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+/** For entry points: parse, or print every issue and exit non-zero. */
+export function loadConfigOrExit(): Config {
+  try {
+    return getConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`certflow: ${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}

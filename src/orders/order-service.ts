@@ -1,0 +1,302 @@
+import {
+  type Client,
+  isGrpcServiceError,
+  ServiceError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+import { ApplicationFailure, type SearchAttributePair } from '@temporalio/common';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { temporal } from '@temporalio/proto';
+import { type OrderRequest, orderWorkflowId } from '../domain/order';
+import { resolvePolicy } from '../domain/policy';
+import {
+  type CancelInput,
+  type CaPushSignal,
+  type CertificateBundle,
+  type OrderView,
+  type OrderWorkflowInput,
+  type ReissueInput,
+  type RevokeInput,
+  type UpdateAnswer,
+  cancelUpdate,
+  caPushedSignal,
+  getCertificateQuery,
+  getOrderQuery,
+  reissueUpdate,
+  retryNowUpdate,
+  revokeUpdate,
+} from '../workflows/definitions';
+import {
+  BillingOrderIdKey,
+  CommonNameKey,
+  NotAfterKey,
+  OrderStatusKey,
+  ProductIdKey,
+} from '../workflows/search-attributes';
+import {
+  OrderConflictError,
+  OrderNotFoundError,
+  OrderRejectedError,
+  OrderTooLargeError,
+  TemporalUnavailableError,
+} from './errors';
+import { requestHash } from './request-hash';
+import type { ListOrdersQuery, OrderPage, OrderSummary, PlaceOrderResult } from './schemas';
+import {
+  caOrderQuery,
+  decodePageToken,
+  encodePageToken,
+  ORDER_WORKFLOW_TYPE,
+  ordersQuery,
+} from './visibility';
+
+/**
+ * Everything the API (and through it the CLI) asks of Temporal about orders. Routes depend
+ * on this interface only, so they are tested with a fake.
+ */
+export interface OrderService {
+  /** Starts the order's workflow; a repeat with the same body answers the same workflow. */
+  placeOrder(request: OrderRequest): Promise<PlaceOrderResult>;
+  getOrder(billingOrderId: string): Promise<OrderView>;
+  listOrders(query: ListOrdersQuery): Promise<OrderPage>;
+  /** Null while no certificate has been issued. */
+  getCertificate(billingOrderId: string): Promise<CertificateBundle | null>;
+  cancel(billingOrderId: string, input: CancelInput): Promise<UpdateAnswer>;
+  reissue(billingOrderId: string, input: ReissueInput): Promise<UpdateAnswer>;
+  revoke(billingOrderId: string, input: RevokeInput): Promise<UpdateAnswer>;
+  retryNow(billingOrderId: string): Promise<UpdateAnswer>;
+  /** Ids of the running workflows (order, reissue or revoke child) waiting on this CA order. */
+  findByCaOrderId(caOrderId: string): Promise<string[]>;
+  signalPush(workflowId: string, push: CaPushSignal): Promise<void>;
+}
+
+export interface OrderServiceDeps {
+  client: Client;
+  taskQueue: string;
+  /** Base of the URL the CA e-mails the customer for collection. */
+  publicBaseUrl: string;
+  /** How long a query may wait for a worker before the API answers 503. */
+  queryTimeoutMs?: number;
+  /** How long an update may take before the API answers 503 (the update may still land). */
+  updateTimeoutMs?: number;
+}
+
+/** gRPC status codes; @grpc/grpc-js is the SDK's dependency, not ours. */
+const Code = { INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14 } as const;
+const UNAVAILABLE_CODES: ReadonlySet<number> = new Set([Code.DEADLINE_EXCEEDED, Code.RESOURCE_EXHAUSTED, Code.UNAVAILABLE]);
+
+function grpcCode(err: unknown): number | undefined {
+  if (isGrpcServiceError(err)) return err.code;
+  if (err instanceof ServiceError && isGrpcServiceError(err.cause)) return err.cause.code;
+  return undefined;
+}
+
+function grpcMessage(err: unknown): string {
+  if (err instanceof ServiceError && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Maps transport failures every call can meet; anything else is left as it is. */
+function translate(err: unknown, billingOrderId?: string): unknown {
+  if (err instanceof WorkflowNotFoundError && billingOrderId !== undefined) return new OrderNotFoundError(billingOrderId);
+  const code = grpcCode(err);
+  if (code !== undefined && UNAVAILABLE_CODES.has(code)) {
+    const what = code === Code.DEADLINE_EXCEEDED ? 'Temporal (or a worker) did not answer in time' : 'Temporal is unavailable';
+    return new TemporalUnavailableError(`${what}; try again shortly.`, { cause: err });
+  }
+  if (code === Code.INVALID_ARGUMENT && /size|limit/i.test(grpcMessage(err))) return new OrderTooLargeError({ cause: err });
+  return err;
+}
+
+function statusName(code: temporal.api.enums.v1.WorkflowExecutionStatus | null | undefined): string {
+  const name = code == null ? undefined : temporal.api.enums.v1.WorkflowExecutionStatus[code];
+  return (name ?? 'WORKFLOW_EXECUTION_STATUS_UNSPECIFIED').replace('WORKFLOW_EXECUTION_STATUS_', '');
+}
+
+type Timestamp = temporal.api.workflow.v1.IWorkflowExecutionInfo['startTime'];
+function isoTime(ts: Timestamp): string | undefined {
+  if (!ts?.seconds) return undefined;
+  const seconds = typeof ts.seconds === 'number' ? ts.seconds : ts.seconds.toNumber();
+  return new Date(seconds * 1000 + Math.floor((ts.nanos ?? 0) / 1e6)).toISOString();
+}
+
+function toSummary(raw: temporal.api.workflow.v1.IWorkflowExecutionInfo): OrderSummary {
+  const attrs = decodeTypedSearchAttributes(raw.searchAttributes?.indexedFields);
+  const workflowId = raw.execution?.workflowId ?? '';
+  const notAfter = attrs.get(NotAfterKey);
+  return {
+    workflowId,
+    billingOrderId: attrs.get(BillingOrderIdKey) ?? workflowId.replace(/^order-/, ''),
+    status: attrs.get(OrderStatusKey),
+    commonName: attrs.get(CommonNameKey),
+    productId: attrs.get(ProductIdKey),
+    notAfter: notAfter?.toISOString(),
+    startTime: isoTime(raw.startTime) ?? new Date(0).toISOString(),
+    closeTime: isoTime(raw.closeTime),
+    runStatus: statusName(raw.status),
+  };
+}
+
+export function createOrderService({
+  client,
+  taskQueue,
+  publicBaseUrl,
+  queryTimeoutMs = 10_000,
+  updateTimeoutMs = 30_000,
+}: OrderServiceDeps): OrderService {
+  const base = publicBaseUrl.replace(/\/+$/, '');
+  const handleOf = (billingOrderId: string) => client.workflow.getHandle(orderWorkflowId(billingOrderId));
+  const within = <T>(ms: number, fn: () => Promise<T>): Promise<T> => client.withDeadline(Date.now() + ms, fn);
+
+  async function query<T>(billingOrderId: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await within(queryTimeoutMs, fn);
+    } catch (err) {
+      throw translate(err, billingOrderId);
+    }
+  }
+
+  async function update(billingOrderId: string, fn: () => Promise<UpdateAnswer>): Promise<UpdateAnswer> {
+    try {
+      return await within(updateTimeoutMs, fn);
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        const cause = err.cause;
+        const type = cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+        throw new OrderRejectedError(cause?.message || err.message, billingOrderId, type);
+      }
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+        throw new TemporalUnavailableError(
+          'The order did not answer in time; the change may still be applied, so read the order before trying again.',
+          { cause: err },
+        );
+      }
+      if (err instanceof WorkflowNotFoundError) throw await endedOrMissing(billingOrderId);
+      throw translate(err, billingOrderId);
+    }
+  }
+
+  /** Updates to a closed workflow fail as "not found": tell an ended order from a missing one. */
+  async function endedOrMissing(billingOrderId: string): Promise<Error> {
+    try {
+      const d = await handleOf(billingOrderId).describe();
+      const state = d.typedSearchAttributes.get(OrderStatusKey) ?? d.status.name.toLowerCase();
+      return new OrderRejectedError(`The order has ended (${state}); it accepts no more changes.`, billingOrderId);
+    } catch (err) {
+      const mapped = translate(err, billingOrderId);
+      return mapped instanceof Error ? mapped : new Error(String(mapped));
+    }
+  }
+
+  return {
+    async placeOrder(request) {
+      const { billingOrderId, commonName, productId } = request;
+      const workflowId = orderWorkflowId(billingOrderId);
+      const hash = requestHash(request);
+      const input: OrderWorkflowInput = {
+        order: request,
+        policy: resolvePolicy(productId),
+        collectUrl: `${base}/v1/orders/${encodeURIComponent(billingOrderId)}/certificate`,
+      };
+      const searchAttributes: SearchAttributePair[] = [
+        { key: BillingOrderIdKey, value: billingOrderId },
+        { key: OrderStatusKey, value: 'creating' },
+        { key: CommonNameKey, value: commonName },
+        { key: ProductIdKey, value: productId },
+      ];
+      try {
+        const handle = await client.workflow.start(ORDER_WORKFLOW_TYPE, {
+          workflowId,
+          taskQueue,
+          args: [input],
+          // FAIL rather than USE_EXISTING: the SDK does not say whether USE_EXISTING started a
+          // run, and the error tells us exactly, race-free, when the id is already taken.
+          workflowIdConflictPolicy: 'FAIL',
+          // A billing order id names one order forever: an ended order is not restarted (the
+          // CA would answer the same idempotenceID with the old CA order anyway).
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          memo: { requestHash: hash },
+          typedSearchAttributes: searchAttributes,
+          staticSummary: `Order ${billingOrderId} · ${commonName}`,
+        });
+        return { workflowId, runId: handle.firstExecutionRunId, created: true };
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw translate(err);
+      }
+      let existing;
+      try {
+        existing = await handleOf(billingOrderId).describe();
+      } catch (err) {
+        throw translate(err, billingOrderId);
+      }
+      const existingHash = existing.memo?.requestHash;
+      // Continue-as-new keeps the memo; a run without one cannot be compared and is taken as the same.
+      if (typeof existingHash === 'string' && existingHash !== hash) throw new OrderConflictError(billingOrderId, workflowId);
+      return { workflowId, runId: existing.runId, created: false };
+    },
+
+    getOrder(billingOrderId) {
+      return query(billingOrderId, () => handleOf(billingOrderId).query(getOrderQuery));
+    },
+
+    getCertificate(billingOrderId) {
+      return query(billingOrderId, () => handleOf(billingOrderId).query(getCertificateQuery));
+    },
+
+    async listOrders({ status, commonName, pageSize, pageToken }) {
+      const q = ordersQuery({ status, commonName });
+      const nextPageToken = pageToken === undefined ? undefined : decodePageToken(pageToken, q);
+      try {
+        const response = await client.workflowService.listWorkflowExecutions({
+          namespace: client.options.namespace,
+          query: q,
+          pageSize,
+          nextPageToken,
+        });
+        return {
+          orders: response.executions.map(toSummary),
+          nextPageToken: encodePageToken(response.nextPageToken, q),
+        };
+      } catch (err) {
+        throw translate(err);
+      }
+    },
+
+    cancel(billingOrderId, input) {
+      return update(billingOrderId, () => handleOf(billingOrderId).executeUpdate(cancelUpdate, { args: [input] }));
+    },
+    reissue(billingOrderId, input) {
+      return update(billingOrderId, () => handleOf(billingOrderId).executeUpdate(reissueUpdate, { args: [input] }));
+    },
+    revoke(billingOrderId, input) {
+      return update(billingOrderId, () => handleOf(billingOrderId).executeUpdate(revokeUpdate, { args: [input] }));
+    },
+    retryNow(billingOrderId) {
+      return update(billingOrderId, () => handleOf(billingOrderId).executeUpdate(retryNowUpdate));
+    },
+
+    async findByCaOrderId(caOrderId) {
+      const ids: string[] = [];
+      try {
+        for await (const info of client.workflow.list({ query: caOrderQuery(caOrderId), pageSize: 20 })) {
+          ids.push(info.workflowId);
+          if (ids.length >= 20) break;
+        }
+      } catch (err) {
+        throw translate(err);
+      }
+      return ids;
+    },
+
+    async signalPush(workflowId, push) {
+      try {
+        await client.workflow.getHandle(workflowId).signal(caPushedSignal, push);
+      } catch (err) {
+        throw translate(err, workflowId.replace(/^order-/, ''));
+      }
+    },
+  };
+}

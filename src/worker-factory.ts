@@ -1,0 +1,41 @@
+import type { DataConverter } from '@temporalio/common';
+import { type NativeConnection, Worker, type WorkerOptions, type WorkflowBundleWithSourceMap, bundleWorkflowCode } from '@temporalio/worker';
+import { type ActivityDeps, createActivities } from './activities';
+
+export const WORKFLOWS_PATH = require.resolve('./workflows');
+
+/** Bundling takes a second or two: tests and benchmarks bundle once and reuse it. */
+export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+}
+
+const quietBundlerLogger = {
+  log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined,
+  warn: (m: string) => process.stderr.write(`[bundler] ${m}\n`),
+  error: (m: string) => process.stderr.write(`[bundler] ${m}\n`),
+};
+
+export interface CertflowWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  dataConverter?: DataConverter;
+  workflowBundle?: WorkflowBundleWithSourceMap;
+  tuning?: Partial<Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'identity'>>;
+}
+
+/** The only place workflows and activities are wired together (worker process, tests, benchmarks). */
+export async function createCertflowWorker(o: CertflowWorkerOptions): Promise<Worker> {
+  const options: WorkerOptions = {
+    connection: o.connection,
+    namespace: o.namespace,
+    taskQueue: o.taskQueue,
+    activities: createActivities(o.deps),
+    dataConverter: o.dataConverter,
+    ...o.tuning,
+  };
+  if (o.workflowBundle) options.workflowBundle = o.workflowBundle;
+  else options.workflowsPath = WORKFLOWS_PATH;
+  return Worker.create(options);
+}

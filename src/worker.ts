@@ -1,0 +1,46 @@
+/**
+ * The worker process: workflows and activities on one task queue. Stateless: run more of
+ * them against the same Temporal namespace to scale out.
+ */
+import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { createWotrusClientFromConfig } from './ca/wotrus/client';
+import { loadConfigOrExit } from './config';
+import { createBillingWebhookSender } from './delivery/billing-webhook';
+import { createLogger } from './lib/logger';
+import { connectWorker } from './temporal/connection';
+import { createDataConverter } from './temporal/data-converter';
+import { createCertflowWorker } from './worker-factory';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger('worker', config.LOG_LEVEL);
+  Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } });
+  const issuer = createWotrusClientFromConfig(config);
+  const billing = config.BILLING_WEBHOOK_URL && config.BILLING_WEBHOOK_SECRET
+    ? createBillingWebhookSender({ url: config.BILLING_WEBHOOK_URL, secret: config.BILLING_WEBHOOK_SECRET })
+    : undefined;
+  const connection = await connectWorker(config);
+  const worker = await createCertflowWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    deps: { issuer, billing, logger },
+    dataConverter: createDataConverter(config),
+    tuning: {
+      maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+      maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    },
+  });
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, address: config.TEMPORAL_ADDRESS, ca: issuer.name }, 'worker running');
+  // Worker.run() handles SIGINT/SIGTERM: it stops polling and lets running activities finish.
+  await worker.run();
+  await issuer.close();
+  await connection.close();
+  logger.info('worker stopped');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`worker: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

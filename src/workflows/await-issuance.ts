@@ -1,0 +1,92 @@
+import { condition } from '@temporalio/workflow';
+import type { OrderStatusResult } from '../ca/issuer';
+import { caActivities } from './activities';
+import { type AttentionControl, Interrupted, withAttention } from './runtime';
+import { mapCaStatus } from './status-map';
+
+export type IssuanceOutcome =
+  | { kind: 'issued' }
+  | { kind: 'rejected'; message: string }
+  | { kind: 'closed'; message: string }
+  | { kind: 'revoked'; message: string }
+  | { kind: 'deadline'; stage: 'validation' | 'issuance'; message: string }
+  | { kind: 'interrupted' };
+
+export interface IssuanceWait extends AttentionControl {
+  caOrderId: string;
+  /** When the order entered validation (the DCV window counts from here). */
+  validationStartedAt: number;
+  /** A push arrived since the last read; consumed here. */
+  push: { pending: boolean };
+}
+
+/** Next poll interval: grows geometrically to the cap, back to the start after any change. */
+export function nextInterval(current: number, policy: { pollFactor: number; pollMaxMs: number }): number {
+  return Math.min(Math.round(current * policy.pollFactor), policy.pollMaxMs);
+}
+
+/**
+ * Waits through review, DCV and issuance. A push makes it read the status at once; without
+ * pushes it polls on a growing interval. Every decision rests on a status read, never on a
+ * push body. Each stage has a deadline; the caller compensates when one passes.
+ */
+export async function awaitIssuance(w: IssuanceWait): Promise<IssuanceOutcome> {
+  const { record, policy } = w;
+  let interval = policy.pollInitialMs;
+  let lastStatus: string | undefined;
+  let issuanceStartedAt: number | undefined;
+  for (;;) {
+    if (w.interrupted?.()) return { kind: 'interrupted' };
+    w.push.pending = false;
+    let status: OrderStatusResult;
+    try {
+      status = await withAttention(w, 'Reading the CA order status', () => caActivities.getCaOrderStatus(w.caOrderId), ['CaBusinessError']);
+    } catch (err) {
+      if (err instanceof Interrupted) return { kind: 'interrupted' };
+      throw err;
+    }
+    const ca = record.view.ca;
+    ca.status = status.status;
+    ca.pendingLink = status.pendingLink ?? ca.pendingLink;
+    ca.isPay = status.isPay ?? ca.isPay;
+    ca.lastCheckedAt = new Date().toISOString();
+    ca.checks += 1;
+    const mapped = mapCaStatus(status.status, status);
+    if (status.status !== lastStatus) interval = policy.pollInitialMs;
+    lastStatus = status.status;
+
+    switch (status.status) {
+      case 'issued':
+        record.transition(mapped.state, mapped.reason, mapped.message);
+        return { kind: 'issued' };
+      case 'rejected':
+        return { kind: 'rejected', message: mapped.message };
+      case 'closed':
+        return { kind: 'closed', message: mapped.message };
+      case 'revoked':
+      case 'pendingRevoke':
+        return { kind: 'revoked', message: mapped.message };
+      case 'pendingCAIssued':
+      case 'pendingAutoIssue':
+        issuanceStartedAt ??= Date.now();
+        break;
+      default:
+        break;
+    }
+    record.transition(mapped.state, mapped.reason, mapped.message);
+
+    const now = Date.now();
+    const deadline =
+      issuanceStartedAt !== undefined
+        ? { stage: 'issuance' as const, at: issuanceStartedAt + policy.issuanceDeadlineMs }
+        : { stage: 'validation' as const, at: w.validationStartedAt + policy.validationDeadlineMs };
+    if (now >= deadline.at) {
+      return { kind: 'deadline', stage: deadline.stage, message: `The ${deadline.stage} deadline passed (${new Date(deadline.at).toISOString()}) while the CA status was ${status.status}.` };
+    }
+    const wait = Math.min(interval, deadline.at - now);
+    record.setNextCheck(new Date(now + wait));
+    const woke = await condition(() => w.push.pending || (w.interrupted?.() ?? false), wait);
+    record.setNextCheck(undefined);
+    interval = woke ? policy.pollInitialMs : nextInterval(interval, policy);
+  }
+}

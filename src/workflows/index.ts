@@ -1,0 +1,4 @@
+/** The workflow bundle's entry: every workflow type the worker registers. */
+export { orderWorkflow } from './order';
+export { reissueWorkflow } from './reissue';
+export { revokeWorkflow } from './revoke';

@@ -1,0 +1,63 @@
+import { condition, sleep } from '@temporalio/workflow';
+import type { RetrievedCertificate } from '../ca/issuer';
+import { CaErrorType } from '../ca/wotrus/error-types';
+import type { VerifyResult } from '../activities';
+import { localActivities, retrieveActivities } from './activities';
+import { type AttentionControl, failureType, withAttention } from './runtime';
+
+/**
+ * Retrieves the PEMs of an issued CA order. A CA that says "issued" but has no PEM yet is
+ * asked again on the polling schedule rather than failing the order.
+ */
+export async function retrieve(ctl: AttentionControl, caOrderId: string): Promise<RetrievedCertificate> {
+  let wait = ctl.policy.pollInitialMs;
+  for (;;) {
+    try {
+      return await withAttention(ctl, 'Retrieving the certificate', () => retrieveActivities.retrieveCertificate(caOrderId));
+    } catch (err) {
+      if (failureType(err) !== CaErrorType.NotReady) throw err;
+      ctl.record.transition('retrieving', 'CertificateNotReady', 'The CA reports the order issued but has no certificate yet; asking again.');
+      await sleep(wait);
+      wait = Math.min(wait * ctl.policy.pollFactor, ctl.policy.pollMaxMs);
+    }
+  }
+}
+
+export interface VerifyTarget {
+  caOrderId: string;
+  csrPem: string;
+  commonName: string;
+  hosts?: string[];
+}
+
+/**
+ * Retrieve, then verify (key matches CSR, names match, chain builds, dates sane). A
+ * mismatch stops delivery: the order waits in needsAttention and re-checks on retryNow or
+ * on the slow attention schedule (an operator may fix the CA side in the meantime).
+ */
+export async function retrieveAndVerify(ctl: AttentionControl, target: VerifyTarget): Promise<Extract<VerifyResult, { ok: true }>> {
+  for (;;) {
+    ctl.record.transition('retrieving', 'Retrieving', `Retrieving the certificate of CA order ${target.caOrderId}.`);
+    const retrieved = await retrieve(ctl, target.caOrderId);
+    ctl.record.transition('verifying', 'Verifying', 'Checking the key, the names, the chain and the dates.');
+    const result = await localActivities.verifyCertificate({
+      caOrderId: target.caOrderId,
+      retrieved,
+      csrPem: target.csrPem,
+      commonName: target.commonName,
+      hosts: target.hosts,
+      expectDnsNames: ctl.policy.expectDnsNames,
+    });
+    if (result.ok) return result;
+    const next = new Date(Date.now() + ctl.policy.attentionRetryMs);
+    ctl.record.transition('needsAttention', 'VerificationFailed', `The issued certificate failed verification: ${result.problems.join('; ')}. Delivery is stopped; re-checking at ${next.toISOString()} or on retryNow.`);
+    ctl.record.setNextCheck(next);
+    await withAttentionWait(ctl);
+  }
+}
+
+async function withAttentionWait(ctl: AttentionControl): Promise<void> {
+  await condition(() => ctl.retryNow.requested, ctl.policy.attentionRetryMs);
+  ctl.retryNow.requested = false;
+  ctl.record.setNextCheck(undefined);
+}

@@ -1,0 +1,38 @@
+import { ApplicationFailure, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { OrderStatusResult } from '../ca/issuer';
+import { caActivities } from './activities';
+import { type RevokeWorkflowInput, type RevokeWorkflowResult, caPushedSignal } from './definitions';
+import { nextInterval } from './await-issuance';
+import { CaOrderIdKey } from './search-attributes';
+
+/**
+ * Revocation as a child of the order: the request with its proof document, then through
+ * the CA's audit (pendingAudit → pendingRevoke) to revoked, learnt by push or by poll.
+ */
+export async function revokeWorkflow(input: RevokeWorkflowInput): Promise<RevokeWorkflowResult> {
+  const { policy } = input;
+  let pushed = false;
+  setHandler(caPushedSignal, (p) => {
+    if (p.caOrderId === input.caOrderId) pushed = true;
+  });
+  upsertSearchAttributes([{ key: CaOrderIdKey, value: [input.caOrderId] }]);
+
+  const answer = await caActivities.requestRevoke({ caOrderId: input.caOrderId, reason: input.reason, proof: input.proof });
+  if (answer.revoked) return { caOrderId: input.caOrderId, revokedAt: new Date().toISOString() };
+
+  const deadline = Date.now() + policy.revocationDeadlineMs;
+  let interval = policy.pollInitialMs;
+  for (;;) {
+    pushed = false;
+    const status: OrderStatusResult = await caActivities.getCaOrderStatus(input.caOrderId);
+    if (status.status === 'revoked') return { caOrderId: input.caOrderId, revokedAt: new Date().toISOString() };
+    if (status.status !== 'issued' && status.status !== 'pendingRevoke') {
+      throw ApplicationFailure.create({ type: 'RevocationNotCompleted', message: `The CA order moved to ${status.status} instead of revoked.`, nonRetryable: true });
+    }
+    if (Date.now() >= deadline) {
+      throw ApplicationFailure.create({ type: 'RevocationDeadlineExceeded', message: `Still ${status.status} when the revocation deadline passed.`, nonRetryable: true });
+    }
+    const woke = await condition(() => pushed, Math.min(interval, deadline - Date.now()));
+    interval = woke ? policy.pollInitialMs : nextInterval(interval, policy);
+  }
+}
