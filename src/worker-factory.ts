@@ -4,9 +4,13 @@ import { type ActivityDeps, createActivities } from './activities';
 
 export const WORKFLOWS_PATH = require.resolve('./workflows');
 
-/** Bundling takes a second or two: tests and benchmarks bundle once and reuse it. */
-export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+/**
+ * Bundling takes a second or two: tests, replay and benchmarks bundle once and reuse it.
+ * With the payload codec on, the bundle must carry the same failure converter as the data
+ * converter (`dataConverter.failureConverterPath`), or failures would not be encoded.
+ */
+export async function bundleWorkflows(dataConverter?: DataConverter): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger, failureConverterPath: dataConverter?.failureConverterPath });
 }
 
 const quietBundlerLogger = {

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   InvalidPageTokenError,
   OrderConflictError,
@@ -9,28 +9,9 @@ import {
   OrderTooLargeError,
   TemporalUnavailableError,
 } from '../orders/errors';
+import { type FieldError, fieldErrorSchema, type Problem, PROBLEM_CONTENT_TYPE, problemSchema } from './problem-schema';
 
-/** RFC 9457 problem details: every error the API answers has this shape. */
-
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-
-export const fieldErrorSchema = z.object({
-  path: z.string().describe('where the problem is, e.g. body.organization.countryCode'),
-  rule: z.string().describe('what the value must be'),
-});
-export type FieldError = z.output<typeof fieldErrorSchema>;
-
-export const problemSchema = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string().optional(),
-    instance: z.string().optional(),
-    errors: z.array(fieldErrorSchema).optional(),
-  })
-  .meta({ id: 'Problem' });
-export type Problem = z.output<typeof problemSchema>;
+export { PROBLEM_CONTENT_TYPE, fieldErrorSchema, problemSchema, type FieldError, type Problem };
 
 const problemType = (slug: string): string => `urn:certflow:problem:${slug}`;
 

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Config } from '../config';
 import { PayloadCodecError } from './errors';
 import { payloadFromJson, payloadsJsonSchema, payloadToJson } from './payload-json';
 
@@ -125,6 +126,15 @@ export function registerCodecRoutes(app: FastifyInstance, options: CodecRoutesOp
       });
     }
   }
+}
+
+/**
+ * The Web UI origin(s) to allow: TEMPORAL_UI_URL's origin when set, else the embedded dev
+ * UI on localhost, under both names a browser may use for it.
+ */
+export function codecCorsOrigins(config: Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_UI_PORT'>): string[] {
+  if (config.TEMPORAL_UI_URL) return [new URL(config.TEMPORAL_UI_URL).origin];
+  return [`http://localhost:${config.TEMPORAL_UI_PORT}`, `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`];
 }
 
 /** A standalone codec server (tests, or running it apart from the API). Not listening yet. */

@@ -183,8 +183,9 @@ export function createOrderService({
   async function endedOrMissing(billingOrderId: string): Promise<Error> {
     try {
       const d = await handleOf(billingOrderId).describe();
-      const state = d.typedSearchAttributes.get(OrderStatusKey) ?? d.status.name.toLowerCase();
-      return new OrderRejectedError(`The order has ended (${state}); it accepts no more changes.`, billingOrderId);
+      const state = d.typedSearchAttributes.get(OrderStatusKey);
+      const how = `${d.status.name.toLowerCase()}${state ? `, last state ${state}` : ''}`;
+      return new OrderRejectedError(`The order has ended (${how}); it accepts no more changes.`, billingOrderId);
     } catch (err) {
       const mapped = translate(err, billingOrderId);
       return mapped instanceof Error ? mapped : new Error(String(mapped));

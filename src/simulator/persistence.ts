@@ -36,7 +36,7 @@ export class Persistence {
     dataDir: string,
     private readonly snapshot: () => PersistedState,
     private readonly log: Logger,
-    private readonly debounceMs = 250,
+    private readonly debounceMs = 1_000,
   ) {
     this.dir = path.join(dataDir, 'simulator');
   }

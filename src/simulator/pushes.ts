@@ -48,7 +48,6 @@ export interface PushSenderOptions {
 export class PushSender {
   private readonly agent = new Agent({ connections: 64, keepAliveTimeout: 4_000, connect: { timeout: 2_000 } });
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly closing = new AbortController();
   private readonly history: PushDelivery[] = [];
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
@@ -76,7 +75,7 @@ export class PushSender {
   }
 
   recent(limit = 100): PushDelivery[] {
-    return this.history.slice(-limit);
+    return this.history.slice(-Math.min(limit, this.o.historySize ?? 1_000));
   }
 
   /** Resolves when no push is pending (tests wait on it instead of sleeping). */
@@ -89,15 +88,16 @@ export class PushSender {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    this.closing.abort();
     this.inFlight = 0;
     this.settle();
-    await this.agent.close().catch(() => undefined);
+    await this.agent.destroy().catch(() => undefined);
   }
 
   private remember(d: PushDelivery): void {
     this.history.push(d);
-    if (this.history.length > (this.o.historySize ?? 1_000)) this.history.shift();
+    // Trimmed in batches: shifting a long array on every push would make each push O(size).
+    const size = this.o.historySize ?? 1_000;
+    if (this.history.length > 2 * size) this.history.splice(0, this.history.length - size);
   }
 
   private settle(): void {
@@ -131,7 +131,8 @@ export class PushSender {
         body: d.body,
         headers,
         dispatcher: this.agent,
-        signal: AbortSignal.any([this.closing.signal, AbortSignal.timeout(timeout)]),
+        // undici's own timers, no AbortSignal: per-attempt signals cost more than the push at load;
+        // close() destroys the agent, which aborts whatever is in flight.
         headersTimeout: timeout,
         bodyTimeout: timeout,
       });

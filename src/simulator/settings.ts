@@ -46,6 +46,10 @@ export function defaultSettings(): Settings {
   return { delays: { ...DEFAULT_DELAYS }, manual: false, pushUrl: null, issuedOn: 'issue', pushRetryDelaysMs: [200, 1_000], pushTimeoutMs: 2_000 };
 }
 
+/** Keys present but undefined leave the current value alone (an options object spreads them freely). */
+const defined = <T extends object>(o: T | undefined): Partial<T> =>
+  Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+
 export function applyPatch(current: Settings, patch: SettingsPatch): Settings {
-  return settingsSchema.parse({ ...current, ...patch, delays: { ...current.delays, ...patch.delays } });
+  return settingsSchema.parse({ ...current, ...defined(patch), delays: { ...current.delays, ...defined(patch.delays) } });
 }

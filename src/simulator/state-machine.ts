@@ -51,6 +51,7 @@ export class OrderEngine {
 
   transition(order: SimOrder, status: SimStatus, by: Transition['by'], at = Date.now()): void {
     if (order.status === status) return;
+    order.dueAt = undefined; // the step it was due for has happened; schedule() sets the next
     this.d.store.setStatus(order, status, by, at);
     this.d.pushes.push({ orderId: order.id, isIssued: order.cert !== undefined, isRevoked: status === 'revoked' });
   }
@@ -88,7 +89,8 @@ export class OrderEngine {
     this.d.store.touch();
     const timer = setTimeout(() => {
       this.timers.delete(order.id);
-      void this.drive(order.id, step.action, 'timer');
+      // drive() has logged any failure; a timer has nobody to report to.
+      this.drive(order.id, step.action, 'timer').catch(() => undefined);
     }, Math.max(0, due - now));
     timer.unref();
     this.timers.set(order.id, timer);
@@ -188,6 +190,8 @@ export class OrderEngine {
 
   /** Admin `issue` fast-forwards through the remaining steps, each with its own transition and push. */
   private async issue(order: SimOrder, by: Transition['by']): Promise<void> {
+    // Statuses only reachable by force (pending, pendingAutoIssue, unknown) rejoin the flow before issuance.
+    if (order.status === 'pending' || order.status === 'pendingAutoIssue' || order.status === 'unknown') this.transition(order, 'pendingCAIssued', by);
     if (order.status === 'pendingSubmitOrderToCA') this.passReview(order, by);
     if (order.status === 'pendingDCV') this.passDcv(order, by);
     if (order.status !== 'pendingCAIssued') return;
@@ -227,6 +231,7 @@ export class OrderEngine {
       this.transition(order, 'issued', by);
     } else {
       // Status unchanged until RetrievePem, but the partner is told the certificate is ready.
+      order.dueAt = undefined;
       this.d.store.touch();
       this.d.pushes.push({ orderId: order.id, isIssued: true, isRevoked: false });
     }

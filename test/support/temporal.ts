@@ -1,5 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { temporal } from '@temporalio/proto';
 import { ensureTestServer } from '../../src/engine/test-server';
+import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 
 /**
  * The Java time-skipping test server from the per-user cache (never the SDK's download).
@@ -8,7 +10,18 @@ import { ensureTestServer } from '../../src/engine/test-server';
  */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const path = process.env.CERTFLOW_TEST_SERVER_LAUNCHER ?? (await ensureTestServer());
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  // The test server validates upserts against registered attributes, like a real cluster.
+  const types: Record<string, temporal.api.enums.v1.IndexedValueType> = {
+    Keyword: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    KeywordList: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+    Datetime: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  };
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => [name, types[type]!])),
+  });
+  return env;
 }
 
 /** The run's shared dev server (started by globalSetup). */

@@ -7,7 +7,7 @@ import {
 } from '@temporalio/common/lib/internal-non-workflow';
 import type { FastifyInstance } from 'fastify';
 import { createAesGcmCodec, ENCRYPTED_ENCODING } from '../../src/codec/aes-gcm-codec';
-import { buildCodecServer } from '../../src/codec/codec-server';
+import { buildCodecServer, codecCorsOrigins } from '../../src/codec/codec-server';
 import { payloadToJson } from '../../src/codec/payload-json';
 import { parseConfig } from '../../src/config';
 import { createDataConverter } from '../../src/temporal/data-converter';
@@ -157,6 +157,11 @@ describe('codec server', () => {
     const res = await post('/codec/decode', uiBody(foreign));
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: 'codec_error', message: expect.stringContaining('"k-other"') });
+  });
+
+  it('derives the allowed origins from the UI configuration', () => {
+    expect(codecCorsOrigins(parseConfig({}))).toEqual(['http://localhost:8233', 'http://127.0.0.1:8233']);
+    expect(codecCorsOrigins(parseConfig({ TEMPORAL_UI_URL: 'https://temporal.example.com/ui/' }))).toEqual(['https://temporal.example.com']);
   });
 
   it('refuses to start with a missing or weak operator token', () => {

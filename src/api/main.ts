@@ -1,0 +1,61 @@
+import { createHmacPushVerifier, type PushVerifier } from '../ca/wotrus/push';
+import { loadConfigOrExit } from '../config';
+import { createLogger } from '../lib/logger';
+import { createOrderService } from '../orders/order-service';
+import { connectClient } from '../temporal/connection';
+import { buildApi } from './server';
+
+/** The API process: configuration, Temporal client, server; stops cleanly on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger('api', config.LOG_LEVEL);
+  const client = await connectClient(config);
+  const publicBaseUrl = config.PUBLIC_BASE_URL ?? `http://${config.API_HOST}:${config.API_PORT}`;
+  const orders = createOrderService({ client, taskQueue: config.TEMPORAL_TASK_QUEUE, publicBaseUrl });
+
+  let pushVerifier: PushVerifier;
+  if (config.CA_PUSH_SECRET) {
+    pushVerifier = createHmacPushVerifier(config.CA_PUSH_SECRET);
+  } else {
+    // No secret, no trust: every push is refused and orders advance by polling alone.
+    logger.warn('CA_PUSH_SECRET is not set: CA pushes will be refused (401); orders still advance by polling');
+    pushVerifier = { verify: () => false };
+  }
+
+  // Ready when the frontend answers within 2 s; a slow Temporal is as good as none to a caller.
+  const ready = async (): Promise<boolean> => {
+    await client.withDeadline(Date.now() + 2_000, () => client.workflowService.getSystemInfo({}));
+    return true;
+  };
+
+  const app = await buildApi({ config, orders, pushVerifier, logger, ready });
+  const url = await app.listen({ host: config.API_HOST, port: config.API_PORT });
+  logger.info({ url, docs: `${url}/docs`, openapi: `${url}/openapi.json` }, `certflow API listening on ${url}`);
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping the API');
+    // In-flight requests finish; new connections are refused (fastify answers 503 meanwhile).
+    await app.close();
+    await client.connection.close();
+    logger.info('API stopped');
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      stop(signal).then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'unclean stop');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`certflow api: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

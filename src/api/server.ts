@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import pino from 'pino';
+import type { PushVerifier } from '../ca/wotrus/push';
+import type { Config } from '../config';
+import type { OrderService } from '../orders/order-service';
+import { errorHandler, notFoundHandler } from './problems';
+import { createPushDedupe, type PushDedupe } from './push-dedupe';
+import { healthRoutes } from './routes/health';
+import { orderRoutes } from './routes/orders';
+import { pushRoutes } from './routes/push';
+
+export interface ApiDeps {
+  config: Pick<Config, 'API_KEYS' | 'PUBLIC_BASE_URL'>;
+  orders: OrderService;
+  pushVerifier: PushVerifier;
+  logger?: FastifyBaseLogger;
+  /** Readiness: whether Temporal answers. Always ready when not given. */
+  ready?: () => Promise<boolean>;
+  dedupe?: PushDedupe;
+}
+
+export const API_VERSION = '1.0.0';
+
+/** The API, built and ready to `listen` or to `inject` in tests. */
+export async function buildApi({ config, orders, pushVerifier, logger, ready = async () => true, dedupe = createPushDedupe() }: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger ?? pino({ enabled: false }),
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+    // Long enough that an over-long id reaches zod (which names the field); beyond it, a 414.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    // Errors the router raises before any route runs (bad URL encoding, over-long params).
+    frameworkErrors: (err, request, reply) => errorHandler(err, request, reply),
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'certflow API',
+        version: API_VERSION,
+        description: 'Billing orders in, certificates out: orders, their certificates and lifecycle, and the CA push receiver.',
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key>' },
+          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+        },
+      },
+      tags: [
+        { name: 'orders', description: 'Billing orders and their certificates (API key)' },
+        { name: 'ca', description: 'Receivers for the CA (signed requests)' },
+        { name: 'health', description: 'Liveness and readiness' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes, { ready });
+  await app.register(orderRoutes, { orders, apiKeys: config.API_KEYS, publicBaseUrl: config.PUBLIC_BASE_URL });
+  await app.register(pushRoutes, { orders, verifier: pushVerifier, dedupe });
+
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,48 @@
+import type { OrderSummary } from '../orders/schemas';
+import type { OrderView } from '../workflows/definitions';
+
+/** Human output. Machine output (--json) is the API's JSON as it came. */
+
+function clock(iso: string | undefined): string | undefined {
+  if (!iso) return undefined;
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toTimeString().slice(0, 8);
+}
+
+/** One line per poll of `orders watch`: state, reason, message, CA status, next check. */
+export function progressLine(view: OrderView): string {
+  const parts = [view.condition.state, view.condition.reason, view.condition.message];
+  if (view.ca.status) parts.push(`CA ${view.ca.status}`);
+  const next = clock(view.ca.nextCheckAt);
+  if (next) parts.push(`next check ${next}`);
+  return parts.filter(Boolean).join(' · ');
+}
+
+export function describeOrder(view: OrderView): string {
+  const rows: [string, string | undefined][] = [
+    ['state', `${view.condition.state} (${view.condition.reason})`],
+    ['message', view.condition.message],
+    ['since', view.condition.at],
+    ['common name', view.commonName],
+    ['product', view.productId],
+    ['workflow', view.workflowId],
+    ['CA order', view.ca.orderId],
+    ['CA status', view.ca.status && `${view.ca.status} (checked ${view.ca.checks}×${view.ca.nextCheckAt ? `, next ${view.ca.nextCheckAt}` : ''})`],
+    ['validation link', view.ca.pendingLink],
+    ['certificate', view.certificate && `serial ${view.certificate.serialNumber}, valid ${view.certificate.notBefore} → ${view.certificate.notAfter}`],
+    ['renews', view.lineage.renews],
+    ['CA orders', view.lineage.caOrderIds.length > 1 ? view.lineage.caOrderIds.join(', ') : undefined],
+    ['reissues', view.lineage.reissues.length ? view.lineage.reissues.map((r) => `${r.id} ${r.status}`).join(', ') : undefined],
+    ['revocations', view.lineage.revocations.length ? view.lineage.revocations.map((r) => `${r.caOrderId} ${r.status}`).join(', ') : undefined],
+  ];
+  const shown = rows.filter((r): r is [string, string] => Boolean(r[1]));
+  const width = Math.max(...shown.map(([k]) => k.length));
+  return [`Order ${view.billingOrderId}`, ...shown.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n');
+}
+
+export function ordersTable(rows: OrderSummary[]): string {
+  const header = ['BILLING ORDER', 'STATUS', 'COMMON NAME', 'NOT AFTER', 'STARTED'];
+  const cells = rows.map((r) => [r.billingOrderId, r.status ?? r.runStatus.toLowerCase(), r.commonName ?? '', r.notAfter?.slice(0, 10) ?? '', r.startTime.slice(0, 19).replace('T', ' ')]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  return [header, ...cells].map((c) => c.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}

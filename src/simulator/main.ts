@@ -1,0 +1,48 @@
+/**
+ * `npm run simulator`: the WoTrus-compatible CA as a standalone process, configured from the
+ * environment (src/config.ts). State and CA keys persist under DATA_DIR/simulator/.
+ */
+import pino from 'pino';
+import { loadConfigOrExit } from '../config';
+import { startSimulator } from './server';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const log = pino({ level: config.LOG_LEVEL, name: 'simulator' });
+  if (!config.CA_TOKEN) {
+    process.stderr.write('certflow simulator: CA_TOKEN is required (the token clients send as WoTrusToken)\n');
+    process.exit(78); // EX_CONFIG, as loadConfigOrExit
+  }
+  const sim = await startSimulator({
+    host: config.SIMULATOR_HOST,
+    port: config.SIMULATOR_PORT,
+    token: config.CA_TOKEN,
+    adminToken: config.SIMULATOR_ADMIN_TOKEN,
+    pushUrl: config.SIMULATOR_PUSH_URL,
+    pushSecret: config.CA_PUSH_SECRET,
+    dataDir: config.DATA_DIR,
+    logger: log,
+  });
+  log.info({ url: sim.url, admin: config.SIMULATOR_ADMIN_TOKEN ? `${sim.url}/__admin` : 'disabled' }, 'WoTrus simulator ready');
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'simulator: shutting down');
+    sim.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'simulator: shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`certflow simulator: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,146 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import pino from 'pino';
+import type { BillingEvent, BillingNotifier } from '../../src/activities';
+import { createWotrusClient, type WotrusClient } from '../../src/ca/wotrus/client';
+import { createHmacPushVerifier, parsePush } from '../../src/ca/wotrus/push';
+import { type OrderPolicyInput, type OrderRequestInput, orderRequestSchema, orderWorkflowId } from '../../src/domain/order';
+import { resolvePolicy } from '../../src/domain/policy';
+import { generateCsr } from '../../src/simulator/csr';
+import { type RunningSimulator, startSimulator } from '../../src/simulator/server';
+import { SIM_PRODUCT_IDS } from '../../src/simulator/catalog';
+import { caPushedSignal, type OrderWorkflowInput } from '../../src/workflows/definitions';
+import { createCertflowWorker } from '../../src/worker-factory';
+import { uniqueId } from './temporal';
+
+export const TOKEN = 'test-ca-token-0123456789';
+export const PUSH_SECRET = 'test-push-secret-0123456789abcdef';
+
+/** Records billing events in memory; the HTTP webhook itself is tested in unit tests. */
+export class BillingRecorder implements BillingNotifier {
+  readonly events: { event: BillingEvent; key: string }[] = [];
+  async send(event: BillingEvent, key: string): Promise<void> {
+    this.events.push({ event, key });
+  }
+  types(billingOrderId: string): string[] {
+    return this.events.filter((e) => e.event.billingOrderId === billingOrderId).map((e) => e.event.type);
+  }
+}
+
+/**
+ * Stands in for the API's push receiver in workflow tests (the time-skipping server has no
+ * visibility list): verifies the simulator's signature and signals the workflows that can
+ * care about the CA order — the order, its reissue child, its revoke child.
+ */
+async function startPushBridge(getClient: () => Client | undefined, sim: () => RunningSimulator | undefined): Promise<{ url: string; close(): Promise<void>; received: number }> {
+  const verifier = createHmacPushVerifier(PUSH_SECRET);
+  const state = { received: 0 };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      void (async () => {
+        const raw = Buffer.concat(chunks);
+        if (!verifier.verify(raw, req.headers)) {
+          res.writeHead(401).end();
+          return;
+        }
+        const parsed = parsePush(raw);
+        const client = getClient();
+        const order = parsed.kind === 'order' ? sim()?.state.order(parsed.push.orderId) : undefined;
+        if (parsed.kind !== 'order' || !client || !order?.idempotenceId) {
+          res.writeHead(404).end();
+          return;
+        }
+        state.received += 1;
+        const caOrderId = parsed.push.orderId;
+        const m = /^(.+):reissue:(.+)$/.exec(order.idempotenceId);
+        const billingId = m ? m[1]! : order.idempotenceId;
+        const targets = [orderWorkflowId(billingId), `${orderWorkflowId(billingId)}/revoke/${caOrderId}`];
+        if (m) targets.push(`${orderWorkflowId(billingId)}/reissue/${m[2]}`);
+        const signal = { caOrderId, isIssued: parsed.push.isIssued, isRevoked: parsed.push.isRevoked, receivedAt: new Date().toISOString() };
+        await Promise.all(targets.map((id) => client.workflow.getHandle(id).signal(caPushedSignal, signal).catch(() => undefined)));
+        res.writeHead(200).end('ok');
+      })();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/push`,
+    get received() {
+      return state.received;
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+export interface Harness {
+  sim: RunningSimulator;
+  issuer: WotrusClient;
+  billing: BillingRecorder;
+  worker: Worker;
+  taskQueue: string;
+  /** Runs the worker until `fn` settles. */
+  run<T>(fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(opts: { client: Client; connection: NativeConnection; bundle: WorkflowBundleWithSourceMap; namespace?: string }): Promise<Harness> {
+  let sim: RunningSimulator | undefined;
+  const bridge = await startPushBridge(() => opts.client, () => sim);
+  sim = await startSimulator({ token: TOKEN, adminToken: 'test-admin-token-0123456789', pushUrl: bridge.url, pushSecret: PUSH_SECRET, manual: true, pushRetryDelaysMs: [50, 100] });
+  const issuer = createWotrusClient({ baseUrl: sim.url, token: TOKEN, timeoutMs: 3000, connectTimeoutMs: 1000, connections: 8 });
+  const billing = new BillingRecorder();
+  const taskQueue = uniqueId('tq');
+  const worker = await createCertflowWorker({
+    connection: opts.connection,
+    namespace: opts.namespace ?? 'default',
+    taskQueue,
+    deps: { issuer, billing, logger: pino({ level: 'silent' }) },
+    workflowBundle: opts.bundle,
+  });
+  const s = sim;
+  return {
+    sim: s,
+    issuer,
+    billing,
+    worker,
+    taskQueue,
+    run: (fn) => worker.runUntil(fn),
+    close: async () => {
+      await issuer.close();
+      await s.close();
+      await bridge.close();
+    },
+  };
+}
+
+export async function dvOrder(overrides: Partial<OrderRequestInput> = {}, csrCommonName?: string): Promise<OrderRequestInput> {
+  const commonName = overrides.commonName ?? `${uniqueId('www').toLowerCase()}.example.com`;
+  const { csrPem } = await generateCsr({ commonName: csrCommonName ?? commonName, keyType: 'ec' });
+  return { billingOrderId: uniqueId('B'), productId: SIM_PRODUCT_IDS.rsaDv, commonName, csr: csrPem, month: 12, ...overrides };
+}
+
+/** Production durations unless a test says otherwise. */
+export function workflowInput(order: OrderRequestInput, policy: OrderPolicyInput = {}): OrderWorkflowInput {
+  const parsed = orderRequestSchema.parse(order);
+  return { order: parsed, policy: resolvePolicy(parsed.productId, policy), collectUrl: `https://certflow.test/v1/orders/${parsed.billingOrderId}/certificate` };
+}
+
+/** Polls a condition in real time (the time-skipping server keeps time locked meanwhile). */
+export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * The order service against a scripted stand-in for the Temporal client: what it asks of
+ * Temporal, and how Temporal's answers and errors become the service's. (The e2e tests run
+ * it against a real dev server.)
+ */
+import type { Client } from '@temporalio/client';
+import { ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { encodeUnifiedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { orderRequestSchema, type OrderRequest } from '../../src/domain/order';
+import { InvalidPageTokenError, OrderConflictError, OrderNotFoundError, OrderRejectedError, TemporalUnavailableError } from '../../src/orders/errors';
+import { createOrderService } from '../../src/orders/order-service';
+import { canonicalJson, requestHash } from '../../src/orders/request-hash';
+import { caOrderQuery, decodePageToken, encodePageToken, ordersQuery, quoteValue } from '../../src/orders/visibility';
+import { UPDATE_REJECTED } from '../../src/workflows/definitions';
+import { BillingOrderIdKey, CommonNameKey, NotAfterKey, OrderStatusKey, ProductIdKey } from '../../src/workflows/search-attributes';
+import { validOrder } from './api-support';
+
+const order: OrderRequest = orderRequestSchema.parse(validOrder());
+
+function grpcError(code: number, message = 'boom'): ServiceError {
+  return new ServiceError('Failed', { cause: Object.assign(new Error(message), { code, details: message, metadata: {} }) });
+}
+
+function fakeClient() {
+  const handle = {
+    query: jest.fn(),
+    executeUpdate: jest.fn(),
+    signal: jest.fn(),
+    describe: jest.fn(),
+  };
+  const client = {
+    options: { namespace: 'default' },
+    withDeadline: jest.fn((_d: number, fn: () => Promise<unknown>) => fn()),
+    workflow: {
+      start: jest.fn(async () => ({ firstExecutionRunId: 'run-1' })),
+      getHandle: jest.fn(() => handle),
+      list: jest.fn(),
+    },
+    workflowService: { listWorkflowExecutions: jest.fn() },
+  };
+  const service = createOrderService({ client: client as unknown as Client, taskQueue: 'certflow-test', publicBaseUrl: 'https://certs.example.com/' });
+  return { client, handle, service };
+}
+
+describe('placeOrder', () => {
+  test('starts orderWorkflow by name with id, input, memo hash, search attributes and summary', async () => {
+    const { client, service } = fakeClient();
+    await expect(service.placeOrder(order)).resolves.toEqual({ workflowId: 'order-B-1001', runId: 'run-1', created: true });
+    const [type, options] = client.workflow.start.mock.calls[0] as unknown as [string, Record<string, unknown>];
+    expect(type).toBe('orderWorkflow');
+    expect(options).toMatchObject({
+      workflowId: 'order-B-1001',
+      taskQueue: 'certflow-test',
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      memo: { requestHash: requestHash(order) },
+      staticSummary: 'Order B-1001 · shop.example.com',
+    });
+    const [input] = options.args as [{ order: OrderRequest; policy: { pollInitialMs: number }; collectUrl: string }];
+    expect(input.order).toEqual(order);
+    expect(input.policy.pollInitialMs).toBe(60_000);
+    expect(input.collectUrl).toBe('https://certs.example.com/v1/orders/B-1001/certificate');
+    expect(options.typedSearchAttributes).toEqual([
+      { key: BillingOrderIdKey, value: 'B-1001' },
+      { key: OrderStatusKey, value: 'creating' },
+      { key: CommonNameKey, value: 'shop.example.com' },
+      { key: ProductIdKey, value: order.productId },
+    ]);
+  });
+
+  test('an existing order with the same request hash is the same order (created=false)', async () => {
+    const { client, handle, service } = fakeClient();
+    client.workflow.start.mockRejectedValueOnce(new WorkflowExecutionAlreadyStartedError('exists', 'order-B-1001', 'orderWorkflow'));
+    handle.describe.mockResolvedValueOnce({ runId: 'run-0', memo: { requestHash: requestHash(order) } });
+    await expect(service.placeOrder(order)).resolves.toEqual({ workflowId: 'order-B-1001', runId: 'run-0', created: false });
+  });
+
+  test('an existing order with another request hash is a conflict', async () => {
+    const { client, handle, service } = fakeClient();
+    client.workflow.start.mockRejectedValueOnce(new WorkflowExecutionAlreadyStartedError('exists', 'order-B-1001', 'orderWorkflow'));
+    handle.describe.mockResolvedValueOnce({ runId: 'run-0', memo: { requestHash: 'f'.repeat(64) } });
+    await expect(service.placeOrder(order)).rejects.toBeInstanceOf(OrderConflictError);
+  });
+
+  test('Temporal down is TemporalUnavailableError; an oversized input is OrderTooLargeError', async () => {
+    const { client, service } = fakeClient();
+    client.workflow.start.mockRejectedValueOnce(grpcError(14));
+    await expect(service.placeOrder(order)).rejects.toBeInstanceOf(TemporalUnavailableError);
+    client.workflow.start.mockRejectedValueOnce(grpcError(3, 'Blob data size exceeds limit.'));
+    await expect(service.placeOrder(order)).rejects.toMatchObject({ name: 'OrderTooLargeError' });
+  });
+});
+
+describe('reads and updates', () => {
+  test('getOrder queries the workflow; a missing workflow is OrderNotFoundError; a slow one 503', async () => {
+    const { handle, service } = fakeClient();
+    handle.query.mockResolvedValueOnce({ billingOrderId: 'B-1' });
+    await expect(service.getOrder('B-1')).resolves.toEqual({ billingOrderId: 'B-1' });
+    expect(handle.query.mock.calls[0]?.[0]).toMatchObject({ name: 'getOrder' });
+    handle.query.mockRejectedValueOnce(new WorkflowNotFoundError('nope', 'order-B-2', undefined));
+    await expect(service.getOrder('B-2')).rejects.toBeInstanceOf(OrderNotFoundError);
+    handle.query.mockRejectedValueOnce(grpcError(4));
+    await expect(service.getOrder('B-1')).rejects.toBeInstanceOf(TemporalUnavailableError);
+  });
+
+  test("an update the workflow rejects is OrderRejectedError with the workflow's message", async () => {
+    const { handle, service } = fakeClient();
+    handle.executeUpdate.mockRejectedValueOnce(
+      new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.create({ type: UPDATE_REJECTED, message: 'Nothing to retry: the order is active.' })),
+    );
+    const err = await service.retryNow('B-1').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OrderRejectedError);
+    expect(err).toMatchObject({ message: 'Nothing to retry: the order is active.', failureType: UPDATE_REJECTED });
+  });
+
+  test('an update to an ended order is rejected as ended, not "not found"', async () => {
+    const { handle, service } = fakeClient();
+    handle.executeUpdate.mockRejectedValueOnce(new WorkflowNotFoundError('completed', 'order-B-1', undefined));
+    handle.describe.mockResolvedValueOnce({ status: { name: 'COMPLETED' }, typedSearchAttributes: { get: () => 'revoked' } });
+    await expect(service.cancel('B-1', { reason: 'x' })).rejects.toMatchObject({ name: 'OrderRejectedError', message: expect.stringContaining('has ended (completed, last state revoked)') });
+  });
+
+  test('updates pass their definitions and inputs', async () => {
+    const { handle, service } = fakeClient();
+    handle.executeUpdate.mockResolvedValue({ accepted: true, state: 'active', message: 'ok' });
+    await service.cancel('B-1', { reason: 'r' });
+    await service.retryNow('B-1');
+    expect(handle.executeUpdate.mock.calls.map((c) => [(c[0] as { name: string }).name, c[1]])).toEqual([
+      ['cancel', { args: [{ reason: 'r' }] }],
+      ['retryNow', undefined],
+    ]);
+  });
+});
+
+describe('visibility', () => {
+  test('values are quoted so that they stay values', () => {
+    expect(quoteValue("it's")).toBe("'it\\'s'");
+    expect(quoteValue('a\\b')).toBe("'a\\\\b'");
+    expect(ordersQuery({ status: 'active', commonName: "x' OR WorkflowType != '" })).toBe(
+      "WorkflowType = 'orderWorkflow' AND OrderStatus = 'active' AND CommonName = 'x\\' OR WorkflowType != \\''",
+    );
+    expect(caOrderQuery('CA-1')).toBe("CaOrderId = 'CA-1' AND ExecutionStatus = 'Running'");
+  });
+
+  test('page tokens round-trip, and are refused with other filters or when forged', () => {
+    const q = ordersQuery({ status: 'active' });
+    const token = encodePageToken(Buffer.from([1, 2, 3]), q)!;
+    expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect([...decodePageToken(token, q)]).toEqual([1, 2, 3]);
+    expect(() => decodePageToken(token, ordersQuery({}))).toThrow(InvalidPageTokenError);
+    expect(() => decodePageToken('abc', q)).toThrow(InvalidPageTokenError);
+    expect(encodePageToken(new Uint8Array(), q)).toBeUndefined();
+  });
+
+  test('listOrders asks visibility and answers rows from search attributes', async () => {
+    const { client, service } = fakeClient();
+    const notAfter = new Date('2026-01-01T00:00:00.000Z');
+    client.workflowService.listWorkflowExecutions.mockResolvedValue({
+      executions: [
+        {
+          execution: { workflowId: 'order-B-1', runId: 'r' },
+          status: 1,
+          startTime: { seconds: 1_735_689_600, nanos: 0 },
+          searchAttributes: {
+            indexedFields: encodeUnifiedSearchAttributes(undefined, [
+              { key: BillingOrderIdKey, value: 'B-1' },
+              { key: OrderStatusKey, value: 'active' },
+              { key: CommonNameKey, value: 'shop.example.com' },
+              { key: NotAfterKey, value: notAfter },
+            ]),
+          },
+        },
+      ],
+      nextPageToken: Buffer.from([9]),
+    });
+    const page = await service.listOrders({ status: 'active', pageSize: 10 });
+    const request = client.workflowService.listWorkflowExecutions.mock.calls[0]?.[0] as Record<string, unknown>;
+    expect(request).toMatchObject({ namespace: 'default', pageSize: 10, query: "WorkflowType = 'orderWorkflow' AND OrderStatus = 'active'" });
+    expect(page.orders).toEqual([
+      {
+        workflowId: 'order-B-1',
+        billingOrderId: 'B-1',
+        status: 'active',
+        commonName: 'shop.example.com',
+        productId: undefined,
+        notAfter: notAfter.toISOString(),
+        startTime: '2025-01-01T00:00:00.000Z',
+        closeTime: undefined,
+        runStatus: 'RUNNING',
+      },
+    ]);
+    // The token goes back to Temporal as it came.
+    await service.listOrders({ status: 'active', pageSize: 10, pageToken: page.nextPageToken });
+    const second = client.workflowService.listWorkflowExecutions.mock.calls[1]?.[0] as { nextPageToken: Buffer };
+    expect([...second.nextPageToken]).toEqual([9]);
+  });
+
+  test('findByCaOrderId lists the running workflows with that CA order id', async () => {
+    const { client, service } = fakeClient();
+    client.workflow.list.mockReturnValueOnce(
+      (async function* () {
+        yield { workflowId: 'order-B-1' };
+        yield { workflowId: 'order-B-1-reissue' };
+      })(),
+    );
+    await expect(service.findByCaOrderId("CA'1")).resolves.toEqual(['order-B-1', 'order-B-1-reissue']);
+    expect(client.workflow.list.mock.calls[0]?.[0]).toEqual({ query: "CaOrderId = 'CA\\'1' AND ExecutionStatus = 'Running'", pageSize: 20 });
+  });
+});
+
+describe('request hash', () => {
+  test('ignores key order and undefined members, sees every value', () => {
+    expect(canonicalJson({ b: 1, a: [1, { d: undefined, c: 'x' }] })).toBe('{"a":[1,{"c":"x"}],"b":1}');
+    const reordered = orderRequestSchema.parse(Object.fromEntries(Object.entries(validOrder()).reverse()));
+    expect(requestHash(reordered)).toBe(requestHash(order));
+    expect(requestHash({ ...order, month: 24 })).not.toBe(requestHash(order));
+  });
+});

@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError, configKeys, parseConfig } from '../../src/config';
+
+const root = path.resolve(__dirname, '../..');
+
+describe('configuration', () => {
+  it('parses an empty environment to the embedded defaults, frozen', () => {
+    const c = parseConfig({});
+    expect(c.TEMPORAL_ADDRESS).toBe('localhost:7233');
+    expect(c.TEMPORAL_TASK_QUEUE).toBe('certflow');
+    expect(c.CA_TOKEN).toBeUndefined();
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('lists every issue with the variable, the rule and the masked value', () => {
+    let error: ConfigError | undefined;
+    try {
+      parseConfig({ TEMPORAL_ADDRESS: '::bad', API_PORT: '99999', CA_TOKEN: 'short', CA_BASE_URL: 'ftp://x' });
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const vars = error!.issues.map((i) => i.variable);
+    expect(vars).toEqual(expect.arrayContaining(['TEMPORAL_ADDRESS', 'API_PORT', 'CA_TOKEN', 'CA_BASE_URL']));
+    expect(error!.message).toContain('TEMPORAL_ADDRESS: must be host:port');
+    // the secret's value is masked, the non-secret one shown
+    expect(error!.message).not.toContain('short');
+    expect(error!.message).toContain('"::bad"');
+  });
+
+  it('requires secrets in production and has no default for any of them', () => {
+    expect(() => parseConfig({ CERTFLOW_ENV: 'production' })).toThrow(/CA_TOKEN: required in production|CA_BASE_URL: required in production/);
+  });
+
+  it('parses hashed API keys and codec keys', () => {
+    const c = parseConfig({ API_KEYS: `billing:${'a'.repeat(64)}`, CODEC_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`, CODEC_CURRENT_KEY_ID: 'k1' });
+    expect(c.API_KEYS).toEqual([{ name: 'billing', sha256: 'a'.repeat(64) }]);
+    expect(c.CODEC_KEYS?.[0]?.id).toBe('k1');
+    expect(() => parseConfig({ API_KEYS: 'billing:plaintext' })).toThrow(/API_KEYS/);
+  });
+
+  it('README configuration table lists exactly the schema variables', () => {
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const table = readme.split('<!-- config-table:start -->')[1]!.split('<!-- config-table:end -->')[0]!;
+    const documented = [...table.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual([...configKeys].sort());
+  });
+});
+
+describe('docker-compose.yml', () => {
+  const compose = parseYaml(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as {
+    services: Record<string, { environment?: Record<string, string>; ports?: string[]; profiles?: string[]; healthcheck?: unknown; build?: string }>;
+  };
+
+  it('sets only variables the configuration schema knows for certflow services', () => {
+    for (const name of ['worker', 'api', 'simulator']) {
+      const env = compose.services[name]!.environment!;
+      for (const key of Object.keys(env)) expect(configKeys).toContain(key);
+      expect(compose.services[name]!.build).toBe('.');
+    }
+  });
+
+  it('publishes the ports README names and puts the simulator under a profile', () => {
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    expect(compose.services.api!.ports).toContain('8080:8080');
+    expect(compose.services['temporal-ui']!.ports).toContain('8233:8080');
+    expect(compose.services.temporal!.ports).toContain('7233:7233');
+    expect(compose.services.simulator!.profiles).toEqual(['simulator']);
+    for (const url of ['http://localhost:8233', 'localhost:7233', 'http://localhost:8080', 'http://127.0.0.1:8090']) expect(readme).toContain(url);
+    for (const s of ['postgresql', 'temporal', 'temporal-ui', 'api', 'simulator']) expect(compose.services[s]!.healthcheck).toBeDefined();
+  });
+
+  it('registers every search attribute the workflows use', () => {
+    const { SEARCH_ATTRIBUTES } = jest.requireActual('../../src/workflows/search-attributes');
+    const cmd = JSON.stringify(compose.services['temporal-setup']);
+    for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES as Record<string, string>)) expect(cmd).toContain(`--name ${name} --type ${type}`);
+  });
+});
