@@ -61,7 +61,8 @@ export function apiKeyAuth(entries: Config['API_KEYS']) {
     }
     request.apiKeyName = name;
     // Every later log line of this request (including "request completed") names the key.
-    request.log = request.log.child({ apiKey: name });
+    // Not `apiKey`: the shared logger redacts that field, as it should a key.
+    request.log = request.log.child({ apiKeyName: name });
     reply.log = request.log;
   };
 }

@@ -94,7 +94,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   orders
     .command('list')
-    .description('list orders, newest first')
+    .description('list orders (open first, most recent first)')
     .addOption(new Option('--status <state>', 'only orders in this state').choices(ORDER_STATES))
     .option('--common-name <name>', 'only orders for this common name')
     .option('--page-size <n>', 'orders per page (1-100)')

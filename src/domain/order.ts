@@ -11,6 +11,14 @@ const hostname = z
   .max(253)
   .regex(/^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/, 'must be a DNS host name (wildcard only as the leftmost label)');
 
+/**
+ * Base64 by pattern: zod's z.base64() relies on atob, which Temporal's workflow sandbox does
+ * not provide, and these schemas also run in update validators.
+ */
+export const base64Schema = z
+  .string()
+  .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'must be base64 (standard alphabet, padded)');
+
 export const billingOrderIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'must be 1-64 characters of letters, digits, . _ : - starting with a letter or digit');
@@ -51,7 +59,7 @@ export const organizationSchema = z.object({
 export const documentSchema = z.object({
   documentType: z.union([z.literal(1), z.literal(2), z.literal(3)], { error: 'must be 1 (authorisation letter), 2 (business licence) or 3 (ID card)' }),
   fileType: z.enum(['.jpg', '.gif', '.pdf']),
-  fileContent: z.base64().max(8_000_000),
+  fileContent: base64Schema.max(8_000_000),
 }).strict();
 
 export const contactSchema = z.object({

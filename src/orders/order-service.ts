@@ -78,6 +78,8 @@ export interface OrderServiceDeps {
   taskQueue: string;
   /** Base of the URL the CA e-mails the customer for collection. */
   publicBaseUrl: string;
+  /** How long a plain call (start, describe, list, signal) may take, retries included, before a 503. */
+  rpcTimeoutMs?: number;
   /** How long a query may wait for a worker before the API answers 503. */
   queryTimeoutMs?: number;
   /** How long an update may take before the API answers 503 (the update may still land). */
@@ -85,7 +87,7 @@ export interface OrderServiceDeps {
 }
 
 /** gRPC status codes; @grpc/grpc-js is the SDK's dependency, not ours. */
-const Code = { INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14 } as const;
+const Code = { CANCELLED: 1, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14 } as const;
 const UNAVAILABLE_CODES: ReadonlySet<number> = new Set([Code.DEADLINE_EXCEEDED, Code.RESOURCE_EXHAUSTED, Code.UNAVAILABLE]);
 
 function grpcCode(err: unknown): number | undefined {
@@ -109,6 +111,23 @@ function translate(err: unknown, billingOrderId?: string): unknown {
   }
   if (code === Code.INVALID_ARGUMENT && /size|limit/i.test(grpcMessage(err))) return new OrderTooLargeError({ cause: err });
   return err;
+}
+
+/**
+ * A validator that throws a ZodError fails the update with the issues as JSON for message;
+ * turn that into one line an operator can read.
+ */
+function readableReason(message: string): string {
+  try {
+    const issues = JSON.parse(message) as unknown;
+    if (Array.isArray(issues) && issues.length > 0 && issues.every((i) => typeof (i as { message?: unknown }).message === 'string')) {
+      const parts = (issues as { path?: unknown[]; message: string }[]).map((i) => (i.path?.length ? `${i.path.join('.')}: ${i.message}` : i.message));
+      return `The order refused the input: ${parts.join('; ')}`;
+    }
+  } catch {
+    // Not JSON: the workflow's own sentence, used as it is.
+  }
+  return message;
 }
 
 function statusName(code: temporal.api.enums.v1.WorkflowExecutionStatus | null | undefined): string {
@@ -144,12 +163,26 @@ export function createOrderService({
   client,
   taskQueue,
   publicBaseUrl,
+  rpcTimeoutMs = 5_000,
   queryTimeoutMs = 10_000,
   updateTimeoutMs = 30_000,
 }: OrderServiceDeps): OrderService {
   const base = publicBaseUrl.replace(/\/+$/, '');
   const handleOf = (billingOrderId: string) => client.workflow.getHandle(orderWorkflowId(billingOrderId));
-  const within = <T>(ms: number, fn: () => Promise<T>): Promise<T> => client.withDeadline(Date.now() + ms, fn);
+  // Without a deadline the SDK retries an unreachable server for about 20 s; a caller of the
+  // API should get its 503 sooner than that.
+  const within = async <T>(ms: number, fn: () => Promise<T>): Promise<T> => {
+    const deadline = Date.now() + ms;
+    try {
+      return await client.withDeadline(deadline, fn);
+    } catch (err) {
+      // gRPC sometimes reports a passed deadline as CANCELLED rather than DEADLINE_EXCEEDED.
+      if (grpcCode(err) === Code.CANCELLED && Date.now() >= deadline) {
+        throw new TemporalUnavailableError('Temporal (or a worker) did not answer in time; try again shortly.', { cause: err });
+      }
+      throw err;
+    }
+  };
 
   async function query<T>(billingOrderId: string, fn: () => Promise<T>): Promise<T> {
     try {
@@ -166,7 +199,7 @@ export function createOrderService({
       if (err instanceof WorkflowUpdateFailedError) {
         const cause = err.cause;
         const type = cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
-        throw new OrderRejectedError(cause?.message || err.message, billingOrderId, type);
+        throw new OrderRejectedError(readableReason(cause?.message || err.message), billingOrderId, type);
       }
       if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
         throw new TemporalUnavailableError(
@@ -182,7 +215,7 @@ export function createOrderService({
   /** Updates to a closed workflow fail as "not found": tell an ended order from a missing one. */
   async function endedOrMissing(billingOrderId: string): Promise<Error> {
     try {
-      const d = await handleOf(billingOrderId).describe();
+      const d = await within(rpcTimeoutMs, () => handleOf(billingOrderId).describe());
       const state = d.typedSearchAttributes.get(OrderStatusKey);
       const how = `${d.status.name.toLowerCase()}${state ? `, last state ${state}` : ''}`;
       return new OrderRejectedError(`The order has ended (${how}); it accepts no more changes.`, billingOrderId);
@@ -209,7 +242,7 @@ export function createOrderService({
         { key: ProductIdKey, value: productId },
       ];
       try {
-        const handle = await client.workflow.start(ORDER_WORKFLOW_TYPE, {
+        const handle = await within(rpcTimeoutMs, () => client.workflow.start(ORDER_WORKFLOW_TYPE, {
           workflowId,
           taskQueue,
           args: [input],
@@ -222,14 +255,14 @@ export function createOrderService({
           memo: { requestHash: hash },
           typedSearchAttributes: searchAttributes,
           staticSummary: `Order ${billingOrderId} · ${commonName}`,
-        });
+        }));
         return { workflowId, runId: handle.firstExecutionRunId, created: true };
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw translate(err);
       }
       let existing;
       try {
-        existing = await handleOf(billingOrderId).describe();
+        existing = await within(rpcTimeoutMs, () => handleOf(billingOrderId).describe());
       } catch (err) {
         throw translate(err, billingOrderId);
       }
@@ -251,12 +284,9 @@ export function createOrderService({
       const q = ordersQuery({ status, commonName });
       const nextPageToken = pageToken === undefined ? undefined : decodePageToken(pageToken, q);
       try {
-        const response = await client.workflowService.listWorkflowExecutions({
-          namespace: client.options.namespace,
-          query: q,
-          pageSize,
-          nextPageToken,
-        });
+        const response = await within(rpcTimeoutMs, () =>
+          client.workflowService.listWorkflowExecutions({ namespace: client.options.namespace, query: q, pageSize, nextPageToken }),
+        );
         return {
           orders: response.executions.map(toSummary),
           nextPageToken: encodePageToken(response.nextPageToken, q),
@@ -280,21 +310,23 @@ export function createOrderService({
     },
 
     async findByCaOrderId(caOrderId) {
-      const ids: string[] = [];
       try {
-        for await (const info of client.workflow.list({ query: caOrderQuery(caOrderId), pageSize: 20 })) {
-          ids.push(info.workflowId);
-          if (ids.length >= 20) break;
-        }
+        return await within(rpcTimeoutMs, async () => {
+          const ids: string[] = [];
+          for await (const info of client.workflow.list({ query: caOrderQuery(caOrderId), pageSize: 20 })) {
+            ids.push(info.workflowId);
+            if (ids.length >= 20) break;
+          }
+          return ids;
+        });
       } catch (err) {
         throw translate(err);
       }
-      return ids;
     },
 
     async signalPush(workflowId, push) {
       try {
-        await client.workflow.getHandle(workflowId).signal(caPushedSignal, push);
+        await within(rpcTimeoutMs, () => client.workflow.getHandle(workflowId).signal(caPushedSignal, push));
       } catch (err) {
         throw translate(err, workflowId.replace(/^order-/, ''));
       }

@@ -4,7 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { csrPemSchema, type OrderPolicy, type OrderRequest } from '../domain/order';
+import { base64Schema, csrPemSchema, type OrderPolicy, type OrderRequest } from '../domain/order';
 
 export const TASK_QUEUE_DEFAULT = 'certflow';
 
@@ -129,7 +129,7 @@ export type CancelInput = z.infer<typeof cancelInputSchema>;
 export const proofSchema = z
   .object({
     fileType: z.enum(['.jpg', '.gif', '.pdf']),
-    fileContent: z.base64().min(4).max(8_000_000),
+    fileContent: base64Schema.min(4).max(8_000_000),
   })
   .strict();
 

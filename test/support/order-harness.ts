@@ -88,9 +88,10 @@ export interface Harness {
 }
 
 export async function startHarness(opts: { client: Client; connection: NativeConnection; bundle: WorkflowBundleWithSourceMap; namespace?: string }): Promise<Harness> {
-  let sim: RunningSimulator | undefined;
-  const bridge = await startPushBridge(() => opts.client, () => sim);
-  sim = await startSimulator({ token: TOKEN, adminToken: 'test-admin-token-0123456789', pushUrl: bridge.url, pushSecret: PUSH_SECRET, manual: true, pushRetryDelaysMs: [50, 100] });
+  const ref: { sim?: RunningSimulator } = {};
+  const bridge = await startPushBridge(() => opts.client, () => ref.sim);
+  const sim = await startSimulator({ token: TOKEN, adminToken: 'test-admin-token-0123456789', pushUrl: bridge.url, pushSecret: PUSH_SECRET, manual: true, pushRetryDelaysMs: [50, 100] });
+  ref.sim = sim;
   const issuer = createWotrusClient({ baseUrl: sim.url, token: TOKEN, timeoutMs: 3000, connectTimeoutMs: 1000, connections: 8 });
   const billing = new BillingRecorder();
   const taskQueue = uniqueId('tq');

@@ -22,7 +22,7 @@ function grpcError(code: number, message = 'boom'): ServiceError {
   return new ServiceError('Failed', { cause: Object.assign(new Error(message), { code, details: message, metadata: {} }) });
 }
 
-function fakeClient() {
+function fakeClient(timeouts: { queryTimeoutMs?: number } = {}) {
   const handle = {
     query: jest.fn(),
     executeUpdate: jest.fn(),
@@ -39,7 +39,7 @@ function fakeClient() {
     },
     workflowService: { listWorkflowExecutions: jest.fn() },
   };
-  const service = createOrderService({ client: client as unknown as Client, taskQueue: 'certflow-test', publicBaseUrl: 'https://certs.example.com/' });
+  const service = createOrderService({ client: client as unknown as Client, taskQueue: 'certflow-test', publicBaseUrl: 'https://certs.example.com/', ...timeouts });
   return { client, handle, service };
 }
 
@@ -104,6 +104,19 @@ describe('reads and updates', () => {
     await expect(service.getOrder('B-1')).rejects.toBeInstanceOf(TemporalUnavailableError);
   });
 
+  test('a call cancelled by its own deadline is TemporalUnavailableError, any other cancel is not', async () => {
+    const { client, service } = fakeClient({ queryTimeoutMs: 20 });
+    client.withDeadline.mockImplementationOnce(async (deadline: number) => {
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now()) + 5));
+      throw grpcError(1, 'CANCELLED: Call cancelled');
+    });
+    await expect(service.getOrder('B-1')).rejects.toBeInstanceOf(TemporalUnavailableError);
+    client.withDeadline.mockImplementationOnce(async () => {
+      throw grpcError(1, 'CANCELLED: Call cancelled');
+    });
+    await expect(service.getOrder('B-1')).rejects.toBeInstanceOf(ServiceError);
+  });
+
   test("an update the workflow rejects is OrderRejectedError with the workflow's message", async () => {
     const { handle, service } = fakeClient();
     handle.executeUpdate.mockRejectedValueOnce(
@@ -112,6 +125,16 @@ describe('reads and updates', () => {
     const err = await service.retryNow('B-1').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OrderRejectedError);
     expect(err).toMatchObject({ message: 'Nothing to retry: the order is active.', failureType: UPDATE_REJECTED });
+  });
+
+  test("a validator's zod issues become one readable line", async () => {
+    const { handle, service } = fakeClient();
+    const issues = [{ code: 'invalid_format', path: ['proof', 'fileContent'], message: 'Invalid base64-encoded string' }];
+    handle.executeUpdate.mockRejectedValueOnce(new WorkflowUpdateFailedError('failed', ApplicationFailure.create({ type: 'ZodError', message: JSON.stringify(issues, null, 2) })));
+    await expect(service.revoke('B-1', { reason: 'x', proof: { fileType: '.pdf', fileContent: 'QUJD' } })).rejects.toMatchObject({
+      message: 'The order refused the input: proof.fileContent: Invalid base64-encoded string',
+      failureType: 'ZodError',
+    });
   });
 
   test('an update to an ended order is rejected as ended, not "not found"', async () => {

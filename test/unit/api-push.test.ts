@@ -65,6 +65,13 @@ describe('CA push receiver', () => {
     expect((await push('{not json', {})).statusCode).toBe(401);
   });
 
+  test('no body at all: 401 unsigned, 400 when the empty body is signed', async () => {
+    expect((await app.inject({ method: 'POST', url: URL })).statusCode).toBe(401);
+    const signedEmpty = await app.inject({ method: 'POST', url: URL, headers: { [PUSH_SIGNATURE_HEADER]: signPushBody(PUSH_SECRET, '') } });
+    expect(signedEmpty.statusCode).toBe(400);
+    expect(signedEmpty.json()).toMatchObject({ errors: [{ path: 'body' }] });
+  });
+
   test('a signed but unreadable push is a 400 naming the field', async () => {
     const res = await push(body({ orderId: '' }));
     expect(res.statusCode).toBe(400);

@@ -164,7 +164,7 @@ export class FakeOrderService implements OrderService {
 }
 
 /** Log lines captured as text, to assert what is (and is never) logged. */
-export function captureLogs(): { logger: pino.Logger; text: () => string } {
+export function captureLogs(options: pino.LoggerOptions = {}): { logger: pino.Logger; text: () => string } {
   const chunks: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -172,7 +172,7 @@ export function captureLogs(): { logger: pino.Logger; text: () => string } {
       done();
     },
   });
-  return { logger: pino({ level: 'debug' }, stream), text: () => chunks.join('') };
+  return { logger: pino({ level: 'debug', ...options }, stream), text: () => chunks.join('') };
 }
 
 export async function buildTestApi(

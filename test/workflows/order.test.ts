@@ -126,4 +126,236 @@ describe('orderWorkflow', () => {
     expect(c.calls.create).toBe(1);
     expect(c.calls.retrieve).toBe(1);
   });
+
+  it('OV: the CA review step shows as awaitingReview before validation and issuance', async () => {
+    const { csrPem } = await generateCsr({ commonName: 'secure.example.org', keyType: 'ec' });
+    const order = await dvOrder({ productId: SIM_PRODUCT_IDS.rsaOv, commonName: 'secure.example.org', csr: csrPem, organization: { orgName: 'Example Ltd', countryCode: 'CN' } });
+    await h.run(async () => {
+      const handle = await start(order);
+      const id = await caOrderId(handle);
+      const review = await stateIs(handle, 'awaitingReview');
+      expect(review.condition.reason).toBe('CaReview');
+      await issue(id, handle);
+      await stateIs(handle, 'active');
+    });
+    const states = h.sim.state.order(h.sim.state.orders()[0]!.id)!.transitions.map((t) => t.status);
+    expect(states).toEqual(expect.arrayContaining(['pendingDCV', 'pendingCAIssued', 'issued']));
+    expect(h.sim.state.counters().calls.create).toBe(1);
+  });
+
+  it('CA rejection ends the order failed with the reason, and billing hears of it', async () => {
+    const order = await dvOrder();
+    const final = await h.run(async () => {
+      const handle = await start(order);
+      const id = await caOrderId(handle);
+      await stateIs(handle, 'awaitingReview', 'awaitingValidation');
+      await h.sim.state.drive(id, 'reject', 'domain on a blocklist');
+      return handle.result();
+    });
+    expect(final.condition).toMatchObject({ state: 'failed', reason: 'CaRejected' });
+    expect(h.billing.types(order.billingOrderId)).toEqual(['order.failed']);
+    const c = h.sim.state.counters();
+    expect(c.calls.retrieve).toBe(0);
+    expect(c.calls.cancel).toBe(0);
+  });
+
+  it('DCV deadline (30 days) passes: compensation cancels the CA order, the order fails', async () => {
+    h.sim.state.setFaults({ dropPushRate: 1 });
+    const order = await dvOrder();
+    const final = await h.run(async () => {
+      const handle = await start(order);
+      const id = await caOrderId(handle);
+      await stateIs(handle, 'awaitingReview');
+      await h.sim.state.drive(id, 'pass-review');
+      return handle.result(); // 30 days of hourly polls, skipped
+    });
+    expect(final.condition).toMatchObject({ state: 'failed', reason: 'ValidationDeadlineExceeded' });
+    const c = h.sim.state.counters();
+    expect(c.calls.cancel).toBe(1);
+    expect(h.sim.state.order(final.ca.orderId!)!.status).toBe('closed');
+    // a growing interval capped at an hour: ~30 × 24 reads, not one a minute
+    expect(c.calls.query).toBeGreaterThan(700);
+    expect(c.calls.query).toBeLessThan(800);
+  });
+
+  it('cancel before issuance cancels the CA order; cancel after issuance is refused', async () => {
+    const order = await dvOrder();
+    const other = await dvOrder();
+    await h.run(async () => {
+      const handle = await start(order);
+      await caOrderId(handle);
+      await stateIs(handle, 'awaitingReview');
+      const answer = await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'customer changed their mind' }] });
+      expect(answer).toMatchObject({ accepted: true, state: 'cancelled' });
+      expect((await handle.result()).condition.state).toBe('cancelled');
+
+      const issued = await start(other);
+      const id = await caOrderId(issued);
+      await issue(id, issued);
+      await stateIs(issued, 'active');
+      const refused = issued.executeUpdate(cancelUpdate, { args: [{ reason: 'too late' }] });
+      await expect(refused).rejects.toThrow(WorkflowUpdateFailedError);
+      await refused.catch((e: WorkflowUpdateFailedError) => expect(e.cause?.message).toMatch(/cannot be cancelled/));
+      expect((await view(issued)).condition.state).toBe('active');
+    });
+    const c = h.sim.state.counters();
+    expect(c.calls.cancel).toBe(1);
+    expect(h.billing.types(order.billingOrderId)).toEqual(['order.cancelled']);
+  });
+
+  it('reissue: a new CA order, a new certificate, the replaced one revoked, lineage kept', async () => {
+    const order = await dvOrder();
+    await h.run(async () => {
+      const handle = await start(order);
+      const id = await caOrderId(handle);
+      await issue(id, handle);
+      const first = await stateIs(handle, 'active');
+      const { csrPem } = await generateCsr({ commonName: order.commonName, keyType: 'ec' });
+      const answer = await handle.executeUpdate(reissueUpdate, { args: [{ csr: csrPem, reason: 'key compromise', requestId: 'r1' }] });
+      expect(answer.accepted).toBe(true);
+      // the same request id again is the same reissue
+      await handle.executeUpdate(reissueUpdate, { args: [{ csr: csrPem, reason: 'key compromise', requestId: 'r1' }] });
+      const newId = await eventually('reissue CA order', async () => h.sim.state.orders().find((o) => o.reissuedFrom === id)?.id);
+      await issue(newId);
+      const second = await eventually('switched certificate', async () => {
+        const v = await view(handle);
+        return v.condition.state === 'active' && v.certificate?.caOrderId === newId ? v : undefined;
+      });
+      expect(second.certificate!.serialNumber).not.toBe(first.certificate!.serialNumber);
+      expect(second.lineage.caOrderIds).toEqual([id, newId]);
+      expect(second.lineage.replacedCertificates.map((c) => c.serialNumber)).toEqual([first.certificate!.serialNumber]);
+      expect(second.lineage.reissues).toMatchObject([{ id: 'r1', status: 'completed', caOrderId: newId }]);
+      // certflow revokes the replaced certificate (this product's CA does not)
+      await eventually('revoke request for the replaced certificate', async () => h.sim.state.order(id)!.status === 'pendingRevoke' || h.sim.state.order(id)!.status === 'revoked');
+      await h.sim.state.drive(id, 'revoke');
+      await eventually('replaced revoked', async () => (await view(handle)).lineage.revocations.find((r) => r.scope === 'replaced' && r.status === 'revoked'));
+      expect(second.notifications.caEmailFor).toEqual([first.certificate!.serialNumber, second.certificate!.serialNumber]);
+    });
+    const c = h.sim.state.counters();
+    expect(c.calls.reissue).toBe(1);
+    expect(c.calls.create).toBe(1);
+    expect(c.calls.revoke).toBe(1);
+    expect(c.calls.email).toBe(2);
+  });
+
+  it('revoke: through pendingAudit and pendingRevoke to revoked; the order ends revoked', async () => {
+    const order = await dvOrder();
+    const final = await h.run(async () => {
+      const handle = await start(order);
+      const id = await caOrderId(handle);
+      await issue(id, handle);
+      await stateIs(handle, 'active');
+      const answer = await handle.executeUpdate(revokeUpdate, { args: [{ reason: 'no longer needed', proof: PROOF }] });
+      expect(answer.accepted).toBe(true);
+      await stateIs(handle, 'revoking');
+      await eventually('CA revocation pending', async () => h.sim.state.order(id)!.status === 'pendingRevoke');
+      await h.sim.state.drive(id, 'revoke');
+      return handle.result();
+    });
+    expect(final.condition).toMatchObject({ state: 'revoked', reason: 'Revoked' });
+    expect(final.lineage.revocations).toMatchObject([{ scope: 'order', status: 'revoked' }]);
+    expect(h.sim.state.counters().calls.revoke).toBe(1);
+    expect(h.billing.types(order.billingOrderId)).toEqual(['order.issued', 'order.revoked']);
+  });
+
+  it('reissue then revoke: the revocation targets the current (reissued) certificate', async () => {
+    const order = await dvOrder();
+    const final = await h.run(async () => {
+      const handle = await start(order, { revokeReplacedCertificate: false });
+      const id = await caOrderId(handle);
+      await issue(id, handle);
+      await stateIs(handle, 'active');
+      const { csrPem } = await generateCsr({ commonName: order.commonName, keyType: 'ec' });
+      await handle.executeUpdate(reissueUpdate, { args: [{ csr: csrPem, reason: 'new key', requestId: 'r-2' }] });
+      const newId = await eventually('reissue CA order', async () => h.sim.state.orders().find((o) => o.reissuedFrom === id)?.id);
+      await issue(newId);
+      await eventually('switched', async () => (await view(handle)).certificate?.caOrderId === newId && (await view(handle)).condition.state === 'active');
+      await handle.executeUpdate(revokeUpdate, { args: [{ reason: 'decommissioned', proof: PROOF }] });
+      await eventually('CA revocation pending', async () => h.sim.state.order(newId)!.status === 'pendingRevoke');
+      await h.sim.state.drive(newId, 'revoke');
+      return handle.result();
+    });
+    expect(final.condition.state).toBe('revoked');
+    expect(final.lineage.revocations).toMatchObject([{ scope: 'order', status: 'revoked', caOrderId: final.lineage.caOrderIds[1] }]);
+    expect(h.sim.state.order(final.lineage.caOrderIds[0]!)!.status).toBe('issued'); // not revoked: configured off
+    expect(h.sim.state.counters().calls.revoke).toBe(1);
+  });
+
+  it('continue-as-new keeps state and lineage, and the e-mail is not sent again', async () => {
+    const order = await dvOrder();
+    const final = await h.run(async () => {
+      const handle = await start(order, { maxHistoryEvents: 40 });
+      const id = await caOrderId(handle);
+      await issue(id, handle);
+      const active = await stateIs(handle, 'active');
+      const continued = await eventually('continued as new', async () => {
+        const v = await view(env.client.workflow.getHandle(handle.workflowId) as Handle);
+        return v.continuedAsNew > 0 ? v : undefined;
+      });
+      expect(continued.certificate).toEqual(active.certificate);
+      expect(continued.lineage.caOrderIds).toEqual([id]);
+      expect((await env.client.workflow.getHandle(handle.workflowId).query(getCertificateQuery))?.caOrderId).toBe(id);
+      return env.client.workflow.getHandle(handle.workflowId).result() as Promise<OrderView>;
+    });
+    expect(final.condition.state).toBe('expired');
+    expect(final.continuedAsNew).toBeGreaterThan(0);
+    const c = h.sim.state.counters();
+    expect(c.calls.email).toBe(1);
+    expect(c.calls.create).toBe(1);
+    expect(h.billing.types(order.billingOrderId).filter((t) => t === 'order.issued')).toHaveLength(1);
+  });
+
+  it('401 from the CA: needsAttention with a clear reason, slow retries, recovery once the token works', async () => {
+    const order = await dvOrder();
+    await h.run(async () => {
+      const handle = await start(order);
+      const id = await caOrderId(handle);
+      await stateIs(handle, 'awaitingReview');
+      h.sim.state.setFaults({ authFailure: true });
+      h.sim.state.resetCounters();
+      await h.sim.state.drive(id, 'pass-review'); // push → status read → 401
+      const attention = await stateIs(handle, 'needsAttention');
+      expect(attention.condition.reason).toBe('CaAuthenticationFailed');
+      await env.sleep('3 hours');
+      await stateIs(handle, 'needsAttention');
+      // no hot loop: one failed read per hour
+      expect(h.sim.state.counters().unauthorized).toBeLessThanOrEqual(5);
+      h.sim.state.clearFaults();
+      await handle.executeUpdate(retryNowUpdate, { args: [] });
+      await stateIs(handle, 'awaitingValidation');
+      await issue(id, handle);
+      await stateIs(handle, 'active');
+    });
+    expect(h.sim.state.counters().calls.retrieve).toBe(1);
+  });
+
+  it('a certificate that fails verification stops delivery: needsAttention, no e-mail, no billing event', async () => {
+    const order = await dvOrder({}, 'someone-else.example.net'); // the CSR names another host
+    await h.run(async () => {
+      const handle = await start(order);
+      const id = await caOrderId(handle);
+      await issue(id, handle);
+      const v = await stateIs(handle, 'needsAttention');
+      expect(v.condition.reason).toBe('VerificationFailed');
+      expect(v.condition.message).toMatch(/subject CN is "someone-else.example.net"/);
+      expect(await handle.query(getCertificateQuery)).toBeNull();
+    });
+    const c = h.sim.state.counters();
+    expect(c.calls.email).toBe(0);
+    expect(h.billing.types(order.billingOrderId)).toEqual([]);
+  });
+
+  it('a duplicate start returns the same run and creates one CA order', async () => {
+    const order = await dvOrder();
+    await h.run(async () => {
+      const a = await start(order);
+      const b = await start(order);
+      expect(b.firstExecutionRunId).toBe(a.firstExecutionRunId);
+      await caOrderId(a);
+      await stateIs(a, 'awaitingReview');
+    });
+    const c = h.sim.state.counters();
+    expect(c.calls.create).toBe(1);
+    expect(c.ordersCreated).toBe(1);
+  });
 });

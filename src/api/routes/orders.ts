@@ -84,7 +84,7 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app
       operationId: 'listOrders',
       tags,
       security,
-      summary: 'List orders, newest first, filtered by state and common name',
+      summary: 'List orders (open first, most recent first), filtered by state and common name',
       querystring: listOrdersQuerySchema,
       response: { 200: orderPageSchema, ...problemResponses(400, 401, 503) },
     },

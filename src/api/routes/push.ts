@@ -56,8 +56,8 @@ export const pushRoutes: FastifyPluginAsyncZod<PushRoutesOptions> = async (app, 
       response: { 200: pushAnswerSchema, ...problemResponses(400, 401, 404, 413, 415, 503) },
     },
     handler: async (request) => {
-      const raw = request.body as unknown;
-      if (!Buffer.isBuffer(raw)) throw invalid('A push needs a JSON body.', [{ path: 'body', rule: 'must be a JSON object' }]);
+      // No body is verified as an empty one: the signature check always comes first.
+      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       if (!verifier.verify(raw, request.headers)) {
         throw new HttpProblem(401, ProblemType.unauthorized, 'Invalid push signature',
           `The ${PUSH_SIGNATURE_HEADER} header is missing or does not match the body.`);
