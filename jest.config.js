@@ -3,7 +3,7 @@ const transform = {
   // ESM-only dependencies (cookie@2 under fastify's inject) are compiled to CommonJS for jest.
   '^.+\\.js$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
 };
-const transformIgnorePatterns = ['/node_modules/(?!(cookie)/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(cookie|content-disposition)/)'];
 
 /**
  * Two projects: unit tests need nothing; integration tests (workflows, e2e, replay) share one

@@ -4,6 +4,8 @@ import { createLogger } from '../lib/logger';
 import { createOrderService } from '../orders/order-service';
 import { connectClient } from '../temporal/connection';
 import { buildApi } from './server';
+import { codecCorsOrigins } from '../codec/codec-server';
+import { createCodecFromConfig } from '../temporal/data-converter';
 
 /** The API process: configuration, Temporal client, server; stops cleanly on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -28,7 +30,16 @@ async function main(): Promise<void> {
     return true;
   };
 
-  const app = await buildApi({ config, orders, pushVerifier, logger, ready });
+  const codec = createCodecFromConfig(config);
+  if (codec && !config.OPERATOR_TOKEN) logger.warn('OPERATOR_TOKEN is not set: the codec endpoints for the Web UI are off');
+  const app = await buildApi({
+    config,
+    orders,
+    pushVerifier,
+    logger,
+    ready,
+    codec: codec && config.OPERATOR_TOKEN ? { codec, operatorToken: config.OPERATOR_TOKEN, corsOrigins: codecCorsOrigins(config) } : undefined,
+  });
   const url = await app.listen({ host: config.API_HOST, port: config.API_PORT });
   logger.info({ url, docs: `${url}/docs`, openapi: `${url}/openapi.json` }, `certflow API listening on ${url}`);
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type CodecRoutesOptions, registerCodecRoutes } from '../codec/codec-server';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -27,12 +28,14 @@ export interface ApiDeps {
   /** Readiness: whether Temporal answers. Always ready when not given. */
   ready?: () => Promise<boolean>;
   dedupe?: PushDedupe;
+  /** The payload codec endpoints for the Temporal Web UI and CLI (`/codec/decode|encode`). */
+  codec?: CodecRoutesOptions;
 }
 
 export const API_VERSION = '1.0.0';
 
 /** The API, built and ready to `listen` or to `inject` in tests. */
-export async function buildApi({ config, orders, pushVerifier, logger, ready = async () => true, dedupe = createPushDedupe() }: ApiDeps): Promise<FastifyInstance> {
+export async function buildApi({ config, orders, pushVerifier, logger, ready = async () => true, dedupe = createPushDedupe(), codec }: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger ?? pino({ enabled: false }),
     genReqId: (req) => {
@@ -83,6 +86,7 @@ export async function buildApi({ config, orders, pushVerifier, logger, ready = a
   await app.register(healthRoutes, { ready });
   await app.register(orderRoutes, { orders, apiKeys: config.API_KEYS, publicBaseUrl: config.PUBLIC_BASE_URL });
   await app.register(pushRoutes, { orders, verifier: pushVerifier, dedupe });
+  if (codec) registerCodecRoutes(app, codec);
 
   await app.ready();
   return app;
