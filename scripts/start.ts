@@ -24,6 +24,7 @@ interface DevSecrets {
   apiKey: string;
   operatorToken: string;
   codecKey: string;
+  downloadLinkSecret?: string;
 }
 
 /** Dev mode only: random secrets generated once and kept under the data dir, never in code. */
@@ -74,6 +75,11 @@ async function main(): Promise<void> {
       SIMULATOR_PUSH_URL: `http://127.0.0.1:${apiPort}/v1/ca/wotrus/push`,
     });
   }
+  if (!secrets.downloadLinkSecret) {
+    secrets.downloadLinkSecret = randomBytes(24).toString('base64url');
+    fs.writeFileSync(path.join(dataDir, 'dev-secrets.json'), JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  }
+  defaults.DOWNLOAD_LINK_SECRET = secrets.downloadLinkSecret;
   for (const [k, v] of Object.entries(defaults)) if (env[k] === undefined || env[k] === '') env[k] = v;
 
   let config;

@@ -76,6 +76,8 @@ export const configSchema = z
     API_KEYS: apiKeyList.optional(),
     PUBLIC_BASE_URL: url.optional(),
     OPERATOR_TOKEN: optionalSecret,
+    /** Signs the certificate link the CA e-mails to the customer (who has no API key). */
+    DOWNLOAD_LINK_SECRET: optionalSecret,
 
     SIMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
     SIMULATOR_PORT: port.default(8090),
@@ -104,7 +106,7 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: ['CODEC_CURRENT_KEY_ID'], message: 'must name one of the keys in CODEC_KEYS' });
     }
     if (c.CERTFLOW_ENV === 'production') {
-      for (const key of ['CA_BASE_URL', 'CA_TOKEN', 'CA_PUSH_SECRET', 'API_KEYS', 'PUBLIC_BASE_URL'] as const) {
+      for (const key of ['CA_BASE_URL', 'CA_TOKEN', 'CA_PUSH_SECRET', 'API_KEYS', 'PUBLIC_BASE_URL', 'DOWNLOAD_LINK_SECRET'] as const) {
         if (c[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'required in production' });
       }
       if (!c.CODEC_KEYS && !c.CODEC_KEYS_FILE) {
@@ -119,7 +121,7 @@ export const configKeys = Object.keys(configSchema.shape) as ConfigKey[];
 
 const SECRET_KEYS = new Set<string>([
   'TEMPORAL_API_KEY', 'CA_TOKEN', 'CA_PUSH_SECRET', 'API_KEYS', 'OPERATOR_TOKEN',
-  'SIMULATOR_ADMIN_TOKEN', 'BILLING_WEBHOOK_SECRET', 'CODEC_KEYS',
+  'SIMULATOR_ADMIN_TOKEN', 'BILLING_WEBHOOK_SECRET', 'CODEC_KEYS', 'DOWNLOAD_LINK_SECRET',
 ]);
 export const isSecretKey = (key: string): boolean => SECRET_KEYS.has(key);
 

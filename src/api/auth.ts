@@ -1,3 +1,4 @@
+import { verifyCollectLink } from '../orders/collect-link';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config';
@@ -43,9 +44,15 @@ export function createApiKeyMatcher(entries: readonly ApiKeyEntry[]): (key: stri
 }
 
 /** An onRequest hook: runs before the body is read, so strangers cannot make us parse it. */
-export function apiKeyAuth(entries: Config['API_KEYS']) {
+export function apiKeyAuth(entries: Config['API_KEYS'], opts: { collectLinkSecret?: string } = {}) {
   const match = entries && entries.length > 0 ? createApiKeyMatcher(entries) : undefined;
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (opts.collectLinkSecret && isSignedCollectRequest(request, opts.collectLinkSecret)) {
+      request.apiKeyName = 'collect-link';
+      request.log = request.log.child({ apiKeyName: 'collect-link' });
+      reply.log = request.log;
+      return;
+    }
     if (!match) {
       throw new HttpProblem(401, ProblemType.unauthorized, 'API keys not configured',
         'This API accepts no requests until API_KEYS is configured (name:<sha256 hex of the key>, comma-separated); there are no default keys.', undefined, CHALLENGE);
@@ -65,4 +72,12 @@ export function apiKeyAuth(entries: Config['API_KEYS']) {
     request.log = request.log.child({ apiKeyName: name });
     reply.log = request.log;
   };
+}
+
+/** The customer's e-mailed link: only the certificate download, only with a valid signature. */
+function isSignedCollectRequest(request: FastifyRequest, secret: string): boolean {
+  if (request.method !== 'GET' || request.routeOptions.url !== '/v1/orders/:billingOrderId/certificate') return false;
+  const sig = (request.query as Record<string, unknown> | undefined)?.sig;
+  const id = (request.params as Record<string, unknown> | undefined)?.billingOrderId;
+  return typeof sig === 'string' && typeof id === 'string' && verifyCollectLink(secret, id, sig);
 }

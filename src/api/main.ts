@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const logger = createLogger('api', config.LOG_LEVEL);
   const client = await connectClient(config);
   const publicBaseUrl = config.PUBLIC_BASE_URL ?? `http://${config.API_HOST}:${config.API_PORT}`;
-  const orders = createOrderService({ client, taskQueue: config.TEMPORAL_TASK_QUEUE, publicBaseUrl });
+  const orders = createOrderService({ client, taskQueue: config.TEMPORAL_TASK_QUEUE, publicBaseUrl, collectLinkSecret: config.DOWNLOAD_LINK_SECRET });
 
   let pushVerifier: PushVerifier;
   if (config.CA_PUSH_SECRET) {

@@ -132,7 +132,10 @@ export const placeOrderAnswerSchema = z.object({
 });
 
 export const certificateQuerySchema = z
-  .object({ format: z.enum(['json', 'pem']).optional().describe('pem: leaf then chain, as one PEM file') })
+  .object({
+    format: z.enum(['json', 'pem']).optional().describe('pem: leaf then chain, as one PEM file'),
+    sig: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be the signature of an e-mailed collect link').optional().describe('signature of the collect link the CA e-mails the customer (instead of an API key)'),
+  })
   .strict();
 
 export const pushAnswerSchema = z.object({

@@ -21,7 +21,7 @@ import { orderRoutes } from './routes/orders';
 import { pushRoutes } from './routes/push';
 
 export interface ApiDeps {
-  config: Pick<Config, 'API_KEYS' | 'PUBLIC_BASE_URL'>;
+  config: Pick<Config, 'API_KEYS' | 'PUBLIC_BASE_URL' | 'DOWNLOAD_LINK_SECRET'>;
   orders: OrderService;
   pushVerifier: PushVerifier;
   logger?: FastifyBaseLogger;
@@ -84,7 +84,7 @@ export async function buildApi({ config, orders, pushVerifier, logger, ready = a
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes, { ready });
-  await app.register(orderRoutes, { orders, apiKeys: config.API_KEYS, publicBaseUrl: config.PUBLIC_BASE_URL });
+  await app.register(orderRoutes, { orders, apiKeys: config.API_KEYS, publicBaseUrl: config.PUBLIC_BASE_URL, collectLinkSecret: config.DOWNLOAD_LINK_SECRET });
   await app.register(pushRoutes, { orders, verifier: pushVerifier, dedupe });
   if (codec) registerCodecRoutes(app, codec);
 

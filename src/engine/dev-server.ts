@@ -18,6 +18,8 @@ export interface DevServerOptions {
   /** Where the server's own output goes; inherited when absent. */
   logFile?: string;
   extraDynamicConfig?: Record<string, string>;
+  /** SQLite pragmas of the file database (default SQLITE_PRAGMAS; the benchmark compares others). */
+  sqlitePragmas?: readonly string[];
 }
 
 export interface RunningDevServer {
@@ -47,7 +49,7 @@ export function devServerArgs(o: DevServerOptions): string[] {
   else args.push('--ui-port', String(o.uiPort));
   if (o.dbFile) {
     args.push('--db-filename', o.dbFile);
-    for (const p of SQLITE_PRAGMAS) args.push('--sqlite-pragma', p);
+    for (const p of o.sqlitePragmas ?? SQLITE_PRAGMAS) args.push('--sqlite-pragma', p);
   }
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
   for (const [k, v] of Object.entries({ ...DEV_DYNAMIC_CONFIG, ...o.extraDynamicConfig })) args.push('--dynamic-config-value', `${k}=${v}`);

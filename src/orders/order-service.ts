@@ -1,3 +1,4 @@
+import { collectUrl } from './collect-link';
 import {
   type Client,
   isGrpcServiceError,
@@ -10,7 +11,7 @@ import {
 import { ApplicationFailure, type SearchAttributePair } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { temporal } from '@temporalio/proto';
-import { type OrderRequest, orderWorkflowId } from '../domain/order';
+import { type OrderPolicyInput, type OrderRequest, orderWorkflowId } from '../domain/order';
 import { resolvePolicy } from '../domain/policy';
 import {
   type CancelInput,
@@ -78,12 +79,19 @@ export interface OrderServiceDeps {
   taskQueue: string;
   /** Base of the URL the CA e-mails the customer for collection. */
   publicBaseUrl: string;
+  /** Signs that URL so the customer can open it without an API key. */
+  collectLinkSecret?: string;
   /** How long a plain call (start, describe, list, signal) may take, retries included, before a 503. */
   rpcTimeoutMs?: number;
   /** How long a query may wait for a worker before the API answers 503. */
   queryTimeoutMs?: number;
   /** How long an update may take before the API answers 503 (the update may still land). */
   updateTimeoutMs?: number;
+  /**
+   * Policy overrides applied to every order this service starts (benchmarks run the polling
+   * schedule on a compressed clock); never set from the HTTP API.
+   */
+  policyOverrides?: OrderPolicyInput;
 }
 
 /** gRPC status codes; @grpc/grpc-js is the SDK's dependency, not ours. */
@@ -160,12 +168,14 @@ function toSummary(raw: temporal.api.workflow.v1.IWorkflowExecutionInfo): OrderS
 }
 
 export function createOrderService({
+  collectLinkSecret,
   client,
   taskQueue,
   publicBaseUrl,
   rpcTimeoutMs = 5_000,
   queryTimeoutMs = 10_000,
   updateTimeoutMs = 30_000,
+  policyOverrides,
 }: OrderServiceDeps): OrderService {
   const base = publicBaseUrl.replace(/\/+$/, '');
   const handleOf = (billingOrderId: string) => client.workflow.getHandle(orderWorkflowId(billingOrderId));
@@ -232,8 +242,8 @@ export function createOrderService({
       const hash = requestHash(request);
       const input: OrderWorkflowInput = {
         order: request,
-        policy: resolvePolicy(productId),
-        collectUrl: `${base}/v1/orders/${encodeURIComponent(billingOrderId)}/certificate`,
+        policy: resolvePolicy(productId, policyOverrides),
+        collectUrl: collectUrl(base, billingOrderId, collectLinkSecret),
       };
       const searchAttributes: SearchAttributePair[] = [
         { key: BillingOrderIdKey, value: billingOrderId },

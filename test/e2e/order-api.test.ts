@@ -66,3 +66,22 @@ describe('order API end to end', () => {
     expect(stack.sim.state.counters().ordersByIdempotenceId[body.billingOrderId]).toBe(1);
   });
 });
+
+describe('the collect link the CA e-mails to the customer', () => {
+  it('downloads the certificate without an API key, and only with the right signature', async () => {
+    const { body } = await newOrder();
+    await stack.api('/v1/orders', { body });
+    await eventually('active', async () => ((await (await stack.api(`/v1/orders/${body.billingOrderId}`)).json()) as { condition: { state: string } }).condition.state === 'active', 60_000);
+    const email = await eventually('CA e-mail', async () => stack.sim.state.emails().find((e) => e.collectUrl.includes(encodeURIComponent(body.billingOrderId))));
+    const link = new URL(email.collectUrl);
+    expect(link.searchParams.get('sig')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const ok = await fetch(`${stack.apiUrl}${link.pathname}${link.search}`);
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    const forged = await fetch(`${stack.apiUrl}${link.pathname}?format=pem&sig=${'A'.repeat(43)}`);
+    expect(forged.status).toBe(401);
+    // the signature opens this one route only
+    const other = await fetch(`${stack.apiUrl}/v1/orders/${encodeURIComponent(body.billingOrderId)}?sig=${link.searchParams.get('sig')}`);
+    expect(other.status).toBe(401);
+  });
+});

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import pino from 'pino';
 import type { BillingEvent, BillingNotifier } from '../../src/activities';
@@ -17,6 +18,7 @@ import { uniqueId } from './temporal';
 
 export const TOKEN = 'test-ca-token-0123456789';
 export const PUSH_SECRET = 'test-push-secret-0123456789abcdef';
+export const SIM_ADMIN_TOKEN = 'test-admin-token-0123456789';
 
 /** Records billing events in memory; the HTTP webhook itself is tested in unit tests. */
 export class BillingRecorder implements BillingNotifier {
@@ -87,10 +89,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { client: Client; connection: NativeConnection; bundle: WorkflowBundleWithSourceMap; namespace?: string }): Promise<Harness> {
+/** `dataConverter` (e.g. the payload codec) must match the client's and the bundle's (bundleWorkflows(dataConverter)). */
+export async function startHarness(opts: { client: Client; connection: NativeConnection; bundle: WorkflowBundleWithSourceMap; namespace?: string; dataConverter?: DataConverter }): Promise<Harness> {
   const ref: { sim?: RunningSimulator } = {};
   const bridge = await startPushBridge(() => opts.client, () => ref.sim);
-  const sim = await startSimulator({ token: TOKEN, adminToken: 'test-admin-token-0123456789', pushUrl: bridge.url, pushSecret: PUSH_SECRET, manual: true, pushRetryDelaysMs: [50, 100] });
+  const sim = await startSimulator({ token: TOKEN, adminToken: SIM_ADMIN_TOKEN, pushUrl: bridge.url, pushSecret: PUSH_SECRET, manual: true, pushRetryDelaysMs: [50, 100] });
   ref.sim = sim;
   const issuer = createWotrusClient({ baseUrl: sim.url, token: TOKEN, timeoutMs: 3000, connectTimeoutMs: 1000, connections: 8 });
   const billing = new BillingRecorder();
@@ -101,6 +104,7 @@ export async function startHarness(opts: { client: Client; connection: NativeCon
     taskQueue,
     deps: { issuer, billing, logger: pino({ level: 'silent' }) },
     workflowBundle: opts.bundle,
+    dataConverter: opts.dataConverter,
   });
   const s = sim;
   return {

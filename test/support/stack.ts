@@ -67,6 +67,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     TEMPORAL_TASK_QUEUE: uniqueId('e2e'),
     API_KEYS: `e2e:${createHash('sha256').update(apiKey).digest('hex')}`,
     OPERATOR_TOKEN: operatorToken,
+    DOWNLOAD_LINK_SECRET: randomBytes(24).toString('hex'),
     CA_TOKEN: caToken,
     CA_PUSH_SECRET: pushSecret,
     CA_BASE_URL: 'http://127.0.0.1:1', // replaced once the simulator listens
@@ -77,7 +78,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
   const preliminary = parseConfig(env);
   const client = await connectClient(preliminary);
-  const orders = createOrderService({ client, taskQueue: preliminary.TEMPORAL_TASK_QUEUE, publicBaseUrl: preliminary.PUBLIC_BASE_URL! });
+  const orders = createOrderService({ client, taskQueue: preliminary.TEMPORAL_TASK_QUEUE, publicBaseUrl: preliminary.PUBLIC_BASE_URL!, collectLinkSecret: preliminary.DOWNLOAD_LINK_SECRET });
   const codec = createCodecFromConfig(preliminary);
   const app: FastifyInstance = await buildApi({
     config: preliminary,

@@ -1,4 +1,4 @@
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { type ClientOptionsForTestEnv, TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { ensureTestServer } from '../../src/engine/test-server';
 import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
@@ -8,9 +8,9 @@ import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
  * The SDK already passes `<port> --enable-time-skipping`; adding the flag again makes the
  * server time every workflow out at once, so extraArgs stays empty.
  */
-export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+export async function createTimeSkippingEnv(options: { client?: ClientOptionsForTestEnv } = {}): Promise<TestWorkflowEnvironment> {
   const path = process.env.CERTFLOW_TEST_SERVER_LAUNCHER ?? (await ensureTestServer());
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } }, client: options.client });
   // The test server validates upserts against registered attributes, like a real cluster.
   const types: Record<string, temporal.api.enums.v1.IndexedValueType> = {
     Keyword: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,

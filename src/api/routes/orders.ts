@@ -21,6 +21,8 @@ export interface OrderRoutesOptions {
   apiKeys: Config['API_KEYS'];
   /** Prefix of the links in answers; empty for path-only links. */
   publicBaseUrl?: string;
+  /** Lets the customer's e-mailed collect link download the certificate without an API key. */
+  collectLinkSecret?: string;
 }
 
 /**
@@ -45,8 +47,8 @@ function wantsPem(accept: string | undefined, format: string | undefined): boole
 const security: { [scheme: string]: string[] }[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
 const tags = ['orders'];
 
-export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app, { orders, apiKeys, publicBaseUrl = '' }) => {
-  app.addHook('onRequest', apiKeyAuth(apiKeys));
+export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app, { orders, apiKeys, publicBaseUrl = '', collectLinkSecret }) => {
+  app.addHook('onRequest', apiKeyAuth(apiKeys, { collectLinkSecret }));
 
   const base = publicBaseUrl.replace(/\/+$/, '');
   const orderPath = (id: string): string => `${base}/v1/orders/${encodeURIComponent(id)}`;

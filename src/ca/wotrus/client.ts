@@ -3,7 +3,7 @@ import { Pool, type Dispatcher } from 'undici';
 import { type z } from 'zod';
 import { type Config } from '../../config';
 import { type CallContext, type Issuer } from '../issuer';
-import { parseJsonAnswer, readAnswer, type AnswerContext } from './answer';
+import { parseJsonAnswer, readAnswer, type AnswerContext, type RefusalReader } from './answer';
 import {
   CaAuthError,
   CaBusinessError,
@@ -124,6 +124,7 @@ export function createWotrusClient(options: WotrusClientOptions): WotrusClient {
     body: unknown,
     dataSchema: S,
     ctx: CallContext,
+    onRefusal?: RefusalReader,
   ): Promise<z.output<S>> {
     const headers: Record<string, string> = {
       [WOTRUS_TOKEN_HEADER]: token,
@@ -156,7 +157,7 @@ export function createWotrusClient(options: WotrusClientOptions): WotrusClient {
 
     const httpCtx: AnswerContext = { ...answerCtx, httpStatus: statusCode };
     rejectHttpFailure(statusCode, responseHeaders, text, httpCtx);
-    return readAnswer(parseJsonAnswer(text, httpCtx), dataSchema, httpCtx);
+    return readAnswer(parseJsonAnswer(text, httpCtx), dataSchema, httpCtx, onRefusal);
   }
 
   return {
@@ -173,7 +174,7 @@ export function createWotrusClient(options: WotrusClientOptions): WotrusClient {
     },
 
     async retrieveCertificate(caOrderId, ctx) {
-      const a = await call('retrieveCertificate', 'GET', WOTRUS_PATHS.retrievePem(caOrderId), undefined, retrievePemAnswerSchema, ctx);
+      const a = await call('retrieveCertificate', 'GET', WOTRUS_PATHS.retrievePem(caOrderId), undefined, retrievePemAnswerSchema, ctx, notIssuedYet);
       const cert = toRetrievedCertificate(a);
       if (cert === undefined) {
         throw new CaCertificateNotReadyError({
@@ -241,6 +242,18 @@ function headerSafe(value: string): string {
 }
 
 // ---------------------------------------------------------------- error mapping
+
+/**
+ * RetrievePem before issuance may answer `isSuccess: false` with `data.result: false` and no
+ * PEM (the simulator does, with errorMsg "证书尚未签发 …"). That is the CA still working, not a
+ * refusal: a CaCertificateNotReadyError carrying the CA's message, as for `isSuccess: true`
+ * with `result: false`. Any other refusal stays a CaBusinessError.
+ */
+const notIssuedYet: RefusalReader = (data, caMessage, ctx) => {
+  const read = retrievePemAnswerSchema.safeParse(data);
+  if (!read.success || read.data.result !== false || toRetrievedCertificate(read.data) !== undefined) return undefined;
+  return new CaCertificateNotReadyError({ ...ctx, caMessage });
+};
 
 /**
  * A request that never produced a full answer. A cancelled activity's abort is rethrown

@@ -1,0 +1,36 @@
+/**
+ * What an order costs the engine, read from histories: activities, timers, signals and
+ * workflow tasks per order (averaged over a sample), which phase C gives its bare workflow.
+ */
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+
+export interface HistoryShape {
+  sampled: number;
+  activities: number;
+  timers: number;
+  signals: number;
+  workflowTasks: number;
+  events: number;
+}
+
+const T = temporal.api.enums.v1.EventType;
+
+export async function measureShape(client: Client, workflowIds: readonly string[]): Promise<HistoryShape> {
+  const sum = { activities: 0, timers: 0, signals: 0, workflowTasks: 0, events: 0 };
+  let sampled = 0;
+  for (const id of workflowIds) {
+    const history = await client.workflow.getHandle(id).fetchHistory();
+    const events = history.events ?? [];
+    sampled++;
+    sum.events += events.length;
+    for (const e of events) {
+      if (e.eventType === T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) sum.activities++;
+      else if (e.eventType === T.EVENT_TYPE_TIMER_STARTED) sum.timers++;
+      else if (e.eventType === T.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED) sum.signals++;
+      else if (e.eventType === T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) sum.workflowTasks++;
+    }
+  }
+  const avg = (v: number): number => (sampled ? v / sampled : Number.NaN);
+  return { sampled, activities: avg(sum.activities), timers: avg(sum.timers), signals: avg(sum.signals), workflowTasks: avg(sum.workflowTasks), events: avg(sum.events) };
+}

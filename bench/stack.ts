@@ -1,0 +1,276 @@
+/**
+ * The benchmark's own certflow: a Temporal dev server (SQLite file in a temporary directory,
+ * or an existing server for the smoke test), the WoTrus simulator and the API in this process,
+ * and the worker either as a child process (so its memory and CPU are measured on their own)
+ * or in this process (the smoke test).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Client } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { buildApi } from '../src/api/server';
+import { createWotrusClientFromConfig, type WotrusClient } from '../src/ca/wotrus/client';
+import { createHmacPushVerifier } from '../src/ca/wotrus/push';
+import { type Config, parseConfig } from '../src/config';
+import type { OrderPolicyInput } from '../src/domain/order';
+import { type RunningDevServer, SQLITE_PRAGMAS, startDevServer, stopChild } from '../src/engine/dev-server';
+import { locateTemporalCli } from '../src/engine/locator';
+import { freePort, waitUntil } from '../src/engine/ports';
+import { createOrderService, type OrderService } from '../src/orders/order-service';
+import type { Delays } from '../src/simulator/settings';
+import { type RunningSimulator, startSimulator } from '../src/simulator/server';
+import { connectClient } from '../src/temporal/connection';
+import { createDataConverter } from '../src/temporal/data-converter';
+import { bundleWorkflows, createCertflowWorker } from '../src/worker-factory';
+
+export const ROOT = path.resolve(__dirname, '..');
+export const PROBE_PATH = path.join(__dirname, 'worker-probe.ts');
+
+export interface WorkerTuning {
+  maxCachedWorkflows: number;
+  maxConcurrentActivityTaskExecutions: number;
+  maxConcurrentWorkflowTaskExecutions: number;
+}
+
+/** certflow's defaults (src/config.ts). */
+export const DEFAULT_TUNING: WorkerTuning = { maxCachedWorkflows: 2000, maxConcurrentActivityTaskExecutions: 100, maxConcurrentWorkflowTaskExecutions: 40 };
+
+export interface BenchStackOptions {
+  /** An existing Temporal frontend (the smoke test's shared dev server); otherwise one is started. */
+  temporalAddress?: string;
+  /** SQLite pragmas of the started dev server (default: the engine's SQLITE_PRAGMAS). */
+  sqlitePragmas?: readonly string[];
+  /** Run the started dev server in memory instead of on a SQLite file. */
+  inMemory?: boolean;
+  codec: boolean;
+  worker: 'child' | 'in-process';
+  tuning?: Partial<WorkerTuning>;
+  /** undici keep-alive connections of the worker's CA client (CA_POOL_CONNECTIONS). */
+  caPoolConnections?: number;
+  delays?: Partial<Delays>;
+  log?: (line: string) => void;
+}
+
+export interface WorkerMemory {
+  at: number;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+}
+
+/** A worker process (certflow's or the bare benchmark worker) and what it reports. */
+export interface ChildWorker {
+  process: ChildProcess;
+  pid: number;
+  memory(): WorkerMemory | undefined;
+  onMessage(fn: (msg: unknown) => void): void;
+  stop(): Promise<void>;
+}
+
+export interface BenchStack {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  /** The started dev server (absent when an existing one is used). */
+  server?: RunningDevServer;
+  dbFile?: string;
+  tmpDir: string;
+  config: Config;
+  apiUrl: string;
+  apiKey: string;
+  sim: RunningSimulator;
+  client: Client;
+  /** Policy overrides of orders placed from now on (time-compressed polling for phase B). */
+  setPolicyOverrides(overrides: OrderPolicyInput | undefined): void;
+  worker?: ChildWorker;
+  inProcessWorker?: Worker;
+  tuning: WorkerTuning;
+  close(): Promise<void>;
+}
+
+/** Spawns `node --import tsx [probe] <entry>` with the given environment; resolves once it polls the task queue. */
+export async function spawnWorker(entry: string, env: Record<string, string>, o: { client: Client; taskQueue: string; logFile: string }): Promise<ChildWorker> {
+  const out = fs.openSync(o.logFile, 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', pathToFileURL(PROBE_PATH).href, entry], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', out, out, 'ipc'],
+  });
+  let memory: WorkerMemory | undefined;
+  const listeners: ((msg: unknown) => void)[] = [];
+  child.on('message', (msg: unknown) => {
+    if (msg && typeof msg === 'object' && (msg as { type?: string }).type === 'memory') memory = msg as WorkerMemory;
+    for (const l of listeners) l(msg);
+  });
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  await waitUntil(
+    `worker ${path.basename(entry)} polling ${o.taskQueue}`,
+    async () => {
+      const r = await o.client.workflowService.describeTaskQueue({ namespace: o.client.options.namespace, taskQueue: { name: o.taskQueue }, taskQueueType: 1 });
+      return r.pollers.length > 0;
+    },
+    { timeoutMs: 120_000, intervalMs: 250, isAlive: () => !exited },
+  ).catch((err: unknown) => {
+    const tail = fs.existsSync(o.logFile) ? fs.readFileSync(o.logFile, 'utf8').slice(-3000) : '';
+    throw new Error(`${(err as Error).message}\n${tail}`);
+  });
+  return {
+    process: child,
+    pid: child.pid!,
+    memory: () => memory,
+    onMessage: (fn) => void listeners.push(fn),
+    stop: () => stopChild(child, 15_000),
+  };
+}
+
+export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack> {
+  const log = o.log ?? (() => undefined);
+  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-bench-'));
+  const tuning: WorkerTuning = { ...DEFAULT_TUNING, ...o.tuning };
+  let server: RunningDevServer | undefined;
+  let dbFile: string | undefined;
+  let address = o.temporalAddress;
+  if (!address) {
+    const cli = await locateTemporalCli();
+    dbFile = o.inMemory ? undefined : path.join(tmpDir, 'temporal.sqlite');
+    server = await startDevServer({
+      cliPath: cli.path,
+      port: await freePort(),
+      headless: true,
+      logLevel: 'error',
+      logFile: path.join(tmpDir, 'dev-server.log'),
+      dbFile,
+      sqlitePragmas: o.sqlitePragmas ?? SQLITE_PRAGMAS,
+    });
+    address = server.address;
+    log(`dev server ${address} (pid ${server.process.pid}, ${dbFile ? `SQLite ${dbFile}` : 'in memory'})`);
+  }
+
+  const apiKey = `key_${randomBytes(12).toString('hex')}`;
+  const caToken = randomBytes(12).toString('hex');
+  const pushSecret = randomBytes(24).toString('hex');
+  const taskQueue = `bench-${process.pid}-${Date.now().toString(36)}`;
+  const env: Record<string, string> = {
+    CERTFLOW_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    API_KEYS: `bench:${createHash('sha256').update(apiKey).digest('hex')}`,
+    CA_TOKEN: caToken,
+    CA_PUSH_SECRET: pushSecret,
+    CA_BASE_URL: 'http://127.0.0.1:1',
+    PUBLIC_BASE_URL: 'http://certflow.bench',
+    CA_POOL_CONNECTIONS: String(o.caPoolConnections ?? 32),
+    WORKER_MAX_CACHED_WORKFLOWS: String(tuning.maxCachedWorkflows),
+    WORKER_MAX_CONCURRENT_ACTIVITIES: String(tuning.maxConcurrentActivityTaskExecutions),
+    WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: String(tuning.maxConcurrentWorkflowTaskExecutions),
+    ...(o.codec ? { CODEC_KEYS: `bench1:${randomBytes(32).toString('base64')}`, CODEC_CURRENT_KEY_ID: 'bench1' } : {}),
+  };
+  const preliminary = parseConfig(env);
+  const client = await connectClient(preliminary);
+  const serviceDeps = { client, taskQueue, publicBaseUrl: preliminary.PUBLIC_BASE_URL! };
+  let current: OrderService = createOrderService(serviceDeps);
+  // The API holds one OrderService; this one forwards to whichever policy is current.
+  const orders: OrderService = {
+    placeOrder: (r) => current.placeOrder(r),
+    getOrder: (id) => current.getOrder(id),
+    listOrders: (q) => current.listOrders(q),
+    getCertificate: (id) => current.getCertificate(id),
+    cancel: (id, i) => current.cancel(id, i),
+    reissue: (id, i) => current.reissue(id, i),
+    revoke: (id, i) => current.revoke(id, i),
+    retryNow: (id) => current.retryNow(id),
+    findByCaOrderId: (id) => current.findByCaOrderId(id),
+    signalPush: (id, p) => current.signalPush(id, p),
+  };
+  const app: FastifyInstance = await buildApi({ config: preliminary, orders, pushVerifier: createHmacPushVerifier(pushSecret), logger: pino({ level: 'silent' }) });
+  const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  const sim = await startSimulator({
+    token: caToken,
+    pushUrl: `${apiUrl}/v1/ca/wotrus/push`,
+    pushSecret,
+    delays: { submitMs: 0, reviewMs: 0, dcvMs: 0, issueMs: 0, revokeMs: 0, ...o.delays },
+  });
+  const config = parseConfig({ ...env, CA_BASE_URL: sim.url });
+  log(`simulator ${sim.url}, API ${apiUrl}, task queue ${taskQueue}`);
+
+  let worker: ChildWorker | undefined;
+  let inProcessWorker: Worker | undefined;
+  let workerRun: Promise<void> | undefined;
+  let issuer: WotrusClient | undefined;
+  let connection: NativeConnection | undefined;
+  if (o.worker === 'child') {
+    worker = await spawnWorker(path.join(ROOT, 'src', 'worker.ts'), { ...env, CA_BASE_URL: sim.url }, { client, taskQueue, logFile: path.join(tmpDir, 'worker.log') });
+    log(`certflow worker pid ${worker.pid} (cache ${tuning.maxCachedWorkflows}, activity slots ${tuning.maxConcurrentActivityTaskExecutions}, workflow task slots ${tuning.maxConcurrentWorkflowTaskExecutions}, codec ${o.codec ? 'on' : 'off'})`);
+  } else {
+    const dataConverter = createDataConverter(config);
+    issuer = createWotrusClientFromConfig(config);
+    connection = await NativeConnection.connect({ address });
+    inProcessWorker = await createCertflowWorker({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue,
+      deps: { issuer, logger: pino({ level: 'silent' }) },
+      dataConverter,
+      workflowBundle: await bundleWorkflows(dataConverter),
+      tuning,
+    });
+    workerRun = inProcessWorker.run();
+  }
+
+  return {
+    address,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue,
+    server,
+    dbFile,
+    tmpDir,
+    config,
+    apiUrl,
+    apiKey,
+    sim,
+    client,
+    setPolicyOverrides: (overrides) => {
+      current = createOrderService({ ...serviceDeps, policyOverrides: overrides });
+    },
+    worker,
+    inProcessWorker,
+    tuning,
+    close: async () => {
+      await worker?.stop();
+      if (inProcessWorker) {
+        inProcessWorker.shutdown();
+        await workerRun;
+      }
+      await issuer?.close();
+      await connection?.close();
+      await app.close();
+      await sim.close();
+      await client.connection.close();
+      await server?.stop();
+      if (server) fs.rmSync(tmpDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Size of the dev server's SQLite database (main file + WAL + shared memory). */
+export function databaseBytes(dbFile: string | undefined): number | undefined {
+  if (!dbFile) return undefined;
+  let total = 0;
+  for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) {
+    try {
+      total += fs.statSync(f).size;
+    } catch {
+      // absent
+    }
+  }
+  return total;
+}

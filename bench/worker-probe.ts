@@ -1,0 +1,19 @@
+/**
+ * Preloaded into benchmark worker children (`node --import tsx --import bench/worker-probe.ts …`):
+ * reports the process's memory (RSS, V8 heap of the main thread, external) to the parent over
+ * IPC once a second, without touching the worker's own code. Workflow isolates run in worker
+ * threads whose heaps count in RSS only.
+ */
+if (typeof process.send === 'function') {
+  const report = (): void => {
+    const m = process.memoryUsage();
+    try {
+      process.send?.({ type: 'memory', at: Date.now(), rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers });
+    } catch {
+      // the parent went away; nothing to report to
+    }
+  };
+  setInterval(report, 1000).unref();
+  process.on('disconnect', () => process.exit(0));
+}
+export {};

@@ -1,0 +1,439 @@
+/**
+ * `npm run histories:record [-- --only a,b] [-- --suffix -v2] [-- --code poll-jitter-v2]`
+ *
+ * Runs every workflow scenario (the branches of test/workflows/order.test.ts) on the Java
+ * time-skipping test server against the CA simulator, exactly as the workflow tests do, and
+ * writes each history — the order workflow and its reissue/revoke children, every run of a
+ * continue-as-new chain — to test/histories/<workflow>-<scenario>[-<child>][<suffix>].json,
+ * pretty-printed, plus its entry in test/histories/manifest.json (workflow id to replay with,
+ * codec or not, which workflow code recorded it).
+ *
+ * Orders are synthetic. Orders carrying organisation or contact data are recorded with the
+ * payload codec and the committed TEST-ONLY key (test/support/replay.ts), so no personal data
+ * is ever stored in plain text. Long waits are trimmed by policy overrides to keep files small.
+ *
+ * Recording replaces files: never re-record a history to make a failing replay pass — see
+ * docs/workflow-versioning.md.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { type OrderPolicyInput, type OrderRequestInput, orderWorkflowId } from '../src/domain/order';
+import { SIM_PRODUCT_IDS } from '../src/simulator/catalog';
+import { generateCsr } from '../src/simulator/csr';
+import { bundleWorkflows } from '../src/worker-factory';
+import {
+  type OrderView,
+  type UpdateAnswer,
+  cancelUpdate,
+  getOrderQuery,
+  reissueUpdate,
+  retryNowUpdate,
+  revokeUpdate,
+} from '../src/workflows/definitions';
+import type { orderWorkflow } from '../src/workflows/order';
+import { type Harness, eventually, startHarness, workflowInput } from '../test/support/order-harness';
+import {
+  type HistoryEntry,
+  HISTORIES_DIR,
+  MANIFEST_FILE,
+  type Manifest,
+  SYNTHETIC_CONTACT,
+  SYNTHETIC_ORGANIZATION,
+  prettyJson,
+  readManifest,
+  replayDataConverter,
+} from '../test/support/replay';
+import { createTimeSkippingEnv } from '../test/support/temporal';
+
+type Handle = WorkflowHandle<typeof orderWorkflow>;
+type State = OrderView['condition']['state'];
+
+/** One history to export once the scenario has run. */
+interface Capture {
+  /** File name part after `<workflow>-<scenario>`, e.g. `-reissue-child`. */
+  part?: string;
+  workflowId: string;
+  runId?: string;
+  workflowType: HistoryEntry['workflowType'];
+  description: string;
+}
+
+interface Ctx {
+  env: TestWorkflowEnvironment;
+  h: Harness;
+  /** A synthetic DV order with a deterministic billing id (fresh server per scenario). */
+  order(overrides?: Partial<OrderRequestInput>, csrCommonName?: string): Promise<OrderRequestInput>;
+  start(order: OrderRequestInput, policy?: OrderPolicyInput): Promise<Handle>;
+  view(handle: Handle): Promise<OrderView>;
+  stateIs(handle: Handle, ...states: State[]): Promise<OrderView>;
+  caOrderId(handle: Handle): Promise<string>;
+  issue(id: string, handle?: Handle): Promise<void>;
+}
+
+interface Scenario {
+  name: string;
+  /** Record with the AES-GCM payload codec (required for orders with personal data). */
+  codec?: boolean;
+  run(ctx: Ctx, name: string): Promise<Capture[]>;
+}
+
+const PROOF = { fileType: '.pdf' as const, fileContent: Buffer.from('%PDF-1.4 synthetic revocation request').toString('base64') };
+
+const parent = (handle: Handle, description: string): Capture => ({ workflowId: handle.workflowId, workflowType: 'orderWorkflow', description });
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'happy-path-pushes',
+    async run(c) {
+      const order = await c.order();
+      const handle = await c.start(order);
+      const id = await c.caOrderId(handle);
+      await c.stateIs(handle, 'awaitingReview', 'awaitingValidation');
+      await c.issue(id, handle);
+      await c.stateIs(handle, 'active');
+      await handle.result(); // a year of workflow time: renewal reminder, then expiry
+      return [parent(handle, 'DV order driven by CA pushes: created, validated, issued, verified, delivered, active, renewal reminder, expired a year later.')];
+    },
+  },
+  {
+    name: 'happy-path-polling',
+    async run(c) {
+      c.h.sim.state.setFaults({ dropPushRate: 1 });
+      const order = await c.order();
+      const handle = await c.start(order);
+      const id = await c.caOrderId(handle);
+      await c.stateIs(handle, 'awaitingValidation', 'awaitingReview');
+      await c.issue(id);
+      await c.env.sleep('3 hours'); // polls on the growing schedule find the issued certificate
+      await c.stateIs(handle, 'active');
+      return [parent(handle, 'DV order with every push dropped: polling alone (1m, 2m, 4m, … capped at 1h) finds the issued certificate; ends active (open).')];
+    },
+  },
+  {
+    name: 'ov-review',
+    codec: true,
+    async run(c) {
+      const { csrPem } = await generateCsr({ commonName: 'ov-review.replay.example.org', keyType: 'ec' });
+      const order = await c.order({ productId: SIM_PRODUCT_IDS.rsaOv, commonName: 'ov-review.replay.example.org', csr: csrPem, organization: SYNTHETIC_ORGANIZATION, contact: SYNTHETIC_CONTACT });
+      const handle = await c.start(order);
+      const id = await c.caOrderId(handle);
+      await c.stateIs(handle, 'awaitingReview');
+      await c.issue(id, handle);
+      await c.stateIs(handle, 'active');
+      return [parent(handle, 'OV order with (synthetic) organisation and contact data, recorded with the payload codec: CA review, DCV, issuance, active (open).')];
+    },
+  },
+  {
+    name: 'ca-rejected',
+    async run(c) {
+      const order = await c.order();
+      const handle = await c.start(order);
+      const id = await c.caOrderId(handle);
+      await c.stateIs(handle, 'awaitingReview', 'awaitingValidation');
+      await c.h.sim.state.drive(id, 'reject', 'domain on a blocklist');
+      await handle.result();
+      return [parent(handle, 'The CA rejects the order: failed/CaRejected, billing told.')];
+    },
+  },
+  {
+    name: 'dcv-deadline-compensation',
+    async run(c) {
+      c.h.sim.state.setFaults({ dropPushRate: 1 });
+      const order = await c.order();
+      // 6 hours instead of 30 days: the same branch, a dozen polls instead of ~750.
+      const handle = await c.start(order, { validationDeadlineMs: 6 * 3_600_000 });
+      const id = await c.caOrderId(handle);
+      await c.stateIs(handle, 'awaitingReview');
+      await c.h.sim.state.drive(id, 'pass-review');
+      await handle.result();
+      return [parent(handle, 'DCV never done: the validation deadline (trimmed to 6h) passes, compensation cancels the CA order in a non-cancellable scope, failed/ValidationDeadlineExceeded.')];
+    },
+  },
+  {
+    name: 'cancel-before-issuance',
+    async run(c) {
+      const order = await c.order();
+      const handle = await c.start(order);
+      await c.caOrderId(handle);
+      await c.stateIs(handle, 'awaitingReview');
+      await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'customer changed their mind' }] });
+      await handle.result();
+      return [parent(handle, 'cancel update while awaiting review: the CA order is cancelled, the order ends cancelled.')];
+    },
+  },
+  {
+    name: 'cancel-refused-after-issuance',
+    async run(c) {
+      const order = await c.order();
+      const handle = await c.start(order);
+      const id = await c.caOrderId(handle);
+      await c.issue(id, handle);
+      await c.stateIs(handle, 'active');
+      const refused = await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'too late' }] }).then(
+        () => false,
+        () => true,
+      );
+      if (!refused) throw new Error('cancel after issuance was accepted');
+      await c.stateIs(handle, 'active');
+      return [parent(handle, 'cancel update on an active certificate: rejected by the validator (not in history), the order stays active (open).')];
+    },
+  },
+  {
+    name: 'reissue',
+    async run(c) {
+      const order = await c.order();
+      const handle = await c.start(order);
+      const id = await c.caOrderId(handle);
+      await c.issue(id, handle);
+      await c.stateIs(handle, 'active');
+      const { csrPem } = await generateCsr({ commonName: order.commonName, keyType: 'ec' });
+      await handle.executeUpdate(reissueUpdate, { args: [{ csr: csrPem, reason: 'key compromise', requestId: 'r1' }] });
+      await handle.executeUpdate(reissueUpdate, { args: [{ csr: csrPem, reason: 'key compromise', requestId: 'r1' }] }); // idempotent repeat
+      const newId = await eventually('reissue CA order', async () => c.h.sim.state.orders().find((o) => o.reissuedFrom === id)?.id);
+      await c.issue(newId);
+      await eventually('switched certificate', async () => {
+        const v = await c.view(handle);
+        return v.condition.state === 'active' && v.certificate?.caOrderId === newId;
+      });
+      await eventually('revoke request for the replaced certificate', async () => ['pendingRevoke', 'revoked'].includes(c.h.sim.state.order(id)!.status));
+      await c.h.sim.state.drive(id, 'revoke');
+      await eventually('replaced revoked', async () => (await c.view(handle)).lineage.revocations.find((r) => r.scope === 'replaced' && r.status === 'revoked'));
+      const reissueId = `${handle.workflowId}/reissue/r1`;
+      const revokeId = `${handle.workflowId}/revoke/${id}`;
+      await c.env.client.workflow.getHandle(reissueId).result();
+      await c.env.client.workflow.getHandle(revokeId).result();
+      return [
+        parent(handle, 'reissue update (and its idempotent repeat) on an active certificate: child reissue, switch to the new certificate, revoke-replaced child; ends active (open).'),
+        { part: 'reissue-child', workflowId: reissueId, workflowType: 'reissueWorkflow', description: 'The reissue child: reissue request, new CA order through DCV and issuance, retrieve and verify.' },
+        { part: 'revoke-replaced-child', workflowId: revokeId, workflowType: 'revokeWorkflow', description: 'The revoke child for the replaced certificate (ABANDON): request with the replacement statement, pendingRevoke, revoked.' },
+      ];
+    },
+  },
+  {
+    name: 'revoke',
+    codec: true,
+    async run(c) {
+      const order = await c.order({ contact: SYNTHETIC_CONTACT });
+      const handle = await c.start(order);
+      const id = await c.caOrderId(handle);
+      await c.issue(id, handle);
+      await c.stateIs(handle, 'active');
+      await handle.executeUpdate(revokeUpdate, { args: [{ reason: 'no longer needed', proof: PROOF }] });
+      await c.stateIs(handle, 'revoking');
+      await eventually('CA revocation pending', async () => c.h.sim.state.order(id)!.status === 'pendingRevoke');
+      await c.h.sim.state.drive(id, 'revoke');
+      await handle.result();
+      return [
+        parent(handle, 'revoke update on an active certificate (order with a synthetic contact, recorded with the codec): revoke child, order ends revoked.'),
+        { part: 'revoke-child', workflowId: `${handle.workflowId}/revoke/${id}`, workflowType: 'revokeWorkflow', description: 'The revoke child: request with proof, pendingRevoke learnt by push, revoked.' },
+      ];
+    },
+  },
+  {
+    name: 'reissue-then-revoke',
+    async run(c) {
+      const order = await c.order();
+      const handle = await c.start(order, { revokeReplacedCertificate: false });
+      const id = await c.caOrderId(handle);
+      await c.issue(id, handle);
+      await c.stateIs(handle, 'active');
+      const { csrPem } = await generateCsr({ commonName: order.commonName, keyType: 'ec' });
+      await handle.executeUpdate(reissueUpdate, { args: [{ csr: csrPem, reason: 'new key', requestId: 'r-2' }] });
+      const newId = await eventually('reissue CA order', async () => c.h.sim.state.orders().find((o) => o.reissuedFrom === id)?.id);
+      await c.issue(newId);
+      await eventually('switched', async () => {
+        const v = await c.view(handle);
+        return v.certificate?.caOrderId === newId && v.condition.state === 'active';
+      });
+      await handle.executeUpdate(revokeUpdate, { args: [{ reason: 'decommissioned', proof: PROOF }] });
+      await eventually('CA revocation pending', async () => c.h.sim.state.order(newId)!.status === 'pendingRevoke');
+      await c.h.sim.state.drive(newId, 'revoke');
+      await handle.result();
+      return [
+        parent(handle, 'reissue, then revoke: the revocation targets the reissued certificate (revokeReplacedCertificate off); order ends revoked.'),
+        { part: 'reissue-child', workflowId: `${handle.workflowId}/reissue/r-2`, workflowType: 'reissueWorkflow', description: 'The reissue child of reissue-then-revoke.' },
+        { part: 'revoke-child', workflowId: `${handle.workflowId}/revoke/${newId}`, workflowType: 'revokeWorkflow', description: 'The revoke child for the reissued certificate.' },
+      ];
+    },
+  },
+  {
+    name: 'continue-as-new',
+    async run(c) {
+      const order = await c.order();
+      const handle = await c.start(order, { maxHistoryEvents: 40 });
+      const id = await c.caOrderId(handle);
+      await c.issue(id, handle);
+      await c.stateIs(handle, 'active');
+      await c.env.client.workflow.getHandle(handle.workflowId).result(); // follows the chain to expiry
+      // Every run of the chain, first to last, following WorkflowExecutionContinuedAsNew.
+      const captures: Capture[] = [];
+      let runId: string | undefined = handle.firstExecutionRunId;
+      for (let n = 1; runId; n += 1) {
+        const history = await c.env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+        captures.push({ part: `run${n}`, workflowId: handle.workflowId, runId, workflowType: 'orderWorkflow', description: `Run ${n} of a continue-as-new chain (maxHistoryEvents 40): state, lineage and the sent e-mail carried over; the last run expires.` });
+        const last = history.events?.[history.events.length - 1];
+        runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+      }
+      if (captures.length < 2) throw new Error('the order did not continue as new');
+      return captures;
+    },
+  },
+  {
+    name: 'auth-failure-recovery',
+    codec: true,
+    async run(c) {
+      const order = await c.order({ contact: SYNTHETIC_CONTACT });
+      const handle = await c.start(order);
+      const id = await c.caOrderId(handle);
+      await c.stateIs(handle, 'awaitingReview');
+      c.h.sim.state.setFaults({ authFailure: true });
+      await c.h.sim.state.drive(id, 'pass-review'); // push → status read → 401
+      await c.stateIs(handle, 'needsAttention');
+      await c.env.sleep('3 hours'); // slow hourly retries, still 401
+      await c.stateIs(handle, 'needsAttention');
+      c.h.sim.state.clearFaults();
+      await handle.executeUpdate(retryNowUpdate, { args: [] });
+      await c.stateIs(handle, 'awaitingValidation');
+      await c.issue(id, handle);
+      await c.stateIs(handle, 'active');
+      return [parent(handle, '401 from the CA: needsAttention/CaAuthenticationFailed with hourly retries, retryNow update once fixed, then issued; ends active (open). Recorded with the codec.')];
+    },
+  },
+  {
+    name: 'verification-mismatch',
+    async run(c) {
+      const order = await c.order({}, 'someone-else.replay.example.net'); // the CSR names another host
+      const handle = await c.start(order);
+      const id = await c.caOrderId(handle);
+      await c.issue(id, handle);
+      const v = await c.stateIs(handle, 'needsAttention');
+      if (v.condition.reason !== 'VerificationFailed') throw new Error(`unexpected reason ${v.condition.reason}`);
+      return [parent(handle, 'The issued certificate does not match the order (CSR names another host): needsAttention/VerificationFailed, no delivery (open).')];
+    },
+  },
+  {
+    name: 'duplicate-start',
+    async run(c) {
+      const order = await c.order();
+      const a = await c.start(order);
+      const b = await c.start(order);
+      if (a.firstExecutionRunId !== b.firstExecutionRunId) throw new Error('a duplicate start created a second run');
+      await c.caOrderId(a);
+      await c.stateIs(a, 'awaitingReview');
+      return [parent(a, 'The same order started twice (USE_EXISTING): one run, one CA order; awaiting review (open).')];
+    },
+  },
+];
+
+function parseArgs(argv: string[]): { only?: Set<string>; suffix: string; code: HistoryEntry['code'] } {
+  const get = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const only = get('--only');
+  const code = get('--code') ?? 'poll-jitter-v2';
+  if (code !== 'poll-jitter-v2' && code !== 'pre-poll-jitter-v2') throw new Error(`--code must be poll-jitter-v2 or pre-poll-jitter-v2, got ${code}`);
+  return { only: only ? new Set(only.split(',')) : undefined, suffix: get('--suffix') ?? '', code };
+}
+
+async function runScenario(s: Scenario, bundles: { plain: WorkflowBundleWithSourceMap; codec: WorkflowBundleWithSourceMap }, codecConverter: DataConverter): Promise<{ capture: Capture; json: string; events: number; runId: string }[]> {
+  const dataConverter = s.codec ? codecConverter : undefined;
+  // A server per scenario: time skipped by one (a year, to expiry) must not leak into the next.
+  const env = await createTimeSkippingEnv({ client: { dataConverter } });
+  const h = await startHarness({ client: env.client, connection: env.nativeConnection, bundle: s.codec ? bundles.codec : bundles.plain, dataConverter });
+  let seq = 0;
+  const view = (handle: Handle): Promise<OrderView> => handle.query(getOrderQuery);
+  const stateIs = (handle: Handle, ...states: State[]): Promise<OrderView> =>
+    eventually(`state ${states.join('|')}`, async () => {
+      const v = await view(handle);
+      return states.includes(v.condition.state) ? v : undefined;
+    });
+  const ctx: Ctx = {
+    env,
+    h,
+    async order(overrides = {}, csrCommonName) {
+      seq += 1;
+      const commonName = overrides.commonName ?? `${s.name}-${seq}.replay.example.com`;
+      const { csrPem } = await generateCsr({ commonName: csrCommonName ?? commonName, keyType: 'ec' });
+      return { billingOrderId: `H-${s.name}-${seq}`, productId: SIM_PRODUCT_IDS.rsaDv, commonName, csr: csrPem, month: 12, ...overrides };
+    },
+    start: (order, policy = {}) =>
+      env.client.workflow.start<typeof orderWorkflow>('orderWorkflow', {
+        taskQueue: h.taskQueue,
+        workflowId: orderWorkflowId(order.billingOrderId),
+        args: [workflowInput(order, policy)],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
+    view,
+    stateIs,
+    caOrderId: (handle) => eventually('CA order id', async () => (await view(handle)).ca.orderId),
+    async issue(id, handle) {
+      if (h.sim.state.order(id)!.status === 'pendingSubmitOrderToCA') {
+        await h.sim.state.drive(id, 'pass-review');
+        if (handle) await stateIs(handle, 'awaitingValidation');
+      }
+      await h.sim.state.drive(id, 'pass-dcv');
+      if (handle) await stateIs(handle, 'awaitingIssuance');
+      await h.sim.state.drive(id, 'issue');
+    },
+  };
+  try {
+    const captures = await h.run(() => s.run(ctx, s.name));
+    const out = [];
+    for (const capture of captures) {
+      const handle = env.client.workflow.getHandle(capture.workflowId, capture.runId);
+      const runId = capture.runId ?? (await handle.describe()).runId;
+      const history = await env.client.workflow.getHandle(capture.workflowId, runId).fetchHistory();
+      out.push({ capture, json: historyToJSON(history), events: history.events?.length ?? 0, runId });
+    }
+    return out;
+  } finally {
+    await h.close();
+    await env.teardown();
+  }
+}
+
+const fileType = (t: HistoryEntry['workflowType']): string => t.replace(/Workflow$/, '');
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const args = parseArgs(process.argv.slice(2));
+  const selected = SCENARIOS.filter((s) => !args.only || args.only.has(s.name));
+  if (args.only) for (const n of args.only) if (!SCENARIOS.some((s) => s.name === n)) throw new Error(`unknown scenario ${n}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  fs.mkdirSync(HISTORIES_DIR, { recursive: true });
+  const codecConverter = replayDataConverter();
+  const bundles = { plain: await bundleWorkflows(), codec: await bundleWorkflows(codecConverter) };
+  const manifest: Manifest = readManifest();
+  for (const s of selected) {
+    const t0 = Date.now();
+    const results = await runScenario(s, bundles, codecConverter);
+    for (const { capture, json, events, runId } of results) {
+      // One name per history: <workflow type>-<scenario>[-<part>][<suffix>].json
+      const file = `order-${s.name}${capture.part ? `-${capture.part}` : ''}${args.suffix}.json`;
+      fs.writeFileSync(path.join(HISTORIES_DIR, file), prettyJson(JSON.parse(json)));
+      manifest[file] = { workflowId: capture.workflowId, runId, workflowType: capture.workflowType, scenario: s.name, codec: Boolean(s.codec), code: args.code, events, description: capture.description };
+      process.stderr.write(`  ${file}: ${fileType(capture.workflowType)}, ${events} events, ${(Buffer.byteLength(json) / 1024).toFixed(1)} KiB${s.codec ? ', codec' : ''}\n`);
+    }
+    process.stderr.write(`${s.name}: ${results.length} histor${results.length === 1 ? 'y' : 'ies'} in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
+  }
+  const sorted = Object.fromEntries(Object.entries(manifest).sort(([a], [b]) => a.localeCompare(b)));
+  fs.writeFileSync(MANIFEST_FILE, prettyJson(sorted));
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`record-histories: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
+
+// keep the UpdateAnswer and temporal imports meaningful for readers of the types above
+export type { UpdateAnswer };
+void temporal;

@@ -1,0 +1,76 @@
+/**
+ * 2. The Temporal dev server SIGKILLed mid-run and restarted on the same SQLite file: every
+ *    order completes; the worker and the API reconnect by themselves (503s meanwhile).
+ */
+import { startFaultStack } from '../support/fault-stack';
+import { allActive, countStates, orderIds, placeOrders, queryViews, waitForStates } from '../support/orders';
+import { Recorder, type ScenarioResult, checkUniqueness, duplicatesText, uniqueness } from '../support/result';
+import { type Scenario, type ScenarioEnv, sleep } from './types';
+
+export const restartServer: Scenario = {
+  id: 'restart-server',
+  title: 'Temporal dev server killed and restarted',
+  ownServer: true,
+  async run(env: ScenarioEnv): Promise<ScenarioResult> {
+    const n = env.size === 'full' ? 200 : 12;
+    const downMs = 5_000;
+    const r = new Recorder();
+    const started = Date.now();
+    const stack = await startFaultStack({ name: 'restart-server', log: env.log, persistent: true });
+    try {
+      const ids = orderIds('RS', n);
+      const placing = placeOrders(stack, ids, { concurrency: 8 });
+      // Mid-run: once a third of the orders exist.
+      for (let i = 0; i < 600; i++) {
+        const states = await stack.states().catch(() => new Map<string, string>());
+        if (states.size >= n / 3) break;
+        await sleep(500);
+      }
+      const before = countStates((await stack.states()).values());
+      env.log(`[restart-server] SIGKILL the dev server (pid ${stack.server!.process.pid}) with ${JSON.stringify(before)}`);
+      const probes: number[] = [];
+      let probing = true;
+      const prober = (async () => {
+        while (probing) {
+          const res = await stack.api(`/v1/orders/${ids[0]}`).catch(() => undefined);
+          probes.push(res?.status ?? 0);
+          await sleep(500);
+        }
+      })();
+      const restart = await stack.restartServer(downMs);
+      env.log(`[restart-server] dev server back after ${restart.downMs} ms (pid ${stack.server!.process.pid}, same SQLite file)`);
+      const placed = await placing;
+      probing = false;
+      await prober;
+      r.check('every POST /v1/orders eventually answered 202 (503s retried by the caller)', placed.every((p) => p.status === 202),
+        `${placed.filter((p) => p.status === 202).length}/${n}; POSTs that needed retries: ${placed.filter((p) => p.attempts > 1).length}`);
+      const waited = await waitForStates(stack, ids, { label: 'restart-server', log: env.log, done: allActive(n), timeoutMs: env.size === 'full' ? 12 * 60_000 : 6 * 60_000, intervalMs: 2_000 });
+      const views = await queryViews(stack, ids);
+      const finalStates = countStates([...views.values()].map((v) => (v instanceof Error ? 'queryFailed' : v.condition.state)));
+      r.check('every order reached active', waited.ok && finalStates.active === n, `final states: ${JSON.stringify(finalStates)}`);
+      const workerAlive = stack.workers.every((w) => w.alive);
+      r.check('the worker process reconnected by itself (never exited)', workerAlive, workerAlive ? `pid ${stack.workers[0]!.pid} ran throughout` : stack.workers.map((w) => w.output).join('\n').slice(-500));
+      const seen = countStates(probes.map(String));
+      r.check('the API answered during the outage (503, never hung) and recovered (200)', (seen['503'] ?? 0) > 0 && (seen['200'] ?? 0) > 0 && !seen['0'], `GET /v1/orders/:id during the restart answered ${JSON.stringify(seen)}`);
+      const u = uniqueness(stack, ids);
+      checkUniqueness(r, u, n, { emailsExact: false });
+      r.figure('server down (kill to ready again)', `${restart.downMs} ms`);
+      r.figure('pushes dropped by the CA while Temporal was down', stack.sim.state.counters().pushes.dropped);
+      return {
+        id: this.id,
+        title: this.title,
+        fault: `Temporal dev server SIGKILLed once mid-run, restarted on the same SQLite file after ${downMs / 1000} s`,
+        orders: n,
+        finalStates,
+        caCalls: u.caCalls,
+        duplicates: duplicatesText(u),
+        emails: { sent: u.emailsSent, duplicated: Object.keys(u.duplicateEmails).length },
+        durationMs: Date.now() - started,
+        figures: r.figures,
+        checks: r.checks,
+      };
+    } finally {
+      await stack.close();
+    }
+  },
+};

@@ -1,0 +1,191 @@
+/**
+ * The service as the fault scenarios need it: the API and the simulator in this process, the
+ * worker(s) as child processes, and Temporal either the caller's dev server or one of the
+ * scenario's own (SQLite file in a temp dir, so it can be SIGKILLed and restarted).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { buildApi } from '../../../src/api/server';
+import { createHmacPushVerifier } from '../../../src/ca/wotrus/push';
+import { parseConfig } from '../../../src/config';
+import { type RunningDevServer, startDevServer } from '../../../src/engine/dev-server';
+import { locateTemporalCli } from '../../../src/engine/locator';
+import { freePort } from '../../../src/engine/ports';
+import { createOrderService, type OrderService } from '../../../src/orders/order-service';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { type RunningSimulator, type SimulatorOptions, startSimulator } from '../../../src/simulator/server';
+import { connectClient } from '../../../src/temporal/connection';
+import { OrderStatusKey } from '../../../src/workflows/search-attributes';
+import { CallLog } from './call-log';
+import { type WorkerConfig, WorkerProcess } from './worker-process';
+
+export type Log = (line: string) => void;
+
+export interface FaultStackOptions {
+  /** Scenario name: prefixes the task queue and log lines. */
+  name: string;
+  log: Log;
+  /** Use this dev server (no restarts possible); else start one of our own. */
+  temporalAddress?: string;
+  /** Own server only: persist to SQLite in a temp dir (needed to restart it). */
+  persistent?: boolean;
+  /** Worker processes to start (default 1). */
+  workers?: number;
+  /** Client timeout of the workers' CA calls (default 2000 ms). */
+  caTimeoutMs?: number;
+  simulator?: Partial<SimulatorOptions>;
+}
+
+export interface FaultStack {
+  taskQueue: string;
+  apiUrl: string;
+  apiKey: string;
+  pushSecret: string;
+  sim: RunningSimulator;
+  calls: CallLog;
+  client: Client;
+  orders: OrderService;
+  workers: WorkerProcess[];
+  server?: RunningDevServer;
+  temporalAddress: string;
+  /** Starts one more worker process and waits until it polls. */
+  startWorker(): Promise<WorkerProcess>;
+  /** SIGKILLs the own dev server, waits `downMs`, starts it again on the same port and file. */
+  restartServer(downMs: number): Promise<{ downMs: number }>;
+  api(pathname: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
+  /** Order states by billing order id, from visibility (the OrderStatus search attribute). */
+  states(): Promise<Map<string, string>>;
+  close(): Promise<void>;
+}
+
+let workerSeq = 0;
+
+export async function startFaultStack(o: FaultStackOptions): Promise<FaultStack> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `certflow-faults-${o.name}-`));
+  let server: RunningDevServer | undefined;
+  let temporalAddress = o.temporalAddress;
+  let cliPath: string | undefined;
+  let serverPort = 0;
+  const dbFile = o.persistent ? path.join(tmp, 'temporal.sqlite') : undefined;
+  const startServer = async (): Promise<RunningDevServer> => {
+    cliPath ??= (await locateTemporalCli()).path;
+    serverPort ||= await freePort();
+    return startDevServer({ cliPath, port: serverPort, headless: true, dbFile, logLevel: 'error', logFile: path.join(tmp, 'dev-server.log') });
+  };
+  if (!temporalAddress) {
+    server = await startServer();
+    temporalAddress = server.address;
+  }
+
+  const apiKey = `key_${randomBytes(12).toString('hex')}`;
+  const caToken = randomBytes(12).toString('hex');
+  const pushSecret = randomBytes(24).toString('hex');
+  const codecKey = `f1:${randomBytes(32).toString('base64')}`;
+  const taskQueue = `faults-${o.name}-${process.pid}-${Date.now().toString(36)}`;
+  const config = parseConfig({
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    API_KEYS: `faults:${createHash('sha256').update(apiKey).digest('hex')}`,
+    CA_PUSH_SECRET: pushSecret,
+    PUBLIC_BASE_URL: 'http://certflow.faults.test',
+    CODEC_KEYS: codecKey,
+    CODEC_CURRENT_KEY_ID: 'f1',
+  });
+  const client = await connectClient(config);
+  const orders = createOrderService({ client, taskQueue, publicBaseUrl: config.PUBLIC_BASE_URL! });
+  const ready = async (): Promise<boolean> => {
+    await client.withDeadline(Date.now() + 2_000, () => client.workflowService.getSystemInfo({}));
+    return true;
+  };
+  const app: FastifyInstance = await buildApi({ config, orders, pushVerifier: createHmacPushVerifier(pushSecret), logger: pino({ level: 'silent' }), ready });
+  const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  const calls = new CallLog();
+  const sim = await startSimulator({
+    token: caToken,
+    adminToken: randomBytes(16).toString('hex'),
+    pushUrl: `${apiUrl}/v1/ca/wotrus/push`,
+    pushSecret,
+    delays: { submitMs: 50, reviewMs: 300, dcvMs: 300, issueMs: 300, revokeMs: 300 },
+    logger: calls.logger(),
+    ...o.simulator,
+  });
+
+  const workerConfig: WorkerConfig = {
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    CA_BASE_URL: sim.url,
+    CA_TOKEN: caToken,
+    CA_TIMEOUT_MS: String(o.caTimeoutMs ?? 2_000),
+    CODEC_KEYS: codecKey,
+    CODEC_CURRENT_KEY_ID: 'f1',
+    LOG_LEVEL: 'warn',
+  };
+  const workers: WorkerProcess[] = [];
+  const startWorker = async (): Promise<WorkerProcess> => {
+    const w = new WorkerProcess(`${o.name}-w${++workerSeq}`, workerConfig);
+    workers.push(w);
+    await w.ready(client, taskQueue);
+    return w;
+  };
+  await Promise.all(Array.from({ length: o.workers ?? 1 }, () => startWorker()));
+
+  const stack: FaultStack = {
+    taskQueue,
+    apiUrl,
+    apiKey,
+    pushSecret,
+    sim,
+    calls,
+    client,
+    orders,
+    workers,
+    server,
+    temporalAddress,
+    startWorker,
+    async restartServer(downMs) {
+      if (!server) throw new Error('restartServer needs the scenario’s own dev server');
+      const started = Date.now();
+      server.process.kill('SIGKILL');
+      await new Promise((r) => (server!.process.exitCode !== null || server!.process.signalCode !== null ? r(undefined) : server!.process.once('exit', r)));
+      await new Promise((r) => setTimeout(r, downMs));
+      server = await startServer();
+      stack.server = server;
+      return { downMs: Date.now() - started };
+    },
+    api: (pathname, init = {}) =>
+      fetch(`${apiUrl}${pathname}`, {
+        method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+        headers: { authorization: `Bearer ${apiKey}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      }),
+    async states() {
+      const out = new Map<string, string>();
+      let nextPageToken: Uint8Array | undefined;
+      do {
+        const r = await client.withDeadline(Date.now() + 10_000, () =>
+          client.workflowService.listWorkflowExecutions({ namespace: client.options.namespace, query: `TaskQueue = '${taskQueue}' AND WorkflowType = 'orderWorkflow'`, pageSize: 1000, nextPageToken }),
+        );
+        for (const e of r.executions) {
+          const id = (e.execution?.workflowId ?? '').replace(/^order-/, '');
+          out.set(id, decodeTypedSearchAttributes(e.searchAttributes?.indexedFields).get(OrderStatusKey) ?? 'unknown');
+        }
+        nextPageToken = r.nextPageToken && r.nextPageToken.length > 0 ? r.nextPageToken : undefined;
+      } while (nextPageToken);
+      return out;
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.stop()));
+      await app.close();
+      await sim.close();
+      await client.connection.close();
+      await server?.stop();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+  return stack;
+}

@@ -1,0 +1,103 @@
+/** What a scenario measured, the checks it made, and the shared "nothing lost or duplicated" invariants. */
+import type { FaultStack } from './fault-stack';
+import { totalCalls } from './orders';
+
+export type Size = 'full' | 'smoke';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface ScenarioResult {
+  id: string;
+  title: string;
+  fault: string;
+  orders: number;
+  finalStates: Record<string, number>;
+  caCalls?: number;
+  baselineCalls?: number;
+  /** CA calls divided by the fault-free run's, same N. */
+  ratio?: number;
+  /** "one CA order per idempotenceID" summary, e.g. "0 (200 CA orders for 200 ids)". */
+  duplicates: string;
+  emails?: { sent: number; duplicated: number };
+  maxPushLatencyMs?: number;
+  durationMs: number;
+  /** Scenario specific figures, printed under the table. */
+  figures: Record<string, string | number>;
+  checks: Check[];
+}
+
+export class Recorder {
+  readonly checks: Check[] = [];
+  readonly figures: Record<string, string | number> = {};
+  check(name: string, ok: boolean, detail: string): boolean {
+    this.checks.push({ name, ok, detail });
+    return ok;
+  }
+  figure(name: string, value: string | number): void {
+    this.figures[name] = value;
+  }
+}
+
+export interface Uniqueness {
+  ordersCreated: number;
+  idsWithOrder: number;
+  /** Ids with more than one CA order. */
+  duplicateOrders: string[];
+  /** Ids the CA never saw. */
+  missing: string[];
+  /** Create calls per id beyond the first (retries answered from the idempotence map). */
+  retriedCreates: number;
+  emailsSent: number;
+  /** Certificates e-mailed more than once, with the count. */
+  duplicateEmails: Record<string, number>;
+  /** Issued certificates of these orders never e-mailed. */
+  notEmailed: string[];
+  caCalls: number;
+}
+
+/** One CA order per billing order, and one CA e-mail per issued certificate. */
+export function uniqueness(stack: FaultStack, ids: readonly string[]): Uniqueness {
+  const c = stack.sim.state.counters();
+  const idSet = new Set(ids);
+  const caToBilling = new Map<string, string>();
+  for (const o of stack.sim.state.orders()) if (o.idempotenceId && idSet.has(o.idempotenceId)) caToBilling.set(o.id, o.idempotenceId);
+  const emailsByOrder = new Map<string, number>();
+  let emailsSent = 0;
+  for (const e of stack.sim.state.emails()) {
+    const billing = caToBilling.get(e.orderId);
+    if (!billing) continue;
+    emailsSent++;
+    emailsByOrder.set(billing, (emailsByOrder.get(billing) ?? 0) + 1);
+  }
+  const issued = [...caToBilling.entries()].filter(([ca]) => stack.sim.state.order(ca)?.cert).map(([, b]) => b);
+  return {
+    ordersCreated: ids.reduce((a, id) => a + (c.ordersByIdempotenceId[id] ?? 0), 0),
+    idsWithOrder: ids.filter((id) => (c.ordersByIdempotenceId[id] ?? 0) > 0).length,
+    duplicateOrders: ids.filter((id) => (c.ordersByIdempotenceId[id] ?? 0) > 1),
+    missing: ids.filter((id) => !c.ordersByIdempotenceId[id]),
+    retriedCreates: ids.reduce((a, id) => a + Math.max(0, (c.createsByIdempotenceId[id] ?? 0) - 1), 0),
+    emailsSent,
+    duplicateEmails: Object.fromEntries([...emailsByOrder].filter(([, n]) => n > 1)),
+    notEmailed: issued.filter((b) => !emailsByOrder.has(b)),
+    caCalls: totalCalls(c),
+  };
+}
+
+/** Records the invariant checks; `emailsExact` false reports duplicate e-mails without failing. */
+export function checkUniqueness(r: Recorder, u: Uniqueness, n: number, opts: { emailsExact: boolean }): void {
+  r.check('one CA order per idempotenceID', u.duplicateOrders.length === 0 && u.missing.length === 0 && u.ordersCreated === n,
+    `ordersCreated ${u.ordersCreated} for ${n} ids; duplicates ${u.duplicateOrders.length}${u.duplicateOrders.length ? ` (${u.duplicateOrders.slice(0, 5).join(', ')})` : ''}; missing ${u.missing.length}; retried Create calls answered from the idempotence map ${u.retriedCreates}`);
+  const dup = Object.keys(u.duplicateEmails).length;
+  const detail = `${u.emailsSent} e-mails for ${n} certificates; certificates e-mailed twice or more: ${dup}${dup ? ` (${Object.entries(u.duplicateEmails).slice(0, 5).map(([k, v]) => `${k}×${v}`).join(', ')})` : ''}; not e-mailed ${u.notEmailed.length}`;
+  if (opts.emailsExact) r.check('one CA e-mail per issued certificate', dup === 0 && u.notEmailed.length === 0, detail);
+  else r.check('every issued certificate e-mailed (duplicates reported, not failed)', u.notEmailed.length === 0, detail);
+}
+
+export function duplicatesText(u: Uniqueness): string {
+  const dupEmails = Object.values(u.duplicateEmails).reduce((a, v) => a + v - 1, 0);
+  return `orders ${u.duplicateOrders.length}, e-mails ${dupEmails}`;
+}
