@@ -15,7 +15,7 @@ export interface PreparedOrder {
   body: string;
 }
 
-let sharedKeys: Promise<CryptoKeyPair> | undefined;
+let sharedKeys: ReturnType<typeof generateKeyPair> | undefined;
 
 /**
  * Request bodies with a CSR per order, all on ONE RSA key pair (key generation is slow and not
@@ -125,6 +125,8 @@ export interface WaitOptions {
   since?: number;
   /** Extra text on each progress line. */
   extra?: () => string;
+  /** Give up when the count has not moved for this long (default 3 minutes). */
+  stallMs?: number;
 }
 
 /** Waits until `count()` reaches `expected`, printing "[phase] k/N active, r orders/s" lines. */
@@ -147,8 +149,8 @@ export async function waitForCount(count: () => number, o: WaitOptions): Promise
       o.progress(`[${o.label}] ${c}/${o.expected} active, ${rate.toFixed(1)} orders/s${o.extra ? `, ${o.extra()}` : ''}`);
     }
     if (c >= o.expected) return { reached: c, timedOut: false };
-    if (now > deadline) {
-      o.progress?.(`[${o.label}] timed out with ${c}/${o.expected} (last change ${Math.round((now - lastChange) / 1000)} s ago)`);
+    if (now > deadline || now - lastChange > (o.stallMs ?? 180_000)) {
+      o.progress?.(`[${o.label}] gave up with ${c}/${o.expected} (last change ${Math.round((now - lastChange) / 1000)} s ago)`);
       return { reached: c, timedOut: true };
     }
     await new Promise((r) => setTimeout(r, 250));

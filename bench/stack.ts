@@ -9,7 +9,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
@@ -30,7 +29,7 @@ import { createDataConverter } from '../src/temporal/data-converter';
 import { bundleWorkflows, createCertflowWorker } from '../src/worker-factory';
 
 export const ROOT = path.resolve(__dirname, '..');
-export const PROBE_PATH = path.join(__dirname, 'worker-probe.ts');
+export const PROBE_PATH = path.join(__dirname, 'worker-probe.cjs');
 
 export interface WorkerTuning {
   maxCachedWorkflows: number;
@@ -95,10 +94,10 @@ export interface BenchStack {
   close(): Promise<void>;
 }
 
-/** Spawns `node --import tsx [probe] <entry>` with the given environment; resolves once it polls the task queue. */
+/** Spawns `node --require <probe> --import tsx <entry>` with the given environment; resolves once it polls the task queue. */
 export async function spawnWorker(entry: string, env: Record<string, string>, o: { client: Client; taskQueue: string; logFile: string }): Promise<ChildWorker> {
   const out = fs.openSync(o.logFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', pathToFileURL(PROBE_PATH).href, entry], {
+  const child = spawn(process.execPath, ['--require', PROBE_PATH, '--import', 'tsx', entry], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', out, out, 'ipc'],

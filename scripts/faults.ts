@@ -6,8 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { SCENARIOS, type ScenarioResult, reliabilityMarkdown, terminalTable } from '../test/faults';
+import { killAllChildren } from '../test/faults/support/worker-process';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -19,8 +19,13 @@ async function main(): Promise<void> {
     process.stderr.write(`unknown scenario(s): ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}\n`);
     process.exit(2);
   }
-  // The in-process client and API connections log through the SDK runtime: warnings only.
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  // Ctrl-C: the dev servers and workers this run started go with it.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killAllChildren();
+      process.exit(130);
+    });
+  }
   const started = new Date();
   const log = (line: string): void => void process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
   const results: ScenarioResult[] = [];

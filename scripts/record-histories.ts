@@ -15,12 +15,11 @@
  * Recording replaces files: never re-record a history to make a failing replay pass — see
  * docs/workflow-versioning.md.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { type OrderPolicyInput, type OrderRequestInput, orderWorkflowId } from '../src/domain/order';
@@ -29,7 +28,6 @@ import { generateCsr } from '../src/simulator/csr';
 import { bundleWorkflows } from '../src/worker-factory';
 import {
   type OrderView,
-  type UpdateAnswer,
   cancelUpdate,
   getOrderQuery,
   reissueUpdate,
@@ -39,24 +37,28 @@ import {
 import type { orderWorkflow } from '../src/workflows/order';
 import { type Harness, eventually, startHarness, workflowInput } from '../test/support/order-harness';
 import {
+  type History,
   type HistoryEntry,
   HISTORIES_DIR,
   MANIFEST_FILE,
   type Manifest,
   SYNTHETIC_CONTACT,
   SYNTHETIC_ORGANIZATION,
+  historyToProtoJson,
   prettyJson,
   readManifest,
   replayDataConverter,
 } from '../test/support/replay';
 import { createTimeSkippingEnv } from '../test/support/temporal';
 
-type Handle = WorkflowHandle<typeof orderWorkflow>;
+const trace = (m: string): void => void (process.env.RECORD_TRACE && process.stderr.write(`[trace] ${new Date().toISOString()} ${m}\n`));
+
+type Handle = WorkflowHandleWithFirstExecutionRunId<typeof orderWorkflow>;
 type State = OrderView['condition']['state'];
 
 /** One history to export once the scenario has run. */
 interface Capture {
-  /** File name part after `<workflow>-<scenario>`, e.g. `-reissue-child`. */
+  /** File name part after `<workflow>-<scenario>`, e.g. `replaced` or `run2`. */
   part?: string;
   workflowId: string;
   runId?: string;
@@ -82,6 +84,9 @@ interface Scenario {
   codec?: boolean;
   run(ctx: Ctx, name: string): Promise<Capture[]>;
 }
+
+/** The newest patch id in the workflow code; recorded per history in the manifest. */
+const CURRENT_CODE = 'poll-jitter-v2';
 
 const PROOF = { fileType: '.pdf' as const, fileContent: Buffer.from('%PDF-1.4 synthetic revocation request').toString('base64') };
 
@@ -210,8 +215,8 @@ const SCENARIOS: Scenario[] = [
       await c.env.client.workflow.getHandle(revokeId).result();
       return [
         parent(handle, 'reissue update (and its idempotent repeat) on an active certificate: child reissue, switch to the new certificate, revoke-replaced child; ends active (open).'),
-        { part: 'reissue-child', workflowId: reissueId, workflowType: 'reissueWorkflow', description: 'The reissue child: reissue request, new CA order through DCV and issuance, retrieve and verify.' },
-        { part: 'revoke-replaced-child', workflowId: revokeId, workflowType: 'revokeWorkflow', description: 'The revoke child for the replaced certificate (ABANDON): request with the replacement statement, pendingRevoke, revoked.' },
+        { workflowId: reissueId, workflowType: 'reissueWorkflow', description: 'The reissue child: reissue request, new CA order through DCV and issuance, retrieve and verify.' },
+        { part: 'replaced', workflowId: revokeId, workflowType: 'revokeWorkflow', description: 'The revoke child for the replaced certificate (ABANDON): request with the replacement statement, pendingRevoke, revoked.' },
       ];
     },
   },
@@ -231,7 +236,7 @@ const SCENARIOS: Scenario[] = [
       await handle.result();
       return [
         parent(handle, 'revoke update on an active certificate (order with a synthetic contact, recorded with the codec): revoke child, order ends revoked.'),
-        { part: 'revoke-child', workflowId: `${handle.workflowId}/revoke/${id}`, workflowType: 'revokeWorkflow', description: 'The revoke child: request with proof, pendingRevoke learnt by push, revoked.' },
+        { workflowId: `${handle.workflowId}/revoke/${id}`, workflowType: 'revokeWorkflow', description: 'The revoke child: request with proof, pendingRevoke learnt by push, revoked.' },
       ];
     },
   },
@@ -257,8 +262,8 @@ const SCENARIOS: Scenario[] = [
       await handle.result();
       return [
         parent(handle, 'reissue, then revoke: the revocation targets the reissued certificate (revokeReplacedCertificate off); order ends revoked.'),
-        { part: 'reissue-child', workflowId: `${handle.workflowId}/reissue/r-2`, workflowType: 'reissueWorkflow', description: 'The reissue child of reissue-then-revoke.' },
-        { part: 'revoke-child', workflowId: `${handle.workflowId}/revoke/${newId}`, workflowType: 'revokeWorkflow', description: 'The revoke child for the reissued certificate.' },
+        { workflowId: `${handle.workflowId}/reissue/r-2`, workflowType: 'reissueWorkflow', description: 'The reissue child of reissue-then-revoke.' },
+        { workflowId: `${handle.workflowId}/revoke/${newId}`, workflowType: 'revokeWorkflow', description: 'The revoke child for the reissued certificate.' },
       ];
     },
   },
@@ -270,12 +275,14 @@ const SCENARIOS: Scenario[] = [
       const id = await c.caOrderId(handle);
       await c.issue(id, handle);
       await c.stateIs(handle, 'active');
+      trace('continue-as-new: active; waiting for the chain to expire');
       await c.env.client.workflow.getHandle(handle.workflowId).result(); // follows the chain to expiry
+      trace('continue-as-new: expired');
       // Every run of the chain, first to last, following WorkflowExecutionContinuedAsNew.
       const captures: Capture[] = [];
       let runId: string | undefined = handle.firstExecutionRunId;
       for (let n = 1; runId; n += 1) {
-        const history = await c.env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+        const history: History = await c.env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
         captures.push({ part: `run${n}`, workflowId: handle.workflowId, runId, workflowType: 'orderWorkflow', description: `Run ${n} of a continue-as-new chain (maxHistoryEvents 40): state, lineage and the sent e-mail carried over; the last run expires.` });
         const last = history.events?.[history.events.length - 1];
         runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
@@ -331,22 +338,39 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-function parseArgs(argv: string[]): { only?: Set<string>; suffix: string; code: HistoryEntry['code'] } {
+function parseArgs(argv: string[]): { only?: Set<string>; suffix: string; code: string } {
   const get = (flag: string): string | undefined => {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const only = get('--only');
-  const code = get('--code') ?? 'poll-jitter-v2';
-  if (code !== 'poll-jitter-v2' && code !== 'pre-poll-jitter-v2') throw new Error(`--code must be poll-jitter-v2 or pre-poll-jitter-v2, got ${code}`);
+  // Which workflow code records: the newest patch id the code carries (see docs/workflow-versioning.md).
+  const code = get('--code') ?? CURRENT_CODE;
   return { only: only ? new Set(only.split(',')) : undefined, suffix: get('--suffix') ?? '', code };
 }
 
-async function runScenario(s: Scenario, bundles: { plain: WorkflowBundleWithSourceMap; codec: WorkflowBundleWithSourceMap }, codecConverter: DataConverter): Promise<{ capture: Capture; json: string; events: number; runId: string }[]> {
+interface Recorded {
+  capture: Capture;
+  json: string;
+  events: number;
+  runId: string;
+}
+
+/** `attempt.close` tears the scenario's server down, also when withRetry abandons it. */
+async function runScenario(s: Scenario, bundle: WorkflowBundleWithSourceMap, codecConverter: DataConverter, attempt: { close?: () => Promise<void> }): Promise<Recorded[]> {
   const dataConverter = s.codec ? codecConverter : undefined;
   // A server per scenario: time skipped by one (a year, to expiry) must not leak into the next.
   const env = await createTimeSkippingEnv({ client: { dataConverter } });
-  const h = await startHarness({ client: env.client, connection: env.nativeConnection, bundle: s.codec ? bundles.codec : bundles.plain, dataConverter });
+  const h = await startHarness({ client: env.client, connection: env.nativeConnection, bundle, dataConverter });
+  let running: Promise<unknown> | undefined;
+  let closed: Promise<void> | undefined;
+  attempt.close = () =>
+    (closed ??= (async () => {
+      if (h.worker.getState() === 'RUNNING') h.worker.shutdown();
+      await running?.catch(() => undefined);
+      await h.close();
+      await env.teardown();
+    })());
   let seq = 0;
   const view = (handle: Handle): Promise<OrderView> => handle.query(getOrderQuery);
   const stateIs = (handle: Handle, ...states: State[]): Promise<OrderView> =>
@@ -384,46 +408,103 @@ async function runScenario(s: Scenario, bundles: { plain: WorkflowBundleWithSour
     },
   };
   try {
-    const captures = await h.run(() => s.run(ctx, s.name));
-    const out = [];
+    running = h.run(() => s.run(ctx, s.name));
+    const captures = (await running) as Capture[];
+    const out: Recorded[] = [];
     for (const capture of captures) {
       const handle = env.client.workflow.getHandle(capture.workflowId, capture.runId);
       const runId = capture.runId ?? (await handle.describe()).runId;
       const history = await env.client.workflow.getHandle(capture.workflowId, runId).fetchHistory();
-      out.push({ capture, json: historyToJSON(history), events: history.events?.length ?? 0, runId });
+      out.push({ capture, json: prettyJson(historyToProtoJson(history)), events: history.events?.length ?? 0, runId });
     }
     return out;
   } finally {
-    await h.close();
-    await env.teardown();
+    await attempt.close();
   }
 }
 
 const fileType = (t: HistoryEntry['workflowType']): string => t.replace(/Workflow$/, '');
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const args = parseArgs(process.argv.slice(2));
-  const selected = SCENARIOS.filter((s) => !args.only || args.only.has(s.name));
+  // A push bridge signal still retrying when its scenario's server is torn down throws from a
+  // grpc-js timer ("Channel has been shut down"): harmless for the recording, so not fatal.
+  process.on('uncaughtException', (err) => {
+    if (/Channel has been shut down/.test(err.message)) return;
+    process.stderr.write(`record-histories: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  });
+  const argv = process.argv.slice(2);
+  const args = parseArgs(argv);
   if (args.only) for (const n of args.only) if (!SCENARIOS.some((s) => s.name === n)) throw new Error(`unknown scenario ${n}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  const child = argv.indexOf('--child');
+  if (child >= 0) return recordOne(SCENARIOS.find((s) => s.name === argv[child + 1])!, args);
+  // Each scenario in its own process: a fresh SDK runtime and test server, nothing shared.
+  // (Run back to back in one process, the continue-as-new scenario stalls now and then.)
+  const passThrough = argv.filter((a, i) => a !== '--only' && argv[i - 1] !== '--only');
+  for (const s of SCENARIOS.filter((x) => !args.only || args.only.has(x.name))) {
+    for (let attempt = 1; ; attempt += 1) {
+      const code = await runChild([...process.execArgv, process.argv[1]!, '--child', s.name, ...passThrough]);
+      if (code === 0) break;
+      if (attempt >= 2) throw new Error(`scenario ${s.name} failed twice`);
+      process.stderr.write(`${s.name}: attempt ${attempt} failed (exit ${code}); once more\n`);
+    }
+  }
+}
+
+const CHILD_TIMEOUT_MS = 150_000;
+function runChild(args: string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: 'inherit' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code ?? 1);
+    });
+  });
+}
+
+async function recordOne(s: Scenario, args: { suffix: string; code: string }): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   fs.mkdirSync(HISTORIES_DIR, { recursive: true });
   const codecConverter = replayDataConverter();
-  const bundles = { plain: await bundleWorkflows(), codec: await bundleWorkflows(codecConverter) };
+  const bundle = await bundleWorkflows(s.codec ? codecConverter : undefined);
+  const t0 = Date.now();
+  const results = await withTimeout(s.name, (attempt) => runScenario(s, bundle, codecConverter, attempt));
   const manifest: Manifest = readManifest();
-  for (const s of selected) {
-    const t0 = Date.now();
-    const results = await runScenario(s, bundles, codecConverter);
-    for (const { capture, json, events, runId } of results) {
-      // One name per history: <workflow type>-<scenario>[-<part>][<suffix>].json
-      const file = `order-${s.name}${capture.part ? `-${capture.part}` : ''}${args.suffix}.json`;
-      fs.writeFileSync(path.join(HISTORIES_DIR, file), prettyJson(JSON.parse(json)));
-      manifest[file] = { workflowId: capture.workflowId, runId, workflowType: capture.workflowType, scenario: s.name, codec: Boolean(s.codec), code: args.code, events, description: capture.description };
-      process.stderr.write(`  ${file}: ${fileType(capture.workflowType)}, ${events} events, ${(Buffer.byteLength(json) / 1024).toFixed(1)} KiB${s.codec ? ', codec' : ''}\n`);
-    }
-    process.stderr.write(`${s.name}: ${results.length} histor${results.length === 1 ? 'y' : 'ies'} in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
+  for (const { capture, json, events, runId } of results) {
+    // One name per history: <workflow>-<scenario>[-<part>][<suffix>].json
+    const file = `${fileType(capture.workflowType)}-${s.name}${capture.part ? `-${capture.part}` : ''}${args.suffix}.json`;
+    fs.writeFileSync(path.join(HISTORIES_DIR, file), json);
+    manifest[file] = { workflowId: capture.workflowId, runId, workflowType: capture.workflowType, scenario: s.name, codec: Boolean(s.codec), code: args.code, events, description: capture.description };
+    process.stderr.write(`  ${file}: ${events} events, ${(Buffer.byteLength(json) / 1024).toFixed(1)} KiB${s.codec ? ', codec' : ''}\n`);
   }
+  writeManifest(manifest);
+  process.stderr.write(`${s.name}: ${results.length} histor${results.length === 1 ? 'y' : 'ies'} in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
+}
+
+function writeManifest(manifest: Manifest): void {
   const sorted = Object.fromEntries(Object.entries(manifest).sort(([a], [b]) => a.localeCompare(b)));
   fs.writeFileSync(MANIFEST_FILE, prettyJson(sorted));
+}
+
+/** A scenario that stalls is torn down after SCENARIO_TIMEOUT_MS; the parent runs it once more. */
+const SCENARIO_TIMEOUT_MS = 90_000;
+async function withTimeout<T>(name: string, fn: (attempt: { close?: () => Promise<void> }) => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const attempt: { close?: () => Promise<void> } = {};
+  try {
+    return await Promise.race([
+      fn(attempt),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${name}: no result after ${SCENARIO_TIMEOUT_MS / 1000}s`)), SCENARIO_TIMEOUT_MS);
+      }),
+    ]);
+  } catch (err) {
+    await attempt.close?.().catch(() => undefined);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 main().then(
@@ -433,7 +514,3 @@ main().then(
     process.exit(1);
   },
 );
-
-// keep the UpdateAnswer and temporal imports meaningful for readers of the types above
-export type { UpdateAnswer };
-void temporal;

@@ -39,7 +39,7 @@ export async function createCertflowWorker(o: CertflowWorkerOptions): Promise<Wo
     dataConverter: o.dataConverter,
     ...o.tuning,
   };
-  if (o.workflowBundle) options.workflowBundle = o.workflowBundle;
-  else options.workflowsPath = WORKFLOWS_PATH;
+  // Bundled here (not via workflowsPath) so webpack's statistics stay out of the logs.
+  options.workflowBundle = o.workflowBundle ?? (await bundleWorkflows(o.dataConverter));
   return Worker.create(options);
 }

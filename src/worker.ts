@@ -2,7 +2,7 @@
  * The worker process: workflows and activities on one task queue. Stateless: run more of
  * them against the same Temporal namespace to scale out.
  */
-import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { createWotrusClientFromConfig } from './ca/wotrus/client';
 import { loadConfigOrExit } from './config';
 import { createBillingWebhookSender } from './delivery/billing-webhook';
@@ -14,7 +14,7 @@ import { createCertflowWorker } from './worker-factory';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger('worker', config.LOG_LEVEL);
-  Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } });
+  Runtime.install({ logger: new DefaultLogger(config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'DEBUG' : 'WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } });
   const issuer = createWotrusClientFromConfig(config);
   const billing = config.BILLING_WEBHOOK_URL && config.BILLING_WEBHOOK_SECRET
     ? createBillingWebhookSender({ url: config.BILLING_WEBHOOK_URL, secret: config.BILLING_WEBHOOK_SECRET })

@@ -15,22 +15,36 @@ import { CA_PROTOCOL_ERROR_MAX_ATTEMPTS, CaErrorType, isCaError } from '../ca/wo
 import { callContext } from './context';
 
 /**
+ * What one attempt hands to the next through its last heartbeat's details (Temporal gives a
+ * retry the previous attempt's details): how many malformed answers this activity has had.
+ */
+interface AttemptMemo {
+  protocolErrors?: number;
+}
+
+/**
  * Turns the client's error taxonomy into Temporal retry decisions: auth and business
- * refusals never retry, a rate limit retries after the CA's Retry-After, a malformed answer
- * retries a bounded number of times, everything else retries with backoff.
+ * refusals never retry, a rate limit retries after the CA's Retry-After, malformed answers
+ * retry until CA_PROTOCOL_ERROR_MAX_ATTEMPTS of them, everything else retries with backoff.
+ * Malformed answers are counted themselves, not attempts: after two timeouts, one garbled
+ * answer must not park the order for an hour (the fault suite found exactly that).
  */
 async function translate<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
     if (!isCaError(err)) throw err;
-    const attempt = Context.current().info.attempt;
+    const ctx = Context.current();
     const details = [{ operation: err.operation, httpStatus: err.httpStatus, requestId: err.requestId }];
+    let protocolErrors = (ctx.info.heartbeatDetails as AttemptMemo | undefined)?.protocolErrors ?? 0;
+    if (err.name === CaErrorType.Protocol) protocolErrors += 1;
+    // Recorded on every failed attempt once non-zero, so an attempt failing otherwise carries it on.
+    if (protocolErrors > 0) ctx.heartbeat({ protocolErrors } satisfies AttemptMemo);
     if (err.name === CaErrorType.RateLimit) {
       const retryAfterMs = (err as { retryAfterMs?: number }).retryAfterMs;
       throw ApplicationFailure.create({ type: err.name, message: err.message, details, nextRetryDelay: retryAfterMs && retryAfterMs > 0 ? retryAfterMs : undefined });
     }
-    const exhausted = err.name === CaErrorType.Protocol && attempt >= CA_PROTOCOL_ERROR_MAX_ATTEMPTS;
+    const exhausted = err.name === CaErrorType.Protocol && protocolErrors >= CA_PROTOCOL_ERROR_MAX_ATTEMPTS;
     throw ApplicationFailure.create({ type: err.name, message: err.message, details, nonRetryable: !err.retryable || exhausted });
   }
 }

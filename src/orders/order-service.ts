@@ -1,3 +1,4 @@
+import { createCaOrderFinder } from './ca-order-finder';
 import { collectUrl } from './collect-link';
 import {
   type Client,
@@ -47,7 +48,6 @@ import {
 import { requestHash } from './request-hash';
 import type { ListOrdersQuery, OrderPage, OrderSummary, PlaceOrderResult } from './schemas';
 import {
-  caOrderQuery,
   decodePageToken,
   encodePageToken,
   ORDER_WORKFLOW_TYPE,
@@ -178,6 +178,8 @@ export function createOrderService({
   policyOverrides,
 }: OrderServiceDeps): OrderService {
   const base = publicBaseUrl.replace(/\/+$/, '');
+  // Pushes come in bursts: their look-ups share visibility queries (see ca-order-finder.ts).
+  const findCaOrder = createCaOrderFinder({ client, timeoutMs: rpcTimeoutMs });
   const handleOf = (billingOrderId: string) => client.workflow.getHandle(orderWorkflowId(billingOrderId));
   // Without a deadline the SDK retries an unreachable server for about 20 s; a caller of the
   // API should get its 503 sooner than that.
@@ -321,14 +323,7 @@ export function createOrderService({
 
     async findByCaOrderId(caOrderId) {
       try {
-        return await within(rpcTimeoutMs, async () => {
-          const ids: string[] = [];
-          for await (const info of client.workflow.list({ query: caOrderQuery(caOrderId), pageSize: 20 })) {
-            ids.push(info.workflowId);
-            if (ids.length >= 20) break;
-          }
-          return ids;
-        });
+        return await findCaOrder(caOrderId);
       } catch (err) {
         throw translate(err);
       }

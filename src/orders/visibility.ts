@@ -27,6 +27,11 @@ export function caOrderQuery(caOrderId: string): string {
   return `CaOrderId = ${quoteValue(caOrderId)} AND ExecutionStatus = 'Running'`;
 }
 
+/** The same for several CA order ids at once (the push receiver batches its look-ups). */
+export function caOrdersQuery(caOrderIds: readonly string[]): string {
+  return `CaOrderId IN (${caOrderIds.map(quoteValue).join(', ')}) AND ExecutionStatus = 'Running'`;
+}
+
 const FILTER_TAG_BYTES = 8;
 
 function filterTag(query: string): Buffer {

@@ -40,7 +40,7 @@ export async function awaitIssuance(w: IssuanceWait): Promise<IssuanceOutcome> {
     w.push.pending = false;
     let status: OrderStatusResult;
     try {
-      status = await withAttention(w, 'Reading the CA order status', () => caActivities.getCaOrderStatus(w.caOrderId), ['CaBusinessError']);
+      status = await withAttention(w, 'Reading the CA order status', () => caActivities.getCaOrderStatus.executeWithOptions({ summary: `Read the status of CA order ${w.caOrderId}` }, [w.caOrderId]), ['CaBusinessError']);
     } catch (err) {
       if (err instanceof Interrupted) return { kind: 'interrupted' };
       throw err;

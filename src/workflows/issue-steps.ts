@@ -13,7 +13,7 @@ export async function retrieve(ctl: AttentionControl, caOrderId: string): Promis
   let wait = ctl.policy.pollInitialMs;
   for (;;) {
     try {
-      return await withAttention(ctl, 'Retrieving the certificate', () => retrieveActivities.retrieveCertificate(caOrderId));
+      return await withAttention(ctl, 'Retrieving the certificate', () => retrieveActivities.retrieveCertificate.executeWithOptions({ summary: `Retrieve the certificate of CA order ${caOrderId}` }, [caOrderId]));
     } catch (err) {
       if (failureType(err) !== CaErrorType.NotReady) throw err;
       ctl.record.transition('retrieving', 'CertificateNotReady', 'The CA reports the order issued but has no certificate yet; asking again.');
@@ -40,14 +40,14 @@ export async function retrieveAndVerify(ctl: AttentionControl, target: VerifyTar
     ctl.record.transition('retrieving', 'Retrieving', `Retrieving the certificate of CA order ${target.caOrderId}.`);
     const retrieved = await retrieve(ctl, target.caOrderId);
     ctl.record.transition('verifying', 'Verifying', 'Checking the key, the names, the chain and the dates.');
-    const result = await localActivities.verifyCertificate({
+    const result = await localActivities.verifyCertificate.executeWithOptions({ summary: `Verify key, names, chain and dates of CA order ${target.caOrderId}` }, [{
       caOrderId: target.caOrderId,
       retrieved,
       csrPem: target.csrPem,
       commonName: target.commonName,
       hosts: target.hosts,
       expectDnsNames: ctl.policy.expectDnsNames,
-    });
+    }]);
     if (result.ok) return result;
     const next = new Date(Date.now() + ctl.policy.attentionRetryMs);
     ctl.record.transition('needsAttention', 'VerificationFailed', `The issued certificate failed verification: ${result.problems.join('; ')}. Delivery is stopped; re-checking at ${next.toISOString()} or on retryNow.`);

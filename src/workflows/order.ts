@@ -174,7 +174,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderVie
     if (view.notifications.billingEvents.includes(idempotencyKey)) return;
     const event: BillingEvent = { type, billingOrderId: view.billingOrderId, occurredAt: new Date().toISOString(), data };
     try {
-      await billingActivities.notifyBilling(event, idempotencyKey);
+      await billingActivities.notifyBilling.executeWithOptions({ summary: `Billing webhook: ${type}` }, [event, idempotencyKey]);
     } catch (err) {
       // Billing being down for a day must not block the certificate; the event is recorded as lost.
       record.view.timeline.push({ ...view.condition, reason: 'BillingWebhookFailed', message: `${type}: ${failureMessage(err)}`, at: new Date().toISOString() });
@@ -188,7 +188,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderVie
     if (!caOrderId) return;
     await CancellationScope.nonCancellable(async () => {
       try {
-        const r = await caActivities.cancelCaOrder(caOrderId, reason);
+        const r = await caActivities.cancelCaOrder.executeWithOptions({ summary: `Compensation: cancel CA order ${caOrderId}` }, [caOrderId, reason]);
         if (!r.cancelled) view.timeline.push({ ...view.condition, reason: 'CompensationRefused', message: `The CA refused to cancel: ${r.failedReason ?? 'no reason given'}`, at: new Date().toISOString() });
       } catch (err) {
         view.timeline.push({ ...view.condition, reason: 'CompensationFailed', message: failureMessage(err), at: new Date().toISOString() });
@@ -219,7 +219,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderVie
           documents: order.documents,
         };
         try {
-          const created = await withAttention(ctl, 'Creating the CA order', () => caActivities.createCaOrder(req));
+          const created = await withAttention(ctl, 'Creating the CA order', () => caActivities.createCaOrder.executeWithOptions({ summary: `Create the CA order for ${order.commonName}` }, [req]));
           view.ca.orderId = created.caOrderId;
           view.ca.orderIdRsa = created.caOrderIdRsa;
           record.addCaOrderId(created.caOrderId);
@@ -236,7 +236,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderVie
       for (;;) {
         const outcome = await awaitIssuance({ ...ctl, caOrderId: view.ca.orderId!, validationStartedAt, push });
         if (outcome.kind === 'interrupted') {
-          const r = await caActivities.cancelCaOrder(view.ca.orderId!, cancelRequest?.reason ?? 'cancelled');
+          const r = await caActivities.cancelCaOrder.executeWithOptions({ summary: `Cancel CA order ${view.ca.orderId}` }, [view.ca.orderId!, cancelRequest?.reason ?? 'cancelled']);
           if (r.cancelled) {
             cancelOutcome = { ok: true, message: 'The CA order was cancelled.' };
             return await finish('cancelled', 'CancelledByRequest', `Cancelled: ${cancelRequest?.reason}`, 'order.cancelled');
@@ -280,7 +280,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderVie
     if (policy.sendCaEmail && !view.notifications.caEmailFor.includes(cert.serialNumber)) {
       // Recorded before the call returns to the workflow: replay and continue-as-new never ask twice.
       try {
-        await emailActivities.sendCaEmail(cert.caOrderId, input.collectUrl);
+        await emailActivities.sendCaEmail.executeWithOptions({ summary: `Ask the CA to e-mail the customer (certificate ${cert.serialNumber})` }, [cert.caOrderId, input.collectUrl]);
       } catch (err) {
         view.timeline.push({ ...view.condition, reason: 'CaEmailFailed', message: failureMessage(err), at: new Date().toISOString() });
       }

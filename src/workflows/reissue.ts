@@ -36,13 +36,13 @@ export async function reissueWorkflow(input: ReissueWorkflowInput): Promise<Reis
   upsertSearchAttributes([{ key: BillingOrderIdKey, value: input.billingOrderId }]);
 
   const { newCaOrderId } = await withAttention(ctl, 'Requesting the reissue', () =>
-    caActivities.requestReissue({
+    caActivities.requestReissue.executeWithOptions({ summary: `Request a reissue of CA order ${input.oldCaOrderId}` }, [{
       caOrderId: input.oldCaOrderId,
       csr: input.request.csr,
       reason: input.request.reason,
       idempotenceId: `${input.billingOrderId}:reissue:${input.request.requestId}`,
       proof: input.request.proof,
-    }),
+    }]),
   );
   view.ca.orderId = newCaOrderId;
   view.lineage.caOrderIds.push(newCaOrderId);

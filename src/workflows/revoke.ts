@@ -17,14 +17,14 @@ export async function revokeWorkflow(input: RevokeWorkflowInput): Promise<Revoke
   });
   upsertSearchAttributes([{ key: CaOrderIdKey, value: [input.caOrderId] }]);
 
-  const answer = await caActivities.requestRevoke({ caOrderId: input.caOrderId, reason: input.reason, proof: input.proof });
+  const answer = await caActivities.requestRevoke.executeWithOptions({ summary: `Request revocation of CA order ${input.caOrderId}` }, [{ caOrderId: input.caOrderId, reason: input.reason, proof: input.proof }]);
   if (answer.revoked) return { caOrderId: input.caOrderId, revokedAt: new Date().toISOString() };
 
   const deadline = Date.now() + policy.revocationDeadlineMs;
   let interval = policy.pollInitialMs;
   for (;;) {
     pushed = false;
-    const status: OrderStatusResult = await caActivities.getCaOrderStatus(input.caOrderId);
+    const status: OrderStatusResult = await caActivities.getCaOrderStatus.executeWithOptions({ summary: `Read the revocation status of CA order ${input.caOrderId}` }, [input.caOrderId]);
     if (status.status === 'revoked') return { caOrderId: input.caOrderId, revokedAt: new Date().toISOString() };
     if (status.status !== 'issued' && status.status !== 'pendingRevoke') {
       throw ApplicationFailure.create({ type: 'RevocationNotCompleted', message: `The CA order moved to ${status.status} instead of revoked.`, nonRetryable: true });

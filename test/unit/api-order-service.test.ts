@@ -13,7 +13,7 @@ import { createOrderService } from '../../src/orders/order-service';
 import { canonicalJson, requestHash } from '../../src/orders/request-hash';
 import { caOrderQuery, decodePageToken, encodePageToken, ordersQuery, quoteValue } from '../../src/orders/visibility';
 import { UPDATE_REJECTED } from '../../src/workflows/definitions';
-import { BillingOrderIdKey, CommonNameKey, NotAfterKey, OrderStatusKey, ProductIdKey } from '../../src/workflows/search-attributes';
+import { BillingOrderIdKey, CaOrderIdKey, CommonNameKey, NotAfterKey, OrderStatusKey, ProductIdKey } from '../../src/workflows/search-attributes';
 import { validOrder } from './api-support';
 
 const order: OrderRequest = orderRequestSchema.parse(validOrder());
@@ -221,14 +221,33 @@ describe('visibility', () => {
 
   test('findByCaOrderId lists the running workflows with that CA order id', async () => {
     const { client, service } = fakeClient();
-    client.workflow.list.mockReturnValueOnce(
-      (async function* () {
-        yield { workflowId: 'order-B-1' };
-        yield { workflowId: 'order-B-1-reissue' };
-      })(),
-    );
+    const withCaOrders = (workflowId: string, ids: string[]) => ({
+      execution: { workflowId, runId: 'r' },
+      searchAttributes: { indexedFields: encodeUnifiedSearchAttributes(undefined, [{ key: CaOrderIdKey, value: ids }]) },
+    });
+    client.workflowService.listWorkflowExecutions.mockResolvedValueOnce({
+      executions: [withCaOrders('order-B-1', ["CA'1"]), withCaOrders('order-B-1-reissue', ["CA'1", 'CA-2'])],
+      nextPageToken: Buffer.alloc(0),
+    });
     await expect(service.findByCaOrderId("CA'1")).resolves.toEqual(['order-B-1', 'order-B-1-reissue']);
-    expect(client.workflow.list.mock.calls[0]?.[0]).toEqual({ query: "CaOrderId = 'CA\\'1' AND ExecutionStatus = 'Running'", pageSize: 20 });
+    expect(client.workflowService.listWorkflowExecutions.mock.calls[0]?.[0]).toMatchObject({ query: "CaOrderId IN ('CA\\'1') AND ExecutionStatus = 'Running'" });
+  });
+
+  test('findByCaOrderId: look-ups arriving while one runs share the next visibility query', async () => {
+    const { client, service } = fakeClient();
+    const queries: string[] = [];
+    client.workflowService.listWorkflowExecutions.mockImplementation(async (req: { query: string }) => {
+      queries.push(req.query);
+      await new Promise((r) => setTimeout(r, 10));
+      const ids = [...req.query.matchAll(/'(CA-\d+)'/g)].map((m) => m[1]!);
+      return {
+        executions: ids.map((id) => ({ execution: { workflowId: `order-${id}`, runId: 'r' }, searchAttributes: { indexedFields: encodeUnifiedSearchAttributes(undefined, [{ key: CaOrderIdKey, value: [id] }]) } })),
+        nextPageToken: Buffer.alloc(0),
+      };
+    });
+    const found = await Promise.all(Array.from({ length: 50 }, (_, i) => service.findByCaOrderId(`CA-${i}`)));
+    expect(found).toEqual(Array.from({ length: 50 }, (_, i) => [`order-CA-${i}`]));
+    expect(queries.length).toBeLessThanOrEqual(3);
   });
 });
 

@@ -282,27 +282,35 @@ describe('orderWorkflow', () => {
   });
 
   it('continue-as-new keeps state and lineage, and the e-mail is not sent again', async () => {
+    // Pushes off: the Java test server can keep a time-skipping lock for a signal that lands
+    // while a run continues as new, which would stall the year-long skip below; polling
+    // drives this order instead.
+    h.sim.state.setFaults({ dropPushRate: 1 });
     const order = await dvOrder();
     const final = await h.run(async () => {
       const handle = await start(order, { maxHistoryEvents: 40 });
       const id = await caOrderId(handle);
-      await issue(id, handle);
+      await stateIs(handle, 'awaitingReview');
+      await issue(id);
+      await env.sleep('2 hours');
       const active = await stateIs(handle, 'active');
+      const latest = env.client.workflow.getHandle<typeof orderWorkflow>(handle.workflowId);
       const continued = await eventually('continued as new', async () => {
-        const v = await view(env.client.workflow.getHandle(handle.workflowId) as Handle);
+        const v = await latest.query(getOrderQuery);
         return v.continuedAsNew > 0 ? v : undefined;
       });
       expect(continued.certificate).toEqual(active.certificate);
       expect(continued.lineage.caOrderIds).toEqual([id]);
-      expect((await env.client.workflow.getHandle(handle.workflowId).query(getCertificateQuery))?.caOrderId).toBe(id);
-      return env.client.workflow.getHandle(handle.workflowId).result() as Promise<OrderView>;
+      expect(continued.timeline.length).toBeGreaterThanOrEqual(active.timeline.length);
+      expect((await latest.query(getCertificateQuery))?.caOrderId).toBe(id);
+      return latest.result();
     });
     expect(final.condition.state).toBe('expired');
     expect(final.continuedAsNew).toBeGreaterThan(0);
     const c = h.sim.state.counters();
     expect(c.calls.email).toBe(1);
     expect(c.calls.create).toBe(1);
-    expect(h.billing.types(order.billingOrderId).filter((t) => t === 'order.issued')).toHaveLength(1);
+    expect(h.billing.types(order.billingOrderId)).toEqual(['order.issued', 'order.renewal_due', 'order.expired']);
   });
 
   it('401 from the CA: needsAttention with a clear reason, slow retries, recovery once the token works', async () => {

@@ -49,6 +49,9 @@ const tags = ['orders'];
 
 export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app, { orders, apiKeys, publicBaseUrl = '', collectLinkSecret }) => {
   app.addHook('onRequest', apiKeyAuth(apiKeys, { collectLinkSecret }));
+  // Fastify parses text/plain by default: a string body would only meet a confusing schema
+  // error ("expected object"). Bodies here are JSON; anything else is a 415, as documented.
+  app.removeContentTypeParser('text/plain');
 
   const base = publicBaseUrl.replace(/\/+$/, '');
   const orderPath = (id: string): string => `${base}/v1/orders/${encodeURIComponent(id)}`;

@@ -29,7 +29,8 @@ export const NON_RETRYABLE_CA_ERRORS: readonly CaErrorTypeName[] = Object.freeze
 ]);
 
 /**
- * A malformed answer is retried, but only this many attempts in total: a CA that keeps
- * answering garbage will not heal by itself, and the activity should give up and surface it.
+ * A malformed answer is retried, but an activity gives up at this many malformed answers
+ * (other failures in between do not count): a CA that keeps answering garbage will not heal
+ * by itself, and the activity should give up and surface it.
  */
 export const CA_PROTOCOL_ERROR_MAX_ATTEMPTS = 3;

@@ -13,7 +13,7 @@ export const killWorker: Scenario = {
   title: 'Worker SIGKILLed repeatedly',
   async run(env: ScenarioEnv): Promise<ScenarioResult> {
     const n = env.size === 'full' ? 200 : 12;
-    const maxKills = env.size === 'full' ? 12 : 3;
+    const maxKills = env.size === 'full' ? 10 : 2;
     const r = new Recorder();
     const started = Date.now();
     const stack = await startFaultStack({ name: 'kill-worker', log: env.log, temporalAddress: env.temporalAddress });

@@ -22,7 +22,7 @@ import { type RunningSimulator, type SimulatorOptions, startSimulator } from '..
 import { connectClient } from '../../../src/temporal/connection';
 import { OrderStatusKey } from '../../../src/workflows/search-attributes';
 import { CallLog } from './call-log';
-import { type WorkerConfig, WorkerProcess } from './worker-process';
+import { track, type WorkerConfig, WorkerProcess } from './worker-process';
 
 export type Log = (line: string) => void;
 
@@ -75,7 +75,9 @@ export async function startFaultStack(o: FaultStackOptions): Promise<FaultStack>
   const startServer = async (): Promise<RunningDevServer> => {
     cliPath ??= (await locateTemporalCli()).path;
     serverPort ||= await freePort();
-    return startDevServer({ cliPath, port: serverPort, headless: true, dbFile, logLevel: 'error', logFile: path.join(tmp, 'dev-server.log') });
+    const started = await startDevServer({ cliPath, port: serverPort, headless: true, dbFile, logLevel: 'error', logFile: path.join(tmp, 'dev-server.log') });
+    track(started.process);
+    return started;
   };
   if (!temporalAddress) {
     server = await startServer();

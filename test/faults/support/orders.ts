@@ -5,7 +5,7 @@ import { generateCsr, generateKeyPair } from '../../../src/simulator/csr';
 import type { OrderView } from '../../../src/workflows/definitions';
 import type { FaultStack, Log } from './fault-stack';
 
-let keys: Promise<CryptoKeyPair> | undefined;
+let keys: ReturnType<typeof generateKeyPair> | undefined;
 
 /** A DV order with its own host name; one EC key for all (key generation is not under test). */
 export async function orderBody(billingOrderId: string): Promise<OrderRequestInput> {

@@ -10,6 +10,18 @@ import { stopChild } from '../../../src/engine/dev-server';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 
+/** Every child process the suite started and that still runs: an interrupted run kills them by pid. */
+export const liveChildren = new Set<ChildProcess>();
+
+export function track(child: ChildProcess): void {
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
+}
+
+export function killAllChildren(): void {
+  for (const c of liveChildren) c.kill('SIGKILL');
+}
+
 /** What a worker process is configured with: the variables of src/config.ts it reads. */
 export interface WorkerConfig {
   TEMPORAL_ADDRESS: string;
@@ -47,6 +59,7 @@ export class WorkerProcess {
       env: workerEnv(config),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    track(this.child);
     const keep = (c: Buffer): void => void (this.tail = (this.tail + c.toString()).slice(-4000));
     this.child.stdout?.on('data', keep);
     this.child.stderr?.on('data', keep);

@@ -1,0 +1,77 @@
+/**
+ * A small run of the fault suite (test/faults, full size: `npm run test:faults`): the worker
+ * SIGKILLed mid-run, the CA's fault mix with a short outage, the CA refusing the token, 50
+ * identical creates, and misbehaving pushes — each asserting the same invariants as the full
+ * suite (every order active, one CA order per idempotenceID, ...). Nothing here is timed except
+ * the 1 s answer bound of pushes, which is a requirement. Scenario 2 (restarting Temporal)
+ * needs its own server and runs only in the full suite.
+ *
+ * The kill-worker scenario starts first and runs alongside the others: most of its time is
+ * the wait for activities lost with the killed worker to time out (startToCloseTimeout).
+ */
+import { authFailure } from '../faults/scenarios/auth-failure';
+import { caFaults } from '../faults/scenarios/ca-faults';
+import { concurrentCreate } from '../faults/scenarios/concurrent-create';
+import { killWorker } from '../faults/scenarios/kill-worker';
+import { pushes } from '../faults/scenarios/pushes';
+import type { Scenario, ScenarioEnv } from '../faults/scenarios/types';
+import type { ScenarioResult } from '../faults/support/result';
+
+const lines: string[] = [];
+const env = (): ScenarioEnv => ({
+  size: 'smoke',
+  temporalAddress: process.env.CERTFLOW_TEST_TEMPORAL_ADDRESS,
+  log: (line) => {
+    lines.push(line);
+    if (process.env.CERTFLOW_FAULTS_VERBOSE) process.stderr.write(`${line}\n`);
+  },
+});
+
+/** Every failed check with its measured detail, so a failure reads as the suite's table would. */
+function failures(result: ScenarioResult): string[] {
+  return result.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
+}
+
+async function run(s: Scenario): Promise<ScenarioResult> {
+  const result = await s.run(env());
+  if (failures(result).length > 0) process.stderr.write(`[${s.id}] progress:\n${lines.filter((l) => l.includes(`[${s.id}`)).join('\n')}\n`);
+  return result;
+}
+
+let killing: Promise<ScenarioResult>;
+beforeAll(() => {
+  killing = run(killWorker);
+  // Reported by its own test below; never an unhandled rejection meanwhile.
+  killing.catch(() => undefined);
+});
+
+describe('fault suite, small', () => {
+  it('CA fault mix and a short outage: every order active, CA calls ≤ 2.5× fault-free, Retry-After respected', async () => {
+    const result = await run(caFaults);
+    expect(failures(result)).toEqual([]);
+    expect(result.finalStates.active).toBe(result.orders);
+    expect(result.ratio).toBeLessThanOrEqual(2.5);
+  }, 420_000);
+
+  it('50 identical creates at once: one workflow, one CA order, created:true once', async () => {
+    const result = await run(concurrentCreate);
+    expect(failures(result)).toEqual([]);
+  }, 240_000);
+
+  it('pushes: forged 401, replay ×100 one effect, stale harmless, unknown 404, burst of 1,000 answered within 1 s each', async () => {
+    const result = await run(pushes);
+    expect(failures(result)).toEqual([]);
+    expect(result.maxPushLatencyMs).toBeLessThanOrEqual(1_000);
+  }, 300_000);
+
+  it('CA answers 401: needsAttention (CaAuthenticationFailed), no hot loop, active after the token is fixed and retryNow', async () => {
+    const result = await run(authFailure);
+    expect(failures(result)).toEqual([]);
+  }, 300_000);
+
+  it('worker SIGKILLed repeatedly: every order active, one CA order per idempotenceID, every certificate e-mailed', async () => {
+    const result = await killing;
+    expect(failures(result)).toEqual([]);
+    expect(result.finalStates.active).toBe(result.orders);
+  }, 480_000);
+});

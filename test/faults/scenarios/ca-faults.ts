@@ -1,0 +1,105 @@
+/**
+ * 3. The CA misbehaving in every way at once — 30 % 5xx, 10 % hangs past the client timeout,
+ *    5 % malformed bodies, 5 % 429 with Retry-After — plus a full outage: every order active,
+ *    CA calls ≤ 2.5× the fault-free run of the same N, no call earlier than Retry-After.
+ */
+import type { Faults } from '../../../src/simulator/faults';
+import { checkRetryAfter } from '../support/call-log';
+import { startFaultStack } from '../support/fault-stack';
+import { allActive, countStates, orderIds, placeOrders, queryViews, totalCalls, waitForStates } from '../support/orders';
+import { Recorder, type ScenarioResult, checkUniqueness, duplicatesText, uniqueness } from '../support/result';
+import { type Scenario, type ScenarioEnv, sleep } from './types';
+
+export const CA_FAULT_MIX: Faults = {
+  errorRate: 0.3,
+  hangRate: 0.1,
+  hangMs: 5_000,
+  malformedRate: 0.05,
+  rateLimitRate: 0.05,
+  retryAfterSeconds: 3,
+};
+export const MAX_CALL_RATIO = 2.5;
+
+export const caFaults: Scenario = {
+  id: 'ca-faults',
+  title: 'CA fault mix and full outage',
+  async run(env: ScenarioEnv): Promise<ScenarioResult> {
+    const n = env.size === 'full' ? 200 : 12;
+    const outageMs = env.size === 'full' ? 60_000 : 8_000;
+    const r = new Recorder();
+    const started = Date.now();
+    const stack = await startFaultStack({ name: 'ca-faults', log: env.log, temporalAddress: env.temporalAddress, caTimeoutMs: 2_000 });
+    try {
+      // Fault-free baseline with the same N.
+      const base = orderIds('CB', n);
+      await placeOrders(stack, base);
+      const baseWait = await waitForStates(stack, base, { label: 'ca-faults baseline', log: env.log, done: allActive(n), timeoutMs: 6 * 60_000, intervalMs: 2_000 });
+      await sleep(1_000);
+      const baselineCalls = totalCalls(stack.sim.state.counters());
+      r.check('fault-free baseline: every order active', baseWait.ok, `baseline ${JSON.stringify(baseWait.counts)}, ${baselineCalls} CA calls`);
+      stack.sim.state.resetCounters();
+      stack.calls.clear();
+
+      const ids = orderIds('CF', n);
+      stack.sim.state.setFaults(CA_FAULT_MIX);
+      const faultsFrom = Date.now();
+      env.log(`[ca-faults] faults on: ${JSON.stringify(CA_FAULT_MIX)}`);
+      const placing = placeOrders(stack, ids);
+      await sleep(env.size === 'full' ? 8_000 : 3_000);
+      stack.sim.state.setFaults({ ...CA_FAULT_MIX, outage: { durationMs: outageMs } });
+      const outageEnds = Date.now() + outageMs;
+      env.log(`[ca-faults] full outage for ${outageMs / 1000} s (every call answers 503), then the mix again`);
+      const placed = await placing;
+      r.check('every POST /v1/orders answered 202', placed.every((p) => p.status === 202), `${placed.filter((p) => p.status === 202).length}/${n}`);
+      const waited = await waitForStates(stack, ids, {
+        label: 'ca-faults',
+        log: env.log,
+        done: allActive(n),
+        timeoutMs: env.size === 'full' ? 15 * 60_000 : 6 * 60_000,
+        intervalMs: 2_000,
+        extra: () => {
+          const c = stack.sim.state.counters();
+          return `${totalCalls(c)} CA calls, ${c.faultsInjected} faults${outageEnds > Date.now() ? `, outage ${Math.ceil((outageEnds - Date.now()) / 1000)} s left` : ''}`;
+        },
+      });
+      const faultsFor = Date.now() - faultsFrom;
+      stack.sim.state.clearFaults();
+      const views = await queryViews(stack, ids);
+      const finalStates = countStates([...views.values()].map((v) => (v instanceof Error ? 'queryFailed' : v.condition.state)));
+      const stuck = [...views.entries()].filter(([, v]) => !(v instanceof Error) && v.condition.state !== 'active').map(([id, v]) => `${id}: ${(v as { condition: { state: string; reason: string } }).condition.state}/${(v as { condition: { reason: string } }).condition.reason}`);
+      r.check('every order reached active', waited.ok && finalStates.active === n, `final states: ${JSON.stringify(finalStates)}${stuck.length ? `; not active: ${stuck.slice(0, 5).join('; ')}` : ''}`);
+      const c = stack.sim.state.counters();
+      const calls = totalCalls(c);
+      const ratio = baselineCalls > 0 ? calls / baselineCalls : Number.NaN;
+      r.check(`CA calls ≤ ${MAX_CALL_RATIO}× the fault-free run`, ratio <= MAX_CALL_RATIO, `${calls} calls vs ${baselineCalls} fault-free = ${ratio.toFixed(2)}× (${c.faultsInjected} faults injected; per op ${JSON.stringify(c.calls)})`);
+      const ra = checkRetryAfter(stack.calls.calls);
+      r.check('no CA call earlier than Retry-After after a 429', ra.early.length === 0 && ra.rateLimited > 0,
+        `${ra.rateLimited} answers 429 (Retry-After ${CA_FAULT_MIX.retryAfterSeconds} s), ${ra.followed} followed by a call of the same workflow; smallest gap ${ra.minGapMs ?? '—'} ms; early calls ${ra.early.length}${ra.early.length ? ` (${ra.early.slice(0, 3).map((e) => `${e.requestId} after ${e.gapMs} ms`).join(', ')})` : ''}`);
+      const u = uniqueness(stack, ids);
+      checkUniqueness(r, u, n, { emailsExact: false });
+      r.figure('faults injected', c.faultsInjected);
+      r.figure('429 answers', c.rateLimited);
+      r.figure('time under faults', `${(faultsFor / 1000).toFixed(0)} s`);
+      r.figure('retried Create calls (idempotent)', u.retriedCreates);
+      r.figure('duplicate e-mails (CA processed the call, the answer was lost)', Object.values(u.duplicateEmails).reduce((a, v) => a + v - 1, 0));
+      return {
+        id: this.id,
+        title: this.title,
+        fault: `30% 5xx, 10% hangs (5 s > 2 s timeout), 5% malformed, 5% 429 (Retry-After 3 s), ${outageMs / 1000} s outage`,
+        orders: n,
+        finalStates,
+        caCalls: calls,
+        baselineCalls,
+        ratio,
+        duplicates: duplicatesText(u),
+        emails: { sent: u.emailsSent, duplicated: Object.keys(u.duplicateEmails).length },
+        durationMs: Date.now() - started,
+        figures: r.figures,
+        checks: r.checks,
+      };
+    } finally {
+      stack.sim.state.clearFaults();
+      await stack.close();
+    }
+  },
+};

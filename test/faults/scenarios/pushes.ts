@@ -1,0 +1,147 @@
+/**
+ * 6. CA pushes that misbehave: forged → 401; one push replayed 100 times → one effect; an old
+ *    isIssued:false after issuance → harmless; unknown orders → 404; a burst of 1,000 → each
+ *    answered within 1 s.
+ */
+import os from 'node:os';
+import { signPushBody, PUSH_SIGNATURE_HEADER } from '../../../src/ca/wotrus/push';
+import { PUSH_PATH } from '../../../src/api/routes/push';
+import { type FaultStack, startFaultStack } from '../support/fault-stack';
+import { sendBurst } from '../support/push-burst';
+import { allActive, countStates, orderIds, placeOrders, queryViews, totalCalls, waitForStates } from '../support/orders';
+import { Recorder, type ScenarioResult, checkUniqueness, duplicatesText, uniqueness } from '../support/result';
+import { type Scenario, type ScenarioEnv, sleep } from './types';
+
+export const PUSH_ANSWER_BOUND_MS = 1_000;
+
+interface PushAnswer {
+  status: number;
+  action?: string;
+  ms: number;
+}
+
+async function sendPush(stack: FaultStack, body: Record<string, unknown>, signature: string | null | 'valid' = 'valid'): Promise<PushAnswer> {
+  const raw = JSON.stringify(body);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (signature === 'valid') headers[PUSH_SIGNATURE_HEADER] = signPushBody(stack.pushSecret, raw);
+  else if (signature !== null) headers[PUSH_SIGNATURE_HEADER] = signature;
+  const t0 = performance.now();
+  const res = await fetch(`${stack.apiUrl}${PUSH_PATH}`, { method: 'POST', headers, body: raw });
+  const text = await res.text();
+  const ms = Math.round(performance.now() - t0);
+  let action: string | undefined;
+  try {
+    action = (JSON.parse(text) as { action?: string }).action;
+  } catch {
+    // problem+json or empty
+  }
+  return { status: res.status, action, ms };
+}
+
+const push = (orderId: string, isIssued: boolean, isRevoked = false): Record<string, unknown> => ({ dataAction: 'order', orderId, isIssued, isRevoked });
+
+async function signalsIn(stack: FaultStack, billingOrderId: string): Promise<number> {
+  const history = await stack.client.workflow.getHandle(`order-${billingOrderId}`).fetchHistory();
+  return (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+}
+
+export const pushes: Scenario = {
+  id: 'pushes',
+  title: 'Forged, replayed, stale, unknown and bursting pushes',
+  async run(env: ScenarioEnv): Promise<ScenarioResult> {
+    const k = env.size === 'full' ? 20 : 4;
+    const burst = 1_000;
+    const r = new Recorder();
+    const started = Date.now();
+    const stack = await startFaultStack({ name: 'pushes', log: env.log, temporalAddress: env.temporalAddress });
+    try {
+      const ids = orderIds('PU', k);
+      await placeOrders(stack, ids);
+      await waitForStates(stack, ids, { label: 'pushes', log: env.log, done: allActive(k), timeoutMs: 4 * 60_000 });
+      const caIds = stack.sim.state.orders().filter((o) => o.idempotenceId && ids.includes(o.idempotenceId)).map((o) => o.id);
+
+      // Forged.
+      const forged = [
+        await sendPush(stack, push(caIds[0]!, true), `sha256=${'0'.repeat(64)}`),
+        await sendPush(stack, push(caIds[0]!, true), null),
+        await sendPush(stack, push(caIds[0]!, true), signPushBody('not-the-secret-0123456789', JSON.stringify(push(caIds[0]!, false)))),
+      ];
+      r.check('forged pushes → 401', forged.every((a) => a.status === 401), `wrong signature, no signature, other secret: ${forged.map((a) => a.status).join(', ')}`);
+
+      // Unknown order.
+      const unknown = await sendPush(stack, push(`NOSUCH${Date.now()}`, true));
+      r.check('push for an unknown order → 404', unknown.status === 404, `answered ${unknown.status}`);
+
+      // One push replayed 100 times, at once, to an order that waits for it (the simulator's own pushes off).
+      stack.sim.state.updateSettings({ pushUrl: null });
+      const [rid] = orderIds('PR', 1) as [string];
+      await placeOrders(stack, [rid]);
+      let caId: string | undefined;
+      for (let i = 0; i < 240 && !caId; i++) {
+        caId = stack.sim.state.orders('issued').find((o) => o.idempotenceId === rid)?.id;
+        if (!caId) await sleep(250);
+      }
+      const stateBefore = (await stack.orders.getOrder(rid)).condition.state;
+      const signalsBefore = await signalsIn(stack, rid);
+      env.log(`[pushes] order ${rid} issued at the CA (${caId}) while its workflow is ${stateBefore}; replaying its push 100× at once`);
+      const replays = await Promise.all(Array.from({ length: 100 }, () => sendPush(stack, push(caId!, true))));
+      const actions = countStates(replays.map((a) => `${a.status} ${a.action ?? ''}`.trim()));
+      await waitForStates(stack, [rid], { label: 'pushes replay', log: env.log, done: allActive(1), timeoutMs: 60_000, intervalMs: 250 });
+      const signalsAfter = await signalsIn(stack, rid);
+      r.check('one push replayed 100× → one effect', actions['200 signalled'] === 1 && actions['200 duplicate'] === 99 && signalsAfter - signalsBefore === 1,
+        `answers ${JSON.stringify(actions)}; caPushed signals in the history ${signalsBefore} → ${signalsAfter}; order ${stateBefore} → ${(await stack.orders.getOrder(rid)).condition.state}`);
+
+      // Out of order: the order's old "not issued" push arrives after issuance.
+      const view = await stack.orders.getOrder(rid);
+      const callsBefore = totalCalls(stack.sim.state.counters());
+      const stale = await sendPush(stack, push(caId!, false));
+      await sleep(2_000);
+      const after = await stack.orders.getOrder(rid);
+      const callsAfter = totalCalls(stack.sim.state.counters());
+      r.check('stale isIssued:false after issuance → harmless', stale.status === 200 && after.condition.state === 'active' && after.certificate?.serialNumber === view.certificate?.serialNumber && callsAfter === callsBefore,
+        `answered ${stale.status} ${stale.action ?? ''}; state ${after.condition.state}; certificate unchanged ${after.certificate?.serialNumber === view.certificate?.serialNumber}; CA calls caused ${callsAfter - callsBefore}`);
+      stack.sim.state.updateSettings({ pushUrl: `${stack.apiUrl}${PUSH_PATH}` });
+
+      // A burst: distinct bodies (no dedupe shortcut), a quarter for live orders, the rest unknown.
+      const bodies = Array.from({ length: burst }, (_, i) =>
+        i % 4 === 0 ? push(caIds[i % caIds.length]!, i % 8 === 0, true) : push(`BURST${Date.now().toString(36)}${i}`, true),
+      );
+      const load = os.loadavg()[0]!.toFixed(1);
+      const t0 = Date.now();
+      const answers = await sendBurst(stack.apiUrl, stack.pushSecret, bodies);
+      const wall = Date.now() - t0;
+      const latencies = answers.map((a) => a.ms).sort((a, b) => a - b);
+      const maxMs = latencies[latencies.length - 1]!;
+      const p50 = latencies[Math.floor(latencies.length / 2)]!;
+      const p99 = latencies[Math.floor(latencies.length * 0.99)]!;
+      const statuses = countStates(answers.map((a) => String(a.status)));
+      env.log(`[pushes] burst of ${burst} from a separate process: answered ${JSON.stringify(statuses)} in ${wall} ms (incl. sender start and warm-up); latency p50 ${p50} ms, p99 ${p99} ms, max ${maxMs} ms; load average ${load}`);
+      r.check(`burst of ${burst} pushes: each answered within ${PUSH_ANSWER_BOUND_MS} ms`, maxMs <= PUSH_ANSWER_BOUND_MS && !statuses['503'] && !statuses['500'],
+        `answers ${JSON.stringify(statuses)}; latency p50 ${p50} ms, p99 ${p99} ms, max ${maxMs} ms (sent at once from a separate process after 200 warm-up pushes; 1-min load average ${load} on ${os.cpus().length} cores)`);
+
+      const all = [...ids, rid];
+      const views = await queryViews(stack, all);
+      const finalStates = countStates([...views.values()].map((v) => (v instanceof Error ? 'queryFailed' : v.condition.state)));
+      r.check('every order still active after all pushes', finalStates.active === all.length, JSON.stringify(finalStates));
+      const u = uniqueness(stack, all);
+      checkUniqueness(r, u, all.length, { emailsExact: true });
+      r.figure('burst latency p50 / p99 / max', `${p50} / ${p99} / ${maxMs} ms`);
+      r.figure('load average at the burst (1 min)', load);
+      return {
+        id: this.id,
+        title: this.title,
+        fault: `forged ×3, unknown ×1, one push ×100, stale ×1, burst ×${burst}`,
+        orders: all.length,
+        finalStates,
+        caCalls: u.caCalls,
+        duplicates: duplicatesText(u),
+        maxPushLatencyMs: maxMs,
+        durationMs: Date.now() - started,
+        figures: r.figures,
+        checks: r.checks,
+      };
+    } finally {
+      await stack.close();
+    }
+  },
+};

@@ -1,0 +1,83 @@
+/**
+ * Sends a burst of signed CA pushes from a process of its own, as the CA would, so the
+ * measured answer times are the API's and not the sender's: 1,000 concurrent requests from
+ * inside the API's own event loop measure mostly the sender.
+ *
+ * As a module: `sendBurst(...)` spawns it. As a script: reads `{url, secret, bodies}` as JSON
+ * on stdin, writes `[{status, ms}]` as JSON on stdout.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { PUSH_PATH } from '../../../src/api/routes/push';
+import { PUSH_SIGNATURE_HEADER, signPushBody } from '../../../src/ca/wotrus/push';
+import { ROOT, track } from './worker-process';
+
+export interface BurstAnswer {
+  status: number;
+  ms: number;
+}
+
+interface Job {
+  url: string;
+  secret: string;
+  bodies: Record<string, unknown>[];
+  /** Unmeasured pushes sent first (a service under test is warm, as in production). */
+  warmUp: number;
+}
+
+async function fire(job: Job, bodies: Record<string, unknown>[]): Promise<BurstAnswer[]> {
+  return Promise.all(
+    bodies.map(async (b) => {
+      const raw = JSON.stringify(b);
+      const t0 = performance.now();
+      try {
+        const res = await fetch(`${job.url}${PUSH_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json', [PUSH_SIGNATURE_HEADER]: signPushBody(job.secret, raw) }, body: raw });
+        await res.arrayBuffer();
+        return { status: res.status, ms: Math.round(performance.now() - t0) };
+      } catch {
+        return { status: 0, ms: Math.round(performance.now() - t0) };
+      }
+    }),
+  );
+}
+
+async function runJob(job: Job): Promise<BurstAnswer[]> {
+  // Warm-up: the sender's connections and both processes' code paths.
+  await fire(job, Array.from({ length: job.warmUp }, (_, i) => ({ dataAction: 'order', orderId: `WARMUP${Date.now()}${i}`, isIssued: false, isRevoked: false })));
+  return fire(job, job.bodies);
+}
+
+export function sendBurst(url: string, secret: string, bodies: Record<string, unknown>[], warmUp = 200): Promise<BurstAnswer[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'push-burst.ts')], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    track(child);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => void (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => void (err += c.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`push burst sender exited ${code}: ${err.slice(-1000)}`));
+      try {
+        resolve(JSON.parse(out) as BurstAnswer[]);
+      } catch (e) {
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
+    child.stdin.end(JSON.stringify({ url, secret, bodies, warmUp } satisfies Job));
+  });
+}
+
+if (require.main === module) {
+  let input = '';
+  process.stdin.on('data', (c: Buffer) => void (input += c.toString()));
+  process.stdin.on('end', () => {
+    runJob(JSON.parse(input) as Job).then(
+      (answers) => process.stdout.write(JSON.stringify(answers)),
+      (e: unknown) => {
+        process.stderr.write(String(e));
+        process.exit(1);
+      },
+    );
+  });
+}
