@@ -34,7 +34,7 @@ export interface CertflowModelOptions {
   pushes: boolean;
   /** Push delivery delay after a status change. */
   pushLatencyMs?: number;
-  /** The API's push dedupe window: a second push with the same key within it signals nothing. */
+  /** The API's push dedupe window (src/api/push-dedupe.ts, 30 s): a second push with the same key within it signals nothing. */
   dedupeTtlMs?: number;
 }
 
@@ -43,7 +43,7 @@ export function certflowReads(s: Scenario, o: CertflowModelOptions): number {
   const changes = [s.submitMs, s.submitMs + s.dcvMs, s.submitMs + s.dcvMs + s.issueMs];
   const status = (t: number): number => changes.filter((c) => t >= c).length; // 3 = issued
   const lat = o.pushLatencyMs ?? 5;
-  const ttl = o.dedupeTtlMs ?? 10 * 60_000;
+  const ttl = o.dedupeTtlMs ?? 30_000;
   // Pushes: one per status change; the first two share a dedupe key (not issued, not revoked).
   const pushes: number[] = [];
   if (o.pushes) {

@@ -99,7 +99,7 @@ export async function phaseB(stack: BenchStack, o: { label: string; prefix: stri
   try {
     const run = await phaseA(stack, { label: o.label, prefix: o.prefix, orders, concurrency: o.concurrency, progress: o.progress, timeoutMs: 10 * 60_000 + (o.scenario.submitMs + o.scenario.dcvMs + o.scenario.issueMs) / o.factor * 4 });
     const model: CertflowModelOptions = { policy: orderPolicySchema.parse(policy), pushes: o.pushes };
-    // The API's push dedupe window (10 min) is not compressed: two pushes of one key within it signal once.
+    // The API's push dedupe window (30 s) is not compressed: two pushes of one key within it signal once.
     return { label: o.label, scenario: o.scenario, factor: o.factor, pushes: o.pushes, run, modelCalls: certflowCalls(scaled, model), cronCalls: cronCalls(o.scenario) };
   } finally {
     stack.setPolicyOverrides(undefined);

@@ -128,7 +128,7 @@ export function renderReport(r: BenchReport): string {
   if (r.b?.length) {
     L.push('## Phase B — a realistic CA on a compressed clock: polling only and with pushes', '');
     const b0 = r.b[0]!;
-    L.push(`Scenario "${b0.scenario.name}": auto-submit ${b0.scenario.submitMs / 60_000} min, DCV ${b0.scenario.dcvMs / 60_000} min, issuance ${b0.scenario.issueMs / 60_000} min. The simulator's delays and certflow's polling policy (first poll 60 s, ×2, at most 1 h) are both divided by ${b0.factor} (policy overrides of the bench's order service, \`OrderServiceDeps.policyOverrides\`), so the CA calls are those of the real durations; the API's 10-minute push dedupe window is not compressed.`, '');
+    L.push(`Scenario "${b0.scenario.name}": auto-submit ${b0.scenario.submitMs / 60_000} min, DCV ${b0.scenario.dcvMs / 60_000} min, issuance ${b0.scenario.issueMs / 60_000} min. The simulator's delays and certflow's polling policy (first poll 60 s, ×2, at most 1 h) are both divided by ${b0.factor} (policy overrides of the bench's order service, \`OrderServiceDeps.policyOverrides\`), so the CA calls are those of the real durations; the API's push dedupe window (30 s of real time) is not compressed, so the first two pushes of an order (same key) signal once; the model accounts for it.`, '');
     L.push('| run | orders | active | create | query | retrieve | email | **total** | model | cron poller (5 min) | certflow ÷ cron |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const b of r.b) {
       const c = b.run.calls;

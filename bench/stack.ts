@@ -52,6 +52,8 @@ export interface BenchStackOptions {
   tuning?: Partial<WorkerTuning>;
   /** undici keep-alive connections of the worker's CA client (CA_POOL_CONNECTIONS). */
   caPoolConnections?: number;
+  /** `runtime` (default): src/worker.ts bundles the workflows at start; `prebuilt`: bench/worker-prebuilt.ts loads a bundle built here. */
+  workerBundle?: 'runtime' | 'prebuilt';
   delays?: Partial<Delays>;
   log?: (line: string) => void;
 }
@@ -207,8 +209,16 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
   let issuer: WotrusClient | undefined;
   let connection: NativeConnection | undefined;
   if (o.worker === 'child') {
-    worker = await spawnWorker(path.join(ROOT, 'src', 'worker.ts'), { ...env, CA_BASE_URL: sim.url }, { client, taskQueue, logFile: path.join(tmpDir, 'worker.log') });
-    log(`certflow worker pid ${worker.pid} (cache ${tuning.maxCachedWorkflows}, activity slots ${tuning.maxConcurrentActivityTaskExecutions}, workflow task slots ${tuning.maxConcurrentWorkflowTaskExecutions}, codec ${o.codec ? 'on' : 'off'})`);
+    const childEnv: Record<string, string> = { ...env, CA_BASE_URL: sim.url };
+    let entry = path.join(ROOT, 'src', 'worker.ts');
+    if (o.workerBundle === 'prebuilt') {
+      const bundleFile = path.join(tmpDir, 'workflow-bundle.js');
+      fs.writeFileSync(bundleFile, (await bundleWorkflows(createDataConverter(config))).code);
+      childEnv.BENCH_WORKFLOW_BUNDLE = bundleFile;
+      entry = path.join(ROOT, 'bench', 'worker-prebuilt.ts');
+    }
+    worker = await spawnWorker(entry, childEnv, { client, taskQueue, logFile: path.join(tmpDir, 'worker.log') });
+    log(`certflow worker pid ${worker.pid} (${o.workerBundle === 'prebuilt' ? 'prebuilt bundle, ' : ''}cache ${tuning.maxCachedWorkflows}, activity slots ${tuning.maxConcurrentActivityTaskExecutions}, workflow task slots ${tuning.maxConcurrentWorkflowTaskExecutions}, codec ${o.codec ? 'on' : 'off'})`);
   } else {
     const dataConverter = createDataConverter(config);
     issuer = createWotrusClientFromConfig(config);
@@ -255,7 +265,7 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
       await sim.close();
       await client.connection.close();
       await server?.stop();
-      if (server) fs.rmSync(tmpDir, { recursive: true, force: true });
+      fs.rmSync(tmpDir, { recursive: true, force: true });
     },
   };
 }

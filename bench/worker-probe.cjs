@@ -6,6 +6,8 @@
  * worker threads whose heaps count in RSS only.
  */
 'use strict';
+/* global process, require, setInterval */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { isMainThread } = require('node:worker_threads');
 
 if (isMainThread && typeof process.send === 'function') {

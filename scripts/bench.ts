@@ -56,6 +56,7 @@ interface Options {
   caPool: number;
   sqlitePragmas?: string;
   inMemory?: boolean;
+  workerBundle: 'runtime' | 'prebuilt';
   warmup: number;
   out?: string;
 }
@@ -79,6 +80,7 @@ const program = new Command()
   .option('--ca-pool <n>', 'undici keep-alive connections of the worker to the CA (CA_POOL_CONNECTIONS)', positiveInt('--ca-pool'), 32)
   .option('--sqlite-pragmas <list>', `dev server SQLite pragmas, comma separated, or "none" (default ${SQLITE_PRAGMAS.join(',')})`)
   .option('--in-memory', 'dev server without a database file')
+  .addOption(new Option('--worker-bundle <mode>', 'runtime: src/worker.ts bundles workflows at start; prebuilt: a bundle built beforehand (lever)').choices(['runtime', 'prebuilt']).default('runtime'))
   .option('--warmup <n>', 'unmeasured orders first (JIT, connections, caches)', nonNegativeInt('--warmup'), 50)
   .option('--out <file>', 'report path (default bench/results/<date>.md)')
   .showHelpAfterError();
@@ -136,21 +138,21 @@ async function main(): Promise<void> {
       'dev server database': o.inMemory ? 'in memory' : `SQLite file, pragmas ${pragmas.join(', ') || '(none)'}`,
       'simulator': 'in this process, zero delay, signed pushes to the API, product WoTrus RSA DV, one RSA-2048 key for all CSRs',
       'API': 'in this process (fastify), HTTP POST /v1/orders over undici',
-      'worker': 'child process `node --import tsx src/worker.ts`',
+      'worker': o.workerBundle === 'prebuilt' ? 'child process `node --import tsx bench/worker-prebuilt.ts` (src/worker.ts wiring, workflow bundle built beforehand)' : 'child process `node --import tsx src/worker.ts` (bundles the workflows at start)',
       'unmeasured warm-up orders': o.warmup,
     },
     notes: [],
   };
   log(`certflow bench: phases ${[...phases].join(',')}, ${o.orders} orders, concurrency ${o.concurrency}, codec ${o.codec}; load ${report.machine.loadAvgStart.join(' ')}`);
 
-  const stack = await startBenchStack({ codec: o.codec === 'on', worker: 'child', tuning, caPoolConnections: o.caPool, sqlitePragmas: pragmas, inMemory: o.inMemory, log });
+  const stack = await startBenchStack({ codec: o.codec === 'on', worker: 'child', tuning, caPoolConnections: o.caPool, sqlitePragmas: pragmas, inMemory: o.inMemory, workerBundle: o.workerBundle, log });
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       if (stopping) return;
       stopping = true;
       log(`${signal}: stopping the stack`);
-      stack.close().finally(() => process.exit(130));
+      void stack.close().finally(() => process.exit(130));
     });
   }
   const targets = (workerPid: number): Record<string, number | 'self'> => ({

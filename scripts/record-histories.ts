@@ -1,12 +1,14 @@
 /**
- * `npm run histories:record [-- --only a,b] [-- --suffix -v2] [-- --code poll-jitter-v2]`
+ * `npm run histories:record [-- --only a,b] [-- --suffix -v2] [-- --code <label>]`
  *
  * Runs every workflow scenario (the branches of test/workflows/order.test.ts) on the Java
  * time-skipping test server against the CA simulator, exactly as the workflow tests do, and
  * writes each history — the order workflow and its reissue/revoke children, every run of a
- * continue-as-new chain — to test/histories/<workflow>-<scenario>[-<child>][<suffix>].json,
- * pretty-printed, plus its entry in test/histories/manifest.json (workflow id to replay with,
- * codec or not, which workflow code recorded it).
+ * continue-as-new chain — to test/histories/<workflow>-<scenario>[-<part>][<suffix>].json,
+ * pretty-printed proto JSON, plus its entry in test/histories/manifest.json (workflow id to
+ * replay with, codec or not, which workflow code recorded it: --code, default CURRENT_CODE).
+ * Each scenario runs in a child process of its own (fresh SDK runtime and test server) and is
+ * run once more if it fails or stalls. RECORD_TRACE=1 prints progress of slow steps.
  *
  * Orders are synthetic. Orders carrying organisation or contact data are recorded with the
  * payload codec and the committed TEST-ONLY key (test/support/replay.ts), so no personal data
@@ -82,7 +84,7 @@ interface Scenario {
   name: string;
   /** Record with the AES-GCM payload codec (required for orders with personal data). */
   codec?: boolean;
-  run(ctx: Ctx, name: string): Promise<Capture[]>;
+  run(ctx: Ctx): Promise<Capture[]>;
 }
 
 /** The newest patch id in the workflow code; recorded per history in the manifest. */
@@ -356,7 +358,7 @@ interface Recorded {
   runId: string;
 }
 
-/** `attempt.close` tears the scenario's server down, also when withRetry abandons it. */
+/** `attempt.close` tears the scenario's worker and server down, also when withTimeout abandons it. */
 async function runScenario(s: Scenario, bundle: WorkflowBundleWithSourceMap, codecConverter: DataConverter, attempt: { close?: () => Promise<void> }): Promise<Recorded[]> {
   const dataConverter = s.codec ? codecConverter : undefined;
   // A server per scenario: time skipped by one (a year, to expiry) must not leak into the next.
@@ -408,7 +410,7 @@ async function runScenario(s: Scenario, bundle: WorkflowBundleWithSourceMap, cod
     },
   };
   try {
-    running = h.run(() => s.run(ctx, s.name));
+    running = h.run(() => s.run(ctx));
     const captures = (await running) as Capture[];
     const out: Recorded[] = [];
     for (const capture of captures) {

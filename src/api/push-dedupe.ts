@@ -18,7 +18,7 @@ export interface PushDedupeOptions {
   now?: () => number;
 }
 
-export function createPushDedupe({ ttlMs = 10 * 60_000, maxEntries = 10_000, now = Date.now }: PushDedupeOptions = {}): PushDedupe {
+export function createPushDedupe({ ttlMs = 30_000, maxEntries = 10_000, now = Date.now }: PushDedupeOptions = {}): PushDedupe {
   // A Map iterates in insertion order, so its first entries are the oldest.
   const seen = new Map<string, number>();
 

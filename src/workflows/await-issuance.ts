@@ -1,4 +1,4 @@
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import type { OrderStatusResult } from '../ca/issuer';
 import { caActivities } from './activities';
 import { type AttentionControl, Interrupted, withAttention } from './runtime';
@@ -18,6 +18,26 @@ export interface IssuanceWait extends AttentionControl {
   validationStartedAt: number;
   /** A push arrived since the last read; consumed here. */
   push: { pending: boolean };
+}
+
+/**
+ * Patch id of the jittered poll wait (docs/workflow-versioning.md). Runs that were already
+ * waiting when it shipped replay their old, unjittered waits; from their next live poll on
+ * they jitter too. Remove only through deprecatePatch, once no pre-change run is open.
+ */
+export const POLL_JITTER_PATCH = 'poll-jitter-v2';
+/** ±10 % of each wait. */
+export const POLL_JITTER = 0.1;
+
+/**
+ * A poll wait with deterministic jitter: orders created in one batch (a billing import, a
+ * renewal wave) would otherwise read the CA's status in lockstep — 1 min, 2 min, 4 min … then
+ * every hour on the hour, all of them at once. Math.random in a workflow is Temporal's PRNG,
+ * seeded per run and recorded, so the jitter differs between orders yet replays identically.
+ * The growing base interval itself stays unjittered, so the drift does not compound.
+ */
+export function jitteredWait(ms: number, random: () => number = Math.random): number {
+  return Math.max(1, Math.round(ms * (1 + POLL_JITTER * (2 * random() - 1))));
 }
 
 /** Next poll interval: grows geometrically to the cap, back to the start after any change. */
@@ -83,7 +103,8 @@ export async function awaitIssuance(w: IssuanceWait): Promise<IssuanceOutcome> {
     if (now >= deadline.at) {
       return { kind: 'deadline', stage: deadline.stage, message: `The ${deadline.stage} deadline passed (${new Date(deadline.at).toISOString()}) while the CA status was ${status.status}.` };
     }
-    const wait = Math.min(interval, deadline.at - now);
+    // The wait never runs past the stage deadline: the last read happens at the deadline.
+    const wait = Math.min(patched(POLL_JITTER_PATCH) ? jitteredWait(interval) : interval, deadline.at - now);
     record.setNextCheck(new Date(now + wait));
     const woke = await condition(() => w.push.pending || (w.interrupted?.() ?? false), wait);
     record.setNextCheck(undefined);

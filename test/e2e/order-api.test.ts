@@ -4,14 +4,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { SIM_PRODUCT_IDS } from '../../src/simulator/catalog';
 import { generateCsr } from '../../src/simulator/csr';
 import { type Stack, startStack } from '../support/stack';
 import { eventually } from '../support/order-harness';
 import { uniqueId } from '../support/temporal';
+import { installTestRuntime } from '../support/runtime';
 
-Runtime.install({ logger: new DefaultLogger('WARN') });
+installTestRuntime();
 const run = promisify(execFile);
 
 let stack: Stack;

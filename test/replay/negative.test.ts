@@ -9,12 +9,14 @@
  */
 import path from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap, bundleWorkflowCode } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap, bundleWorkflowCode } from '@temporalio/worker';
 import type { Compiler } from 'webpack';
 import { WORKFLOWS_PATH } from '../../src/worker-factory';
 import { loadHistory, patchMarkers, readManifest, replayDataConverter } from '../support/replay';
+import { installTestRuntime } from '../support/runtime';
 
-Runtime.install({ logger: new DefaultLogger('ERROR') });
+// Core logs at ERROR only: the expected failures would otherwise be logged as warnings.
+installTestRuntime();
 
 const dataConverter = replayDataConverter();
 const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -8,11 +8,12 @@
  * A failure names the history file and carries the SDK's message, which names the event.
  * Never re-record a history to make this pass: see docs/workflow-versioning.md.
  */
-import { DefaultLogger, type ReplayResult, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { type ReplayResult, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWorkflows } from '../../src/worker-factory';
 import { type LoadedHistory, historyFiles, loadHistory, readManifest, replayDataConverter } from '../support/replay';
+import { installTestRuntime } from '../support/runtime';
 
-Runtime.install({ logger: new DefaultLogger('ERROR') });
+installTestRuntime();
 
 const files = historyFiles();
 const results = new Map<string, ReplayResult>();

@@ -152,7 +152,7 @@ export function patchMarkers(file: string): string[] {
   for (const e of json.events) {
     const m = e.markerRecordedEventAttributes;
     if (m?.markerName !== 'core_patch') continue;
-    const data = m.details?.patch_data?.payloads?.[0]?.data;
+    const data = m.details?.['patch-data']?.payloads?.[0]?.data;
     if (data) ids.push((JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { id: string }).id);
   }
   return ids;

@@ -3,7 +3,7 @@
  * deadlines, one-year certificates, hour-long polls), against the real simulator over HTTP.
  * Each test asserts the final state and the CA calls the simulator counted.
  */
-import { Runtime, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SIM_PRODUCT_IDS } from '../../src/simulator/catalog';
@@ -22,8 +22,9 @@ import { bundleWorkflows } from '../../src/worker-factory';
 import type { orderWorkflow } from '../../src/workflows/order';
 import { type Harness, dvOrder, eventually, startHarness, workflowInput } from '../support/order-harness';
 import { createTimeSkippingEnv } from '../support/temporal';
+import { installTestRuntime } from '../support/runtime';
 
-Runtime.install({ logger: new DefaultLogger('WARN') });
+installTestRuntime();
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;

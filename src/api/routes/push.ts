@@ -51,7 +51,7 @@ export const pushRoutes: FastifyPluginAsyncZod<PushRoutesOptions> = async (app, 
       summary: 'WoTrus status push receiver (signed; no API key)',
       description:
         `Authenticated by \`${PUSH_SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256(CA_PUSH_SECRET, raw body)>\`. ` +
-        'Identical pushes within 10 minutes signal once. A push only makes the order read its CA status now.',
+        'Identical pushes within 30 seconds (the span of the CA retries) signal once. A push only makes the order read its CA status now.',
       body: pushBodyDocSchema,
       response: { 200: pushAnswerSchema, ...problemResponses(400, 401, 404, 413, 415, 503) },
     },

@@ -108,7 +108,7 @@ export const pushes: Scenario = {
       );
       const load = os.loadavg()[0]!.toFixed(1);
       const t0 = Date.now();
-      const answers = await sendBurst(stack.apiUrl, stack.pushSecret, bodies);
+      const answers = await sendBurst(`${stack.apiUrl}${PUSH_PATH}`, stack.pushSecret, bodies);
       const wall = Date.now() - t0;
       const latencies = answers.map((a) => a.ms).sort((a, b) => a - b);
       const maxMs = latencies[latencies.length - 1]!;

@@ -3,12 +3,11 @@
  * measured answer times are the API's and not the sender's: 1,000 concurrent requests from
  * inside the API's own event loop measure mostly the sender.
  *
- * As a module: `sendBurst(...)` spawns it. As a script: reads `{url, secret, bodies}` as JSON
+ * As a module: `sendBurst(...)` spawns it. As a script: reads `{pushUrl, secret, bodies, warmUp}` as JSON
  * on stdin, writes `[{status, ms}]` as JSON on stdout.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { PUSH_PATH } from '../../../src/api/routes/push';
 import { PUSH_SIGNATURE_HEADER, signPushBody } from '../../../src/ca/wotrus/push';
 import { ROOT, track } from './worker-process';
 
@@ -18,7 +17,8 @@ export interface BurstAnswer {
 }
 
 interface Job {
-  url: string;
+  /** The API's push receiver, e.g. http://127.0.0.1:4000/v1/ca/wotrus/push. */
+  pushUrl: string;
   secret: string;
   bodies: Record<string, unknown>[];
   /** Unmeasured pushes sent first (a service under test is warm, as in production). */
@@ -31,7 +31,7 @@ async function fire(job: Job, bodies: Record<string, unknown>[]): Promise<BurstA
       const raw = JSON.stringify(b);
       const t0 = performance.now();
       try {
-        const res = await fetch(`${job.url}${PUSH_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json', [PUSH_SIGNATURE_HEADER]: signPushBody(job.secret, raw) }, body: raw });
+        const res = await fetch(job.pushUrl, { method: 'POST', headers: { 'content-type': 'application/json', [PUSH_SIGNATURE_HEADER]: signPushBody(job.secret, raw) }, body: raw });
         await res.arrayBuffer();
         return { status: res.status, ms: Math.round(performance.now() - t0) };
       } catch {
@@ -41,13 +41,14 @@ async function fire(job: Job, bodies: Record<string, unknown>[]): Promise<BurstA
   );
 }
 
-async function runJob(job: Job): Promise<BurstAnswer[]> {
+async function runJob(job: Job & { url?: string }): Promise<BurstAnswer[]> {
+  job.pushUrl ??= `${job.url}/v1/ca/wotrus/push`;
   // Warm-up: the sender's connections and both processes' code paths.
   await fire(job, Array.from({ length: job.warmUp }, (_, i) => ({ dataAction: 'order', orderId: `WARMUP${Date.now()}${i}`, isIssued: false, isRevoked: false })));
   return fire(job, job.bodies);
 }
 
-export function sendBurst(url: string, secret: string, bodies: Record<string, unknown>[], warmUp = 200): Promise<BurstAnswer[]> {
+export function sendBurst(pushUrl: string, secret: string, bodies: Record<string, unknown>[], warmUp = 200): Promise<BurstAnswer[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'push-burst.ts')], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     track(child);
@@ -64,7 +65,7 @@ export function sendBurst(url: string, secret: string, bodies: Record<string, un
         reject(e instanceof Error ? e : new Error(String(e)));
       }
     });
-    child.stdin.end(JSON.stringify({ url, secret, bodies, warmUp } satisfies Job));
+    child.stdin.end(JSON.stringify({ pushUrl, secret, bodies, warmUp } satisfies Job));
   });
 }
 
