@@ -37,10 +37,15 @@ function callsRow(r: OrderRunResult): string {
   return `${f(c.create, 2)} | ${f(c.query, 2)} | ${f(c.retrieve, 2)} | ${f(c.email, 2)} | ${f(c.cancel + c.revoke + c.reissue, 2)} | **${f(c.total, 2)}**`;
 }
 
-function resourcesTable(title: string, res: Record<string, ResourceUse> | undefined): string[] {
+function resourcesTable(title: string, res: Record<string, ResourceUse> | undefined, units?: number): string[] {
   if (!res) return [];
-  const out = [`${title}`, '', '| process | CPU s | cores busy (avg) | RSS peak MiB | RSS end MiB |', '| --- | --- | --- | --- | --- |'];
-  for (const [name, u] of Object.entries(res)) out.push(`| ${name} | ${f(u.cpuSeconds)} | ${f(u.cores, 2)} | ${f(mib(u.rssPeakBytes))} | ${f(mib(u.rssEndBytes))} |`);
+  const out = [`${title}`, '', '| process | CPU s | CPU ms per order | cores busy (avg) | RSS peak MiB | RSS end MiB |', '| --- | --- | --- | --- | --- | --- |'];
+  let total = 0;
+  for (const [name, u] of Object.entries(res)) {
+    total += u.cpuSeconds;
+    out.push(`| ${name} | ${f(u.cpuSeconds)} | ${units ? f((u.cpuSeconds * 1000) / units, 0) : '–'} | ${f(u.cores, 2)} | ${f(mib(u.rssPeakBytes))} | ${f(mib(u.rssEndBytes))} |`);
+  }
+  out.push(`| all | ${f(total)} | ${units ? f((total * 1000) / units, 0) : '–'} | | | |`);
   return [...out, ''];
 }
 
@@ -105,15 +110,15 @@ export function renderReport(r: BenchReport): string {
     L.push('');
     for (const x of [a, r.aLatency, r.bZero]) if (x) L.push(`Pushes (${x.label}): ${x.counters.pushes.sent} sent, ${x.counters.pushes.acknowledged} acknowledged, ${x.counters.pushes.failed} failed, ${x.counters.pushes.dropped} dropped.`);
     L.push('');
-    L.push(...resourcesTable('Processes during phase A (throughput run):', a?.resources));
-    L.push(...resourcesTable('Processes during the latency run:', r.aLatency?.resources));
+    L.push(...resourcesTable('Processes during phase A (throughput run):', a?.resources, a?.active));
+    L.push(...resourcesTable('Processes during the latency run:', r.aLatency?.resources, r.aLatency?.active));
     if (a?.errors.length) L.push('First API errors:', '', ...a.errors.map((e) => `- ${e}`), '');
     L.push(`![latency CDF](${r.date}-latency.svg)`, '');
   }
 
   if (r.shape) {
     L.push('## An order\'s cost to the engine (histories)', '');
-    L.push(`Averaged over ${r.shape.sampled} order histories of phase A: ${f(r.shape.activities)} activities, ${f(r.shape.timers)} timers, ${f(r.shape.signals)} signals, ${f(r.shape.workflowTasks)} workflow tasks, ${f(r.shape.events)} history events.`, '');
+    L.push(`Averaged over ${r.shape.sampled} order histories of phase A: ${f(r.shape.activities)} activities, ${f(r.shape.timers)} timers, ${f(r.shape.signals)} signals, ${f(r.shape.workflowTasks)} workflow tasks, ${f(r.shape.upserts)} search-attribute upserts (visibility writes), ${f(r.shape.events)} history events.`, '');
   }
 
   if (r.c) {
@@ -122,7 +127,7 @@ export function renderReport(r: BenchReport): string {
     L.push('| run | runs | active | duration s | **runs/s** | certflow ÷ bare |', '| --- | --- | --- | --- | --- | --- |');
     L.push(`| ${r.c.label}${r.c.timedOut ? ' (timed out)' : ''} | ${r.c.runs} | ${r.c.active} | ${f(r.c.durationS)} | **${f(r.c.ordersPerSec)}** | ${f(ratio, 2)} |`);
     L.push('');
-    L.push(...resourcesTable('Processes during phase C:', r.c.resources));
+    L.push(...resourcesTable('Processes during phase C:', r.c.resources, r.c.active));
   }
 
   if (r.b?.length) {
@@ -159,7 +164,7 @@ export function renderReport(r: BenchReport): string {
     L.push(`| drain on release | ${e.release.active}/${e.waiting} active in ${f(e.drainS)} s = **${f(e.drainPerSec)} orders/s** |`);
     L.push(`| CA calls per order (placing, waiting and drain) | ${f(e.release.calls.total, 2)} (query ${f(e.release.calls.query, 2)}) |`);
     L.push('');
-    L.push(...resourcesTable('Processes during phase E:', e.resources));
+    L.push(...resourcesTable('Processes during phase E (placing, waiting, drain; per order):', e.resources, e.waiting));
   }
 
   if (r.notes.length) L.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '');

@@ -11,13 +11,15 @@ export interface HistoryShape {
   timers: number;
   signals: number;
   workflowTasks: number;
+  /** Search attribute upserts (visibility writes the bare workflow does not make). */
+  upserts: number;
   events: number;
 }
 
 const T = temporal.api.enums.v1.EventType;
 
 export async function measureShape(client: Client, workflowIds: readonly string[]): Promise<HistoryShape> {
-  const sum = { activities: 0, timers: 0, signals: 0, workflowTasks: 0, events: 0 };
+  const sum = { activities: 0, timers: 0, signals: 0, workflowTasks: 0, upserts: 0, events: 0 };
   let sampled = 0;
   for (const id of workflowIds) {
     const history = await client.workflow.getHandle(id).fetchHistory();
@@ -29,8 +31,9 @@ export async function measureShape(client: Client, workflowIds: readonly string[
       else if (e.eventType === T.EVENT_TYPE_TIMER_STARTED) sum.timers++;
       else if (e.eventType === T.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED) sum.signals++;
       else if (e.eventType === T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) sum.workflowTasks++;
+      else if (e.eventType === T.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES) sum.upserts++;
     }
   }
   const avg = (v: number): number => (sampled ? v / sampled : Number.NaN);
-  return { sampled, activities: avg(sum.activities), timers: avg(sum.timers), signals: avg(sum.signals), workflowTasks: avg(sum.workflowTasks), events: avg(sum.events) };
+  return { sampled, activities: avg(sum.activities), timers: avg(sum.timers), signals: avg(sum.signals), workflowTasks: avg(sum.workflowTasks), upserts: avg(sum.upserts), events: avg(sum.events) };
 }

@@ -217,7 +217,7 @@ async function main(): Promise<void> {
     }
 
     if (phases.has('C')) {
-      const shape = bareShapeFor(report.shape ?? { sampled: 0, activities: 6, timers: 1, signals: 2, workflowTasks: 0, events: 0 });
+      const shape = bareShapeFor(report.shape ?? { sampled: 0, activities: 6, timers: 1, signals: 2, workflowTasks: 0, upserts: 0, events: 0 });
       report.bareShape = shape;
       const bare = await startBareWorker({ mode: 'child', client: stack.client, address: stack.address, tuning, logFile: path.join(stack.tmpDir, 'bare-worker.log') });
       try {

@@ -88,13 +88,26 @@ interface Scenario {
 }
 
 /** The newest patch id in the workflow code; recorded per history in the manifest. */
-const CURRENT_CODE = 'poll-jitter-v2';
+const CURRENT_CODE = 'retrieve-while-pending-issuance+single-billing-event-on-reissue';
 
 const PROOF = { fileType: '.pdf' as const, fileContent: Buffer.from('%PDF-1.4 synthetic revocation request').toString('base64') };
 
 const parent = (handle: Handle, description: string): Capture => ({ workflowId: handle.workflowId, workflowType: 'orderWorkflow', description });
 
 const SCENARIOS: Scenario[] = [
+  {
+    name: 'collect-while-pending-issuance',
+    async run(c) {
+      c.h.sim.state.updateSettings({ issuedOn: 'retrieve' });
+      const order = await c.order();
+      const handle = await c.start(order);
+      const id = await c.caOrderId(handle);
+      await c.issue(id, handle);
+      await c.env.sleep('2 hours'); // the status stays pendingCAIssued; a retrieval collects the certificate
+      await c.stateIs(handle, 'active');
+      return [parent(handle, 'A CA that reports issued only once the certificate is collected: the workflow retrieves during pendingCAIssued and reuses that certificate for verification; ends active (open).')];
+    },
+  },
   {
     name: 'happy-path-pushes',
     async run(c) {

@@ -1,11 +1,13 @@
 import { condition, patched } from '@temporalio/workflow';
-import type { OrderStatusResult } from '../ca/issuer';
-import { caActivities } from './activities';
-import { type AttentionControl, Interrupted, withAttention } from './runtime';
+import type { OrderStatusResult, RetrievedCertificate } from '../ca/issuer';
+import { CaErrorType } from '../ca/wotrus/error-types';
+import { caActivities, retrieveActivities } from './activities';
+import { type AttentionControl, Interrupted, failureType, withAttention } from './runtime';
 import { mapCaStatus } from './status-map';
 
 export type IssuanceOutcome =
-  | { kind: 'issued' }
+  /** `retrieved` when the certificate was already fetched while the CA still said pendingCAIssued. */
+  | { kind: 'issued'; retrieved?: RetrievedCertificate }
   | { kind: 'rejected'; message: string }
   | { kind: 'closed'; message: string }
   | { kind: 'revoked'; message: string }
@@ -26,6 +28,15 @@ export interface IssuanceWait extends AttentionControl {
  * they jitter too. Remove only through deprecatePatch, once no pre-change run is open.
  */
 export const POLL_JITTER_PATCH = 'poll-jitter-v2';
+
+/**
+ * Patch id of retrieval during pendingCAIssued. The WoTrus document's flow is "pendingCAIssued
+ * → (the CA has signed) RetrievePem succeeds → issued": a CA may flip the status only when the
+ * certificate is collected, so an order that only ever read the status would wait for its
+ * deadline. Tried when the status has not moved since the previous read, so the push path
+ * (status already `issued`) costs no extra call.
+ */
+export const RETRIEVE_WHILE_PENDING_PATCH = 'retrieve-while-pending-issuance';
 /** ±10 % of each wait. */
 export const POLL_JITTER = 0.1;
 
@@ -72,7 +83,8 @@ export async function awaitIssuance(w: IssuanceWait): Promise<IssuanceOutcome> {
     ca.lastCheckedAt = new Date().toISOString();
     ca.checks += 1;
     const mapped = mapCaStatus(status.status, status);
-    if (status.status !== lastStatus) interval = policy.pollInitialMs;
+    const unchanged = status.status === lastStatus;
+    if (!unchanged) interval = policy.pollInitialMs;
     lastStatus = status.status;
 
     switch (status.status) {
@@ -89,6 +101,13 @@ export async function awaitIssuance(w: IssuanceWait): Promise<IssuanceOutcome> {
       case 'pendingCAIssued':
       case 'pendingAutoIssue':
         issuanceStartedAt ??= Date.now();
+        if (unchanged && patched(RETRIEVE_WHILE_PENDING_PATCH)) {
+          const retrieved = await tryRetrieve(w);
+          if (retrieved) {
+            record.transition('retrieving', 'Issued', 'The CA handed out the certificate while its status still said pendingCAIssued.');
+            return { kind: 'issued', retrieved };
+          }
+        }
         break;
       default:
         break;
@@ -109,5 +128,18 @@ export async function awaitIssuance(w: IssuanceWait): Promise<IssuanceOutcome> {
     const woke = await condition(() => w.push.pending || (w.interrupted?.() ?? false), wait);
     record.setNextCheck(undefined);
     interval = woke ? policy.pollInitialMs : nextInterval(interval, policy);
+  }
+}
+
+/** RetrievePem as a probe: "not ready" is an answer here, not a failure. */
+async function tryRetrieve(w: IssuanceWait): Promise<RetrievedCertificate | undefined> {
+  try {
+    return await withAttention(w, 'Collecting the certificate', () =>
+      retrieveActivities.retrieveCertificate.executeWithOptions({ summary: `Try to collect the certificate of CA order ${w.caOrderId}` }, [w.caOrderId]),
+    );
+  } catch (err) {
+    if (err instanceof Interrupted) return undefined;
+    if (failureType(err) === CaErrorType.NotReady) return undefined;
+    throw err;
   }
 }

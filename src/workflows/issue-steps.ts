@@ -35,10 +35,12 @@ export interface VerifyTarget {
  * mismatch stops delivery: the order waits in needsAttention and re-checks on retryNow or
  * on the slow attention schedule (an operator may fix the CA side in the meantime).
  */
-export async function retrieveAndVerify(ctl: AttentionControl, target: VerifyTarget): Promise<Extract<VerifyResult, { ok: true }>> {
+export async function retrieveAndVerify(ctl: AttentionControl, target: VerifyTarget, prefetched?: RetrievedCertificate): Promise<Extract<VerifyResult, { ok: true }>> {
+  let collected = prefetched;
   for (;;) {
     ctl.record.transition('retrieving', 'Retrieving', `Retrieving the certificate of CA order ${target.caOrderId}.`);
-    const retrieved = await retrieve(ctl, target.caOrderId);
+    const retrieved = collected ?? (await retrieve(ctl, target.caOrderId));
+    collected = undefined;
     ctl.record.transition('verifying', 'Verifying', 'Checking the key, the names, the chain and the dates.');
     const result = await localActivities.verifyCertificate.executeWithOptions({ summary: `Verify key, names, chain and dates of CA order ${target.caOrderId}` }, [{
       caOrderId: target.caOrderId,

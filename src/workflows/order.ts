@@ -7,12 +7,13 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   setHandler,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BillingEvent, BillingEventType } from '../activities';
-import type { CreateOrderRequest } from '../ca/issuer';
+import type { CreateOrderRequest, RetrievedCertificate } from '../ca/issuer';
 import { CaErrorType } from '../ca/wotrus/error-types';
 import { awaitIssuance } from './await-issuance';
 import { billingActivities, caActivities, emailActivities } from './activities';
@@ -44,6 +45,9 @@ import { retrieveAndVerify } from './issue-steps';
 import { reissueWorkflow } from './reissue';
 import { revokeWorkflow } from './revoke';
 import { type AttentionControl, Interrupted, OrderRecord, failureMessage, failureType, withAttention } from './runtime';
+
+/** Patch id: one billing event (`order.reissued`) per reissued certificate. */
+export const SINGLE_REISSUE_EVENT_PATCH = 'single-billing-event-on-reissue';
 
 const CANCELLABLE: readonly OrderState[] = ['creating', 'awaitingReview', 'awaitingValidation', 'awaitingIssuance', 'needsAttention'];
 
@@ -232,6 +236,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderVie
           throw err;
         }
       }
+      let prefetched: RetrievedCertificate | undefined;
       const validationStartedAt = Date.parse(view.timeline[0]?.at ?? view.condition.at);
       for (;;) {
         const outcome = await awaitIssuance({ ...ctl, caOrderId: view.ca.orderId!, validationStartedAt, push });
@@ -245,7 +250,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderVie
           await condition(() => cancelRequest === undefined);
           continue;
         }
-        if (outcome.kind === 'issued') break;
+        if (outcome.kind === 'issued') {
+          prefetched = outcome.retrieved;
+          break;
+        }
         if (outcome.kind === 'deadline') {
           record.transition(record.state, 'DeadlineExceeded', `${outcome.message} Cancelling the CA order.`);
           await compensate(`${outcome.stage} deadline exceeded`);
@@ -256,7 +264,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderVie
         return await finish('needsAttention', 'UnexpectedRevocation', outcome.message);
       }
 
-      const verified = await retrieveAndVerify(ctl, { caOrderId: view.ca.orderId!, csrPem: order.csr, commonName: order.commonName, hosts: order.hosts });
+      const verified = await retrieveAndVerify(ctl, { caOrderId: view.ca.orderId!, csrPem: order.csr, commonName: order.commonName, hosts: order.hosts }, prefetched);
       bundle = verified.bundle;
       view.certificate = verified.certificate;
       await deliver();
@@ -273,10 +281,14 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderVie
     throw err;
   }
 
-  async function deliver(): Promise<void> {
+  /**
+   * After a reissue billing has already had `order.reissued` for this certificate; sending
+   * `order.issued` too (as the first version did) made billing count it twice.
+   */
+  async function deliver(reissued = false): Promise<void> {
     const cert = view.certificate!;
     record.transition('delivering', 'Delivering', 'Handing the certificate to billing and asking the CA to e-mail the customer.');
-    await notifyBilling('order.issued', cert.serialNumber, { caOrderId: cert.caOrderId, serialNumber: cert.serialNumber, notAfter: cert.notAfter, sha256Fingerprint: cert.sha256Fingerprint, certificateUrl: input.collectUrl });
+    if (!reissued || !patched(SINGLE_REISSUE_EVENT_PATCH)) await notifyBilling('order.issued', cert.serialNumber, { caOrderId: cert.caOrderId, serialNumber: cert.serialNumber, notAfter: cert.notAfter, sha256Fingerprint: cert.sha256Fingerprint, certificateUrl: input.collectUrl });
     if (policy.sendCaEmail && !view.notifications.caEmailFor.includes(cert.serialNumber)) {
       // Recorded before the call returns to the workflow: replay and continue-as-new never ask twice.
       try {
@@ -359,7 +371,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderVie
           view.ca.orderId = done.result.newCaOrderId;
           record.addCaOrderId(done.result.newCaOrderId);
           await notifyBilling('order.reissued', done.result.certificate.serialNumber, { replacedSerialNumber: old.serialNumber, serialNumber: done.result.certificate.serialNumber, notAfter: done.result.certificate.notAfter });
-          await deliver();
+          await deliver(true);
           if (policy.revokeReplacedCertificate && !policy.caRevokesReplaced) replacedRevocations.push(revokeReplaced(old.caOrderId, old.serialNumber, rec.reason));
         } else {
           rec.status = 'failed';

@@ -53,6 +53,6 @@ export async function reissueWorkflow(input: ReissueWorkflowInput): Promise<Reis
   if (outcome.kind !== 'issued') {
     throw ApplicationFailure.create({ type: 'ReissueNotIssued', message: 'message' in outcome ? outcome.message : `reissue ended: ${outcome.kind}`, nonRetryable: true });
   }
-  const verified = await retrieveAndVerify(ctl, { caOrderId: newCaOrderId, csrPem: input.request.csr, commonName: input.commonName, hosts: input.hosts });
+  const verified = await retrieveAndVerify(ctl, { caOrderId: newCaOrderId, csrPem: input.request.csr, commonName: input.commonName, hosts: input.hosts }, outcome.retrieved);
   return { newCaOrderId, bundle: verified.bundle, certificate: verified.certificate };
 }

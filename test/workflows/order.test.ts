@@ -237,6 +237,25 @@ describe('orderWorkflow', () => {
     expect(c.calls.create).toBe(1);
     expect(c.calls.revoke).toBe(1);
     expect(c.calls.email).toBe(2);
+    // one billing event per certificate: issued for the first, reissued for the second
+    expect(h.billing.types(order.billingOrderId)).toEqual(['order.issued', 'order.reissued']);
+  });
+
+  it('a CA that flips to issued only when the certificate is collected: retrieval during pendingCAIssued', async () => {
+    h.sim.state.updateSettings({ issuedOn: 'retrieve' });
+    const order = await dvOrder();
+    await h.run(async () => {
+      const handle = await start(order);
+      const id = await caOrderId(handle);
+      await issue(id, handle);
+      expect(h.sim.state.order(id)!.status).toBe('pendingCAIssued'); // signed, but not issued until collected
+      await env.sleep('2 hours');
+      const active = await stateIs(handle, 'active');
+      expect(active.timeline.map((t) => t.message)).toContain('The CA handed out the certificate while its status still said pendingCAIssued.');
+    });
+    expect(h.sim.state.order(h.sim.state.orders()[0]!.id)!.status).toBe('issued');
+    // collected once and reused for verification: no second RetrievePem
+    expect(h.sim.state.counters().calls.retrieve).toBe(1);
   });
 
   it('revoke: through pendingAudit and pendingRevoke to revoked; the order ends revoked', async () => {
