@@ -140,9 +140,10 @@ export interface PhaseEResult {
   workerHeapUsedPeakBytes?: number;
   dbBytes?: number;
   maxCachedWorkflows: number;
-  release: OrderRunResult;
-  drainPerSec: number;
-  drainS: number;
+  /** Absent while the release has not finished (interim report). */
+  release?: OrderRunResult;
+  drainPerSec?: number;
+  drainS?: number;
   timedOut: boolean;
 }
 
@@ -151,7 +152,7 @@ export interface PhaseEResult {
  * setting the DCV delay to zero (the simulator re-arms every waiting order when it leaves
  * manual mode): memory and database while they wait, drain rate on release.
  */
-export async function phaseE(stack: BenchStack, o: { prefix: string; orders: number | readonly PreparedOrder[]; concurrency: number; progress?: Progress; settleMs?: number; sampleMs?: number; memory: () => WorkerMemory | undefined; rss: () => number | undefined }): Promise<PhaseEResult> {
+export async function phaseE(stack: BenchStack, o: { prefix: string; orders: number | readonly PreparedOrder[]; concurrency: number; progress?: Progress; settleMs?: number; sampleMs?: number; memory: () => WorkerMemory | undefined; rss: () => number | undefined; onHeld?: (interim: PhaseEResult) => void }): Promise<PhaseEResult> {
   const progress = o.progress ?? (() => undefined);
   const orders = await prepared(o.prefix, o.orders, progress);
   const n = orders.length;
@@ -202,6 +203,19 @@ export async function phaseE(stack: BenchStack, o: { prefix: string; orders: num
   }
   const dbBytes = databaseBytes(stack.dbFile);
   progress(`[phase E] ${n} orders waiting: ${mem()}, database ${dbBytes === undefined ? 'n/a' : `${Math.round(dbBytes / 2 ** 20)} MiB`}; releasing DCV`);
+  const held_: PhaseEResult = {
+    waiting: n,
+    accepted,
+    createS,
+    workerRssPeakBytes: rssPeak || undefined,
+    workerRssBytes: rssLast,
+    workerHeapUsedBytes: heapLast,
+    workerHeapUsedPeakBytes: heapPeak || undefined,
+    dbBytes,
+    maxCachedWorkflows: stack.tuning.maxCachedWorkflows,
+    timedOut: held.timedOut,
+  };
+  o.onHeld?.(held_);
 
   // Release: leaving manual mode re-arms every waiting order with the delays now set (zero).
   stack.sim.state.updateSettings({ manual: true });
@@ -234,15 +248,7 @@ export async function phaseE(stack: BenchStack, o: { prefix: string; orders: num
     timedOut: drained.timedOut,
   };
   return {
-    waiting: n,
-    accepted,
-    createS,
-    workerRssPeakBytes: rssPeak || undefined,
-    workerRssBytes: rssLast,
-    workerHeapUsedBytes: heapLast,
-    workerHeapUsedPeakBytes: heapPeak || undefined,
-    dbBytes,
-    maxCachedWorkflows: stack.tuning.maxCachedWorkflows,
+    ...held_,
     release,
     drainPerSec: tracker.activeAt.size / Math.max(0.001, drainS),
     drainS,

@@ -161,8 +161,12 @@ export function renderReport(r: BenchReport): string {
     L.push(`| worker RSS (peak / last) | ${f(mib(e.workerRssPeakBytes))} / ${f(mib(e.workerRssBytes))} MiB |`);
     L.push(`| worker main-thread V8 heap used (peak / last) | ${f(mib(e.workerHeapUsedPeakBytes))} / ${f(mib(e.workerHeapUsedBytes))} MiB (workflow isolates live in worker threads: RSS only) |`);
     L.push(`| dev server SQLite (db + WAL) | ${f(mib(e.dbBytes))} MiB (${f((e.dbBytes ?? 0) / Math.max(1, e.waiting) / 1024)} KiB per order, after all earlier phases) |`);
-    L.push(`| drain on release | ${e.release.active}/${e.waiting} active in ${f(e.drainS)} s = **${f(e.drainPerSec)} orders/s** |`);
-    L.push(`| CA calls per order (placing, waiting and drain) | ${f(e.release.calls.total, 2)} (query ${f(e.release.calls.query, 2)}) |`);
+    if (e.release) {
+      L.push(`| drain on release | ${e.release.active}/${e.waiting} active in ${f(e.drainS)} s = **${f(e.drainPerSec)} orders/s**${e.release.timedOut ? ' (gave up)' : ''} |`);
+      L.push(`| CA calls per order (placing, waiting and drain) | ${f(e.release.calls.total, 2)} (query ${f(e.release.calls.query, 2)}) |`);
+    } else {
+      L.push('| drain on release | (not finished when this report was written) |');
+    }
     L.push('');
     L.push(...resourcesTable('Processes during phase E (placing, waiting, drain; per order):', e.resources, e.waiting));
   }

@@ -245,7 +245,7 @@ async function main(): Promise<void> {
       const prefix = `Z${run}`;
       stack.sim.state.setFaults({ dropPushRate: 1 });
       try {
-        report.bZero = await phaseA(stack, { label: 'phase B0, polling only, zero delay', prefix, orders: await prep(prefix, Math.min(o.orders, 1000)), concurrency: o.concurrency, progress: log });
+        report.bZero = await phaseA(stack, { label: 'phase B0, polling only, zero delay', prefix, orders: await prep(prefix, Math.min(o.orders, 500)), concurrency: o.concurrency, progress: log });
       } finally {
         stack.sim.state.clearFaults();
       }
@@ -267,9 +267,13 @@ async function main(): Promise<void> {
         progress: log,
         memory: () => stack.worker?.memory(),
         rss: () => sampler.rss('worker'),
+        onHeld: (interim) => {
+          report.e = interim;
+          write();
+        },
       });
       report.e = { ...e, resources: sampler.stop() };
-      log(`[phase E] ${e.waiting} waiting: worker RSS peak ${Math.round((e.workerRssPeakBytes ?? 0) / 2 ** 20)} MiB; drain ${e.drainPerSec.toFixed(1)} orders/s`);
+      log(`[phase E] ${e.waiting} waiting: worker RSS peak ${Math.round((e.workerRssPeakBytes ?? 0) / 2 ** 20)} MiB; drain ${(e.drainPerSec ?? 0).toFixed(1)} orders/s`);
       write();
     }
   } finally {

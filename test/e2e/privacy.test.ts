@@ -200,6 +200,7 @@ describe('personal data and secrets stay out of Temporal and the logs', () => {
     // only plain payloads are the search attributes, which hold the documented keys only.
     const encodings = new Map<string, number>();
     const plainAttributes = new Set<string>();
+    const patchMarkers = new Set<string>();
     const walk = (v: unknown, path: string[]): void => {
       if (!v || typeof v !== 'object') return;
       const node = v as Record<string, unknown>;
@@ -207,17 +208,26 @@ describe('personal data and secrets stay out of Temporal and the logs', () => {
       if (encoding !== undefined) {
         const name = Buffer.from(encoding, 'base64').toString();
         const inAttributes = path.includes('indexedFields');
+        // patched() markers are written by the SDK core, outside the codec: they hold the
+        // patch id only ({"id":"poll-jitter-v2","deprecated":false}), checked below.
+        const inPatchMarker = path.includes('markerRecordedEventAttributes');
         if (inAttributes) plainAttributes.add(path[path.length - 1]!);
-        else encodings.set(name, (encodings.get(name) ?? 0) + 1);
+        else if (inPatchMarker) {
+          const marker = JSON.parse(Buffer.from(String(node.data), 'base64').toString()) as Record<string, unknown>;
+          expect(Object.keys(marker).sort()).toEqual(['deprecated', 'id']);
+          patchMarkers.add(String(marker.id));
+        } else encodings.set(name, (encodings.get(name) ?? 0) + 1);
         return;
       }
       for (const [k, child] of Object.entries(node)) walk(child, [...path, k]);
     };
     for (const h of histories) walk(JSON.parse(h.json), []);
+    expect([...patchMarkers].every((id) => /^[a-z0-9-]+$/.test(id))).toBe(true);
     expect([...encodings.keys()]).toEqual(['binary/encrypted']);
     expect(encodings.get('binary/encrypted')).toBeGreaterThan(50);
     expect([...plainAttributes].sort()).toEqual(expect.arrayContaining(['BillingOrderId', 'CaOrderId', 'CommonName', 'OrderStatus']));
-    for (const k of plainAttributes) expect(['OrderStatus', 'BillingOrderId', 'CaOrderId', 'CommonName', 'ProductId', 'NotAfter']).toContain(k);
+    // TemporalChangeVersion is the SDK's own attribute listing patch ids (patched()).
+    for (const k of plainAttributes) expect(['OrderStatus', 'BillingOrderId', 'CaOrderId', 'CommonName', 'ProductId', 'NotAfter', 'TemporalChangeVersion']).toContain(k);
     expect(histories.reduce((n, h) => n + h.binary.length, 0)).toBeGreaterThan(20_000);
 
     const needles = { ...personalData(), ...secrets() };
