@@ -192,6 +192,12 @@ export interface OrderRunResult {
   issuedToRetrievedSamples: number[];
   /** POST sent → order active (CA e-mail requested). */
   createToActive: LatencySummary;
+  /** The slowest orders, POST → active (straggler analysis). */
+  slowest: { billingOrderId: string; ms: number }[];
+  /** When 50 / 95 / 100 % of the orders were active, seconds after the first POST. */
+  completion: { p50S: number; p95S: number; p100S: number };
+  /** 95 % of the orders over the time to reach 95 %: the rate without the stragglers. */
+  ordersPerSec95: number;
   timedOut: boolean;
 }
 
@@ -238,13 +244,20 @@ function collect(o: RunOrdersOptions, tracker: ActiveTracker, placed: PlaceResul
     if (order.issuedAt !== undefined && order.retrievedAt !== undefined) issuedToRetrieved.push(order.retrievedAt - order.issuedAt);
   }
   const createToActive: number[] = [];
+  const perOrder: { billingOrderId: string; ms: number }[] = [];
   let lastActive = startedAt;
   for (const [id, at] of tracker.activeAt) {
     const sent = placed.sentAt.get(id);
-    if (sent !== undefined) createToActive.push(at - sent);
+    if (sent !== undefined) {
+      createToActive.push(at - sent);
+      perOrder.push({ billingOrderId: id, ms: at - sent });
+    }
     lastActive = Math.max(lastActive, at);
   }
   const durationS = (lastActive - startedAt) / 1000;
+  const done = [...tracker.activeAt.values()].map((at) => (at - startedAt) / 1000).sort((x, y) => x - y);
+  const at = (q: number): number => done[Math.max(0, Math.ceil(q * o.orders.length) - 1)] ?? Number.NaN;
+  const completion = { p50S: at(0.5), p95S: at(0.95), p100S: done.length === o.orders.length ? durationS : Number.NaN };
   return {
     label: o.label,
     orders: o.orders.length,
@@ -261,6 +274,9 @@ function collect(o: RunOrdersOptions, tracker: ActiveTracker, placed: PlaceResul
     issuedToRetrieved: summarize(issuedToRetrieved),
     issuedToRetrievedSamples: issuedToRetrieved,
     createToActive: summarize(createToActive),
+    slowest: perOrder.sort((x, y) => y.ms - x.ms).slice(0, 3),
+    completion,
+    ordersPerSec95: (0.95 * o.orders.length) / Math.max(0.001, completion.p95S),
     timedOut,
   };
 }

@@ -245,6 +245,9 @@ export async function phaseE(stack: BenchStack, o: { prefix: string; orders: num
     issuedToRetrieved: summarize([]),
     issuedToRetrievedSamples: [],
     createToActive: summarize([]),
+    slowest: [],
+    completion: { p50S: Number.NaN, p95S: Number.NaN, p100S: drainS },
+    ordersPerSec95: Number.NaN,
     timedOut: drained.timedOut,
   };
   return {

@@ -71,11 +71,12 @@ export function renderReport(r: BenchReport): string {
   // Headline against the targets.
   const a = r.a;
   const ratio = a && r.c ? a.ordersPerSec / r.c.ordersPerSec : undefined;
+  const ratio95 = a && r.c ? a.ordersPerSec95 / r.c.ordersPerSec95 : undefined;
   const cronRow = r.b?.find((b) => b.pushes) ?? r.b?.[0];
   L.push('## Targets', '');
   L.push('| target | measured | |', '| --- | --- | --- |');
   if (a) {
-    L.push(`| ≥ 0.8 × bare workflow rate, end to end with pushes | ${f(a.ordersPerSec)} orders/s vs ${f(r.c?.ordersPerSec)} bare = **${f(ratio, 2)}** | ${check(ratio === undefined ? undefined : ratio >= 0.8)} |`);
+    L.push(`| ≥ 0.8 × bare workflow rate, end to end with pushes | all orders: ${f(a.ordersPerSec)} orders/s vs ${f(r.c?.ordersPerSec)} bare = **${f(ratio, 2)}**; first 95 %: ${f(a.ordersPerSec95)} vs ${f(r.c?.ordersPerSec95)} = ${f(ratio95, 2)} | ${check(ratio === undefined ? undefined : ratio >= 0.8)} |`);
     L.push(`| ≥ 25 orders/s absolute | ${f(a.ordersPerSec)} orders/s | ${check(a.ordersPerSec >= 25)} |`);
     L.push(`| ≤ 5 CA calls per issued order with pushes | ${f(a.calls.total, 2)} | ${check(a.calls.total <= 5)} |`);
   }
@@ -90,11 +91,11 @@ export function renderReport(r: BenchReport): string {
   L.push('');
 
   const runTable = (runs: (OrderRunResult | undefined)[]): void => {
-    L.push('| run | orders | accepted | active | CA orders | API accept rate /s | duration s | **orders/s** | issued→retrieved p50/p95/p99/max ms | POST→active p50/p95/p99/max ms |');
-    L.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    L.push('| run | orders | accepted | active | CA orders | API accept rate /s | 50 % / 95 % / all active at s | **orders/s** (all) | orders/s (first 95 %) | issued→retrieved p50/p95/p99/max ms | POST→active p50/p95/p99/max ms |');
+    L.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const x of runs) {
       if (!x) continue;
-      L.push(`| ${x.label}${x.timedOut ? ' (timed out)' : ''} | ${x.orders} | ${x.accepted} | ${x.active} | ${x.caOrders} | ${f(x.acceptedPerSec)} | ${f(x.durationS)} | **${f(x.ordersPerSec)}** | ${ms(x.issuedToRetrieved)} | ${ms(x.createToActive)} |`);
+      L.push(`| ${x.label}${x.timedOut ? ' (timed out)' : ''} | ${x.orders} | ${x.accepted} | ${x.active} | ${x.caOrders} | ${f(x.acceptedPerSec)} | ${f(x.completion.p50S)} / ${f(x.completion.p95S)} / ${f(x.durationS)} | **${f(x.ordersPerSec)}** | ${f(x.ordersPerSec95)} | ${ms(x.issuedToRetrieved)} | ${ms(x.createToActive)} |`);
     }
     L.push('');
   };
@@ -124,8 +125,8 @@ export function renderReport(r: BenchReport): string {
   if (r.c) {
     L.push('## Phase C — the engine\'s own limit (bare workflow)', '');
     L.push(`\`bench/bare-workflow.ts\` with ${r.c.shape.activities} no-op activities, ${r.c.shape.signals} signals and ${r.c.shape.timers} timers per run (an order's shape), no codec, started with the Temporal client at the same concurrency, its own worker child with the same tuning, on the same server.`, '');
-    L.push('| run | runs | active | duration s | **runs/s** | certflow ÷ bare |', '| --- | --- | --- | --- | --- | --- |');
-    L.push(`| ${r.c.label}${r.c.timedOut ? ' (timed out)' : ''} | ${r.c.runs} | ${r.c.active} | ${f(r.c.durationS)} | **${f(r.c.ordersPerSec)}** | ${f(ratio, 2)} |`);
+    L.push('| run | runs | active | all active at s | **runs/s** (all) | runs/s (first 95 %) | certflow ÷ bare (all / 95 %) |', '| --- | --- | --- | --- | --- | --- | --- |');
+    L.push(`| ${r.c.label}${r.c.timedOut ? ' (timed out)' : ''} | ${r.c.runs} | ${r.c.active} | ${f(r.c.durationS)} | **${f(r.c.ordersPerSec)}** | ${f(r.c.ordersPerSec95)} | ${f(ratio, 2)} / ${f(ratio95, 2)} |`);
     L.push('');
     L.push(...resourcesTable('Processes during phase C:', r.c.resources, r.c.active));
   }

@@ -37,3 +37,28 @@ export async function measureShape(client: Client, workflowIds: readonly string[
   const avg = (v: number): number => (sampled ? v / sampled : Number.NaN);
   return { sampled, activities: avg(sum.activities), timers: avg(sum.timers), signals: avg(sum.signals), workflowTasks: avg(sum.workflowTasks), upserts: avg(sum.upserts), events: avg(sum.events) };
 }
+
+/**
+ * A workflow's history as time offsets from its start, naming activities and showing only
+ * steps after a gap of at least `gapMs` (what a straggler waited for).
+ */
+export async function describeGaps(client: Client, workflowId: string, gapMs = 1000): Promise<string[]> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const events = history.events ?? [];
+  const t = (e: (typeof events)[number]): number => {
+    const s = e.eventTime?.seconds;
+    const seconds = s == null ? 0 : typeof s === 'number' ? s : s.toNumber();
+    return seconds * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+  };
+  const start = events[0] ? t(events[0]) : 0;
+  const out: string[] = [];
+  let prev = start;
+  for (const e of events) {
+    const at = t(e);
+    const name = T[e.eventType ?? 0]?.replace('EVENT_TYPE_', '') ?? String(e.eventType);
+    const detail = e.activityTaskScheduledEventAttributes?.activityType?.name ?? e.timerStartedEventAttributes?.startToFireTimeout?.seconds?.toString() ?? '';
+    if (at - prev >= gapMs) out.push(`+${((at - start) / 1000).toFixed(1)} s (after ${((at - prev) / 1000).toFixed(1)} s) ${name}${detail ? ` ${detail}` : ''}`);
+    prev = at;
+  }
+  return out;
+}

@@ -15,6 +15,7 @@ import { locateTemporalCli } from '../src/engine/locator';
 import { startBareWorker } from '../bench/bare';
 import { HOUR, MINUTE, type Scenario } from '../bench/cron-model';
 import { prepareOrders } from '../bench/load';
+import { describeGaps } from '../bench/shape';
 import { bareShapeFor, orderShape, phaseA, phaseB, phaseC, phaseD, phaseE } from '../bench/phases';
 import { machineInfo, ResourceSampler } from '../bench/proc';
 import { type BenchReport, renderReport } from '../bench/report';
@@ -197,6 +198,10 @@ async function main(): Promise<void> {
       const a = await phaseA(stack, { prefix: `A${run}`, orders, concurrency: o.concurrency, progress: log, extra: workerRss });
       report.a = { ...a, resources: sampler.stop() };
       log(`[phase A] ${a.active}/${a.orders} active in ${a.durationS.toFixed(1)} s = ${a.ordersPerSec.toFixed(1)} orders/s; issued→retrieved p99 ${Math.round(a.issuedToRetrieved.p99)} ms; ${a.calls.total.toFixed(2)} CA calls/order`);
+      for (const slow of a.slowest.slice(0, 1)) {
+        const gaps = await describeGaps(stack.client, `order-${slow.billingOrderId}`).catch((err: unknown) => [`history unavailable: ${(err as Error).message}`]);
+        report.notes.push(`Slowest order of phase A (${slow.billingOrderId}, ${Math.round(slow.ms)} ms POST → active); its history's waits of 1 s or more: ${gaps.length ? gaps.join('; ') : 'none'}.`);
+      }
       report.shape = await orderShape(stack, aIds);
       log(`order shape: ${report.shape.activities.toFixed(1)} activities, ${report.shape.timers.toFixed(1)} timers, ${report.shape.signals.toFixed(1)} signals, ${report.shape.workflowTasks.toFixed(1)} workflow tasks per order`);
       write();

@@ -56,7 +56,9 @@ export const caFaults: Scenario = {
         label: 'ca-faults',
         log: env.log,
         done: allActive(n),
-        timeoutMs: env.size === 'full' ? 15 * 60_000 : 6 * 60_000,
+        // Retry backoff doubles up to 5 minutes: an order unlucky through the outage and the
+        // mix waits minutes between its last attempts.
+        timeoutMs: env.size === 'full' ? 25 * 60_000 : 8 * 60_000,
         intervalMs: 2_000,
         extra: () => {
           const c = stack.sim.state.counters();
@@ -78,6 +80,8 @@ export const caFaults: Scenario = {
         `${ra.rateLimited} answers 429 (Retry-After ${CA_FAULT_MIX.retryAfterSeconds} s), ${ra.followed} followed by a call of the same workflow; smallest gap ${ra.minGapMs ?? '—'} ms; early calls ${ra.early.length}${ra.early.length ? ` (${ra.early.slice(0, 3).map((e) => `${e.requestId} after ${e.gapMs} ms`).join(', ')})` : ''}`);
       const u = uniqueness(stack, ids);
       checkUniqueness(r, u, n, { emailsExact: false });
+      const outageCalls = stack.calls.calls.filter((x) => x.fault?.kind === 'outage').length;
+      r.figure('CA calls answered 503 by the outage', `${outageCalls} (${(outageCalls / n).toFixed(1)} per order)`);
       r.figure('faults injected', c.faultsInjected);
       r.figure('429 answers', c.rateLimited);
       r.figure('time under faults', `${(faultsFor / 1000).toFixed(0)} s`);
