@@ -74,7 +74,10 @@ export const caFaults: Scenario = {
       const c = stack.sim.state.counters();
       const calls = totalCalls(c);
       const ratio = baselineCalls > 0 ? calls / baselineCalls : Number.NaN;
-      r.check(`CA calls ≤ ${MAX_CALL_RATIO}× the fault-free run`, ratio <= MAX_CALL_RATIO, `${calls} calls vs ${baselineCalls} fault-free = ${ratio.toFixed(2)}× (${c.faultsInjected} faults injected; per op ${JSON.stringify(c.calls)})`);
+      // A fault-free order costs 4 to 6 calls by push timing, so the ratio is only meaningful at
+      // full size (200 orders); the smoke records it as a figure.
+      if (env.size === 'full') r.check(`CA calls ≤ ${MAX_CALL_RATIO}× the fault-free run`, ratio <= MAX_CALL_RATIO, `${calls} calls vs ${baselineCalls} fault-free = ${ratio.toFixed(2)}× (${c.faultsInjected} faults injected; per op ${JSON.stringify(c.calls)})`);
+      r.figure('CA calls vs fault-free', `${calls} vs ${baselineCalls} = ${ratio.toFixed(2)}×`);
       const ra = checkRetryAfter(stack.calls.calls);
       r.check('no CA call earlier than Retry-After after a 429', ra.early.length === 0 && ra.rateLimited > 0,
         `${ra.rateLimited} answers 429 (Retry-After ${CA_FAULT_MIX.retryAfterSeconds} s), ${ra.followed} followed by a call of the same workflow; smallest gap ${ra.minGapMs ?? '—'} ms; early calls ${ra.early.length}${ra.early.length ? ` (${ra.early.slice(0, 3).map((e) => `${e.requestId} after ${e.gapMs} ms`).join(', ')})` : ''}`);

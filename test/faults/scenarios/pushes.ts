@@ -50,7 +50,10 @@ export const pushes: Scenario = {
   title: 'Forged, replayed, stale, unknown and bursting pushes',
   async run(env: ScenarioEnv): Promise<ScenarioResult> {
     const k = env.size === 'full' ? 20 : 4;
-    const burst = 1_000;
+    // The 1,000-push burst and its 1 s answer bound are measured at full size (`npm run
+    // test:faults`); in `npm test` the smaller burst checks every push is answered (no 5xx),
+    // without a timing assertion on a shared machine.
+    const burst = env.size === 'full' ? 1_000 : 200;
     const r = new Recorder();
     const started = Date.now();
     const stack = await startFaultStack({ name: 'pushes', log: env.log, temporalAddress: env.temporalAddress });
@@ -116,7 +119,9 @@ export const pushes: Scenario = {
       const p99 = latencies[Math.floor(latencies.length * 0.99)]!;
       const statuses = countStates(answers.map((a) => String(a.status)));
       env.log(`[pushes] burst of ${burst} from a separate process: answered ${JSON.stringify(statuses)} in ${wall} ms (incl. sender start and warm-up); latency p50 ${p50} ms, p99 ${p99} ms, max ${maxMs} ms; load average ${load}`);
-      r.check(`burst of ${burst} pushes: each answered within ${PUSH_ANSWER_BOUND_MS} ms`, maxMs <= PUSH_ANSWER_BOUND_MS && !statuses['503'] && !statuses['500'],
+      const timed = env.size === 'full';
+      r.check(timed ? `burst of ${burst} pushes: each answered within ${PUSH_ANSWER_BOUND_MS} ms` : `burst of ${burst} pushes: each answered 200 or 404, none 5xx`,
+        (!timed || maxMs <= PUSH_ANSWER_BOUND_MS) && !statuses['503'] && !statuses['500'] && (statuses['200'] ?? 0) + (statuses['404'] ?? 0) === burst,
         `answers ${JSON.stringify(statuses)}; latency p50 ${p50} ms, p99 ${p99} ms, max ${maxMs} ms (sent at once from a separate process after 200 warm-up pushes; 1-min load average ${load} on ${os.cpus().length} cores)`);
 
       const all = [...ids, rid];
