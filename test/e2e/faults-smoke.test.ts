@@ -64,13 +64,13 @@ describe('fault suite, small', () => {
     const result = await background.ca!;
     expect(failures(result)).toEqual([]);
     expect(result.finalStates.active).toBe(result.orders);
-  }, 480_000);
+  }, 1_200_000);
 
   it('worker SIGKILLed repeatedly: every order active, one CA order per idempotenceID, every certificate e-mailed', async () => {
     const result = await background.kill!;
     expect(failures(result)).toEqual([]);
     expect(result.finalStates.active).toBe(result.orders);
-  }, 480_000);
+  }, 1_200_000);
 
   it('pushes: forged 401, replay ×100 one effect, stale harmless, unknown 404, a burst all answered', async () => {
     const result = await run(pushes);

@@ -26,6 +26,15 @@ import { installTestRuntime } from '../support/runtime';
 
 installTestRuntime();
 
+/**
+ * The Java time-skipping test server can keep a time-skipping lock after a signal races a
+ * workflow task (seen under CPU load: the server clock stays at real time and a skip never
+ * happens). Each test builds its own server, so a hang costs at most the timeout below and
+ * one clean retry; a genuine failure fails twice.
+ */
+jest.retryTimes(1, { logErrorsBeforeRetry: true });
+jest.setTimeout(120_000);
+
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
 let h: Harness;

@@ -58,7 +58,7 @@ export const caFaults: Scenario = {
         done: allActive(n),
         // Retry backoff doubles up to 5 minutes: an order unlucky through the outage and the
         // mix waits minutes between its last attempts.
-        timeoutMs: env.size === 'full' ? 25 * 60_000 : 8 * 60_000,
+        timeoutMs: env.size === 'full' ? 25 * 60_000 : 14 * 60_000,
         intervalMs: 2_000,
         extra: () => {
           const c = stack.sim.state.counters();
