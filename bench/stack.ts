@@ -14,7 +14,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApi } from '../src/api/server';
-import { createWotrusClientFromConfig, type WotrusClient } from '../src/ca/wotrus/client';
+import { type ConfiguredIssuer, createIssuerFromConfig } from '../src/ca/issuer-from-config';
 import { createHmacPushVerifier } from '../src/ca/wotrus/push';
 import { type Config, parseConfig } from '../src/config';
 import type { OrderPolicyInput } from '../src/domain/order';
@@ -206,7 +206,7 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
   let worker: ChildWorker | undefined;
   let inProcessWorker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
-  let issuer: WotrusClient | undefined;
+  let issuer: ConfiguredIssuer | undefined;
   let connection: NativeConnection | undefined;
   if (o.worker === 'child') {
     const childEnv: Record<string, string> = { ...env, CA_BASE_URL: sim.url };
@@ -221,7 +221,7 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
     log(`certflow worker pid ${worker.pid} (${o.workerBundle === 'prebuilt' ? 'prebuilt bundle, ' : ''}cache ${tuning.maxCachedWorkflows}, activity slots ${tuning.maxConcurrentActivityTaskExecutions}, workflow task slots ${tuning.maxConcurrentWorkflowTaskExecutions}, codec ${o.codec ? 'on' : 'off'})`);
   } else {
     const dataConverter = createDataConverter(config);
-    issuer = createWotrusClientFromConfig(config);
+    issuer = createIssuerFromConfig(config, pino({ level: 'silent' }));
     connection = await NativeConnection.connect({ address });
     inProcessWorker = await createCertflowWorker({
       connection,

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { createWotrusClientFromConfig } from '../src/ca/wotrus/client';
+import { createIssuerFromConfig } from '../src/ca/issuer-from-config';
 import { loadConfigOrExit } from '../src/config';
 import { createLogger } from '../src/lib/logger';
 import { connectWorker } from '../src/temporal/connection';
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger('worker', config.LOG_LEVEL);
   Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } });
-  const issuer = createWotrusClientFromConfig(config);
+  const issuer = createIssuerFromConfig(config, logger);
   const connection = await connectWorker(config);
   const worker = await createCertflowWorker({
     connection,

@@ -3,7 +3,7 @@
  * them against the same Temporal namespace to scale out.
  */
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { createWotrusClientFromConfig } from './ca/wotrus/client';
+import { createIssuerFromConfig } from './ca/issuer-from-config';
 import { loadConfigOrExit } from './config';
 import { createBillingWebhookSender } from './delivery/billing-webhook';
 import { createLogger } from './lib/logger';
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger('worker', config.LOG_LEVEL);
   Runtime.install({ logger: new DefaultLogger(config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'DEBUG' : 'WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } });
-  const issuer = createWotrusClientFromConfig(config);
+  const issuer = createIssuerFromConfig(config, logger);
   const billing = config.BILLING_WEBHOOK_URL && config.BILLING_WEBHOOK_SECRET
     ? createBillingWebhookSender({ url: config.BILLING_WEBHOOK_URL, secret: config.BILLING_WEBHOOK_SECRET })
     : undefined;

@@ -40,13 +40,20 @@ async function translate<T>(call: () => Promise<T>): Promise<T> {
     if (err.name === CaErrorType.Protocol) protocolErrors += 1;
     // Recorded on every failed attempt once non-zero, so an attempt failing otherwise carries it on.
     if (protocolErrors > 0) ctx.heartbeat({ protocolErrors } satisfies AttemptMemo);
-    if (err.name === CaErrorType.RateLimit) {
-      const retryAfterMs = (err as { retryAfterMs?: number }).retryAfterMs;
-      throw ApplicationFailure.create({ type: err.name, message: err.message, details, nextRetryDelay: retryAfterMs && retryAfterMs > 0 ? retryAfterMs : undefined });
+    const retryAfterMs = (err as { retryAfterMs?: number }).retryAfterMs;
+    if ((err.name === CaErrorType.RateLimit || err.name === CaErrorType.Unavailable) && retryAfterMs !== undefined) {
+      // The CA's Retry-After (429, or a 503 that sends one) or the circuit breaker's next
+      // probe: retry then, not on the backoff schedule, and spread so the herd does not return at once.
+      throw ApplicationFailure.create({ type: err.name, message: err.message, details, nextRetryDelay: spread(retryAfterMs) });
     }
     const exhausted = err.name === CaErrorType.Protocol && protocolErrors >= CA_PROTOCOL_ERROR_MAX_ATTEMPTS;
     throw ApplicationFailure.create({ type: err.name, message: err.message, details, nonRetryable: !err.retryable || exhausted });
   }
+}
+
+/** Never earlier than asked; up to a fifth later (at most 5 s more), at least 50 ms. */
+export function spread(ms: number, random: () => number = Math.random): number {
+  return Math.max(50, Math.round(ms + random() * Math.min(5_000, 0.2 * ms + 500)));
 }
 
 export interface CaActivityDeps {

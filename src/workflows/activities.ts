@@ -6,11 +6,14 @@ import { CaErrorType, NON_RETRYABLE_CA_ERRORS } from '../ca/wotrus/error-types';
  * Retry policies by error class from the client's taxonomy (constants, never string
  * literals). CA calls retry transient faults without limit: creates are idempotent
  * (idempotenceID) and reads are harmless; the workflow's deadlines bound the order.
+ * The backoff stops growing at one minute: an outage is absorbed by the worker's circuit
+ * breaker (no CA call while it is open, retries timed to its probes), so a longer cap only
+ * left orders unlucky with sporadic faults waiting minutes after the CA was fine again.
  */
 const caRetry: RetryPolicy = {
   initialInterval: '2s',
   backoffCoefficient: 2,
-  maximumInterval: '5m',
+  maximumInterval: '1m',
   nonRetryableErrorTypes: [...NON_RETRYABLE_CA_ERRORS],
 };
 
@@ -25,10 +28,15 @@ export const retrieveActivities = proxyActivities<Activities>({
   retry: { ...caRetry, nonRetryableErrorTypes: [...NON_RETRYABLE_CA_ERRORS, CaErrorType.NotReady] } satisfies RetryPolicy,
 });
 
-/** The CA e-mail is asked for once per certificate; a few retries, then it is recorded as failed. */
+/**
+ * The CA e-mail is asked for once per certificate and has no idempotency key: retried for at
+ * most two hours, then recorded as failed. Attempts turned away by the open circuit breaker
+ * count too, hence more of them than real calls would need.
+ */
 export const emailActivities = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
-  retry: { ...caRetry, maximumAttempts: 8 },
+  scheduleToCloseTimeout: '2h',
+  retry: { ...caRetry, maximumAttempts: 30 },
 });
 
 export const localActivities = proxyActivities<Activities>({

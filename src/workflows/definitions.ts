@@ -3,8 +3,10 @@
  * imported by workflow code, the API, the CLI and the tests.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { z } from 'zod';
-import { base64Schema, csrPemSchema, type OrderPolicy, type OrderRequest } from '../domain/order';
+import type { OrderPolicy, OrderRequest } from '../domain/order';
+import type { CancelInput, ReissueInput, RevokeInput } from './message-schemas';
+
+export type { CancelInput, ReissueInput, RevokeInput };
 
 export const TASK_QUEUE_DEFAULT = 'certflow';
 
@@ -122,35 +124,6 @@ export const caPushedSignal = defineSignal<[CaPushSignal]>('caPushed');
 
 export const getOrderQuery = defineQuery<OrderView>('getOrder');
 export const getCertificateQuery = defineQuery<CertificateBundle | null>('getCertificate');
-
-export const cancelInputSchema = z.object({ reason: z.string().min(1).max(500) }).strict();
-export type CancelInput = z.infer<typeof cancelInputSchema>;
-
-export const proofSchema = z
-  .object({
-    fileType: z.enum(['.jpg', '.gif', '.pdf']),
-    fileContent: base64Schema.min(4).max(8_000_000),
-  })
-  .strict();
-
-export const reissueInputSchema = z
-  .object({
-    csr: csrPemSchema,
-    reason: z.string().min(1).max(500),
-    /** Caller's idempotency key: the same key twice is one reissue. */
-    requestId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1-64 characters of letters, digits, . _ : -'),
-    proof: proofSchema.optional(),
-  })
-  .strict();
-export type ReissueInput = z.infer<typeof reissueInputSchema>;
-
-export const revokeInputSchema = z
-  .object({
-    reason: z.string().min(1).max(500),
-    proof: proofSchema,
-  })
-  .strict();
-export type RevokeInput = z.infer<typeof revokeInputSchema>;
 
 export interface UpdateAnswer {
   accepted: true;

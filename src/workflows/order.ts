@@ -29,19 +29,17 @@ import {
   type RevokeWorkflowResult,
   type UpdateAnswer,
   UPDATE_REJECTED,
-  cancelInputSchema,
   cancelUpdate,
   caPushedSignal,
   getCertificateQuery,
   getOrderQuery,
   isFinalState,
-  reissueInputSchema,
   reissueUpdate,
   retryNowUpdate,
-  revokeInputSchema,
   revokeUpdate,
 } from './definitions';
 import { retrieveAndVerify } from './issue-steps';
+import { messageSchemas } from './parse-message';
 import { reissueWorkflow } from './reissue';
 import { revokeWorkflow } from './revoke';
 import { type AttentionControl, Interrupted, OrderRecord, failureMessage, failureType, withAttention } from './runtime';
@@ -115,7 +113,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderVie
     },
     {
       validator: (req) => {
-        cancelInputSchema.parse(req);
+        messageSchemas().cancelInputSchema.parse(req);
         if (!CANCELLABLE.includes(record.state)) reject(`An order in state ${record.state} cannot be cancelled; cancel is possible only before issuance.`);
         if (cancelRequest) reject('A cancellation is already in progress.');
       },
@@ -136,7 +134,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderVie
     },
     {
       validator: (req) => {
-        reissueInputSchema.parse(req);
+        messageSchemas().reissueInputSchema.parse(req);
         if (seenReissueRequests.has(req.requestId)) return;
         if (record.state !== 'active') reject(`An order in state ${record.state} cannot be reissued; reissue is possible only for an active certificate.`);
         if (reissueRequest || revokeRequest) reject('Another reissue or revocation is in progress.');
@@ -153,7 +151,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderVie
     },
     {
       validator: (req) => {
-        revokeInputSchema.parse(req);
+        messageSchemas().revokeInputSchema.parse(req);
         if (record.state !== 'active') reject(`An order in state ${record.state} cannot be revoked; revocation is possible only for an active certificate.`);
         if (reissueRequest || revokeRequest) reject('Another reissue or revocation is in progress.');
       },

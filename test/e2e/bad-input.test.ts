@@ -15,7 +15,7 @@ import { billingOrderIdSchema, csrPemSchema, orderWorkflowId, productIdSchema } 
 import { listOrdersQuerySchema } from '../../src/orders/schemas';
 import { SIM_PRODUCT_IDS } from '../../src/simulator/catalog';
 import { generateCsr } from '../../src/simulator/csr';
-import { reissueInputSchema } from '../../src/workflows/definitions';
+import { reissueInputSchema } from '../../src/workflows/message-schemas';
 import { eventually } from '../support/order-harness';
 import { type Stack, startStack } from '../support/stack';
 import { uniqueId } from '../support/temporal';

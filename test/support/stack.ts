@@ -11,7 +11,7 @@ import pino, { type Logger } from 'pino';
 import type { BillingEvent, BillingNotifier } from '../../src/activities';
 import { buildApi } from '../../src/api/server';
 import { codecCorsOrigins } from '../../src/codec/codec-server';
-import { createWotrusClientFromConfig, type WotrusClient } from '../../src/ca/wotrus/client';
+import { type ConfiguredIssuer, createIssuerFromConfig } from '../../src/ca/issuer-from-config';
 import { createHmacPushVerifier } from '../../src/ca/wotrus/push';
 import { type Config, parseConfig } from '../../src/config';
 import { createOrderService, type OrderService } from '../../src/orders/order-service';
@@ -101,13 +101,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const billing = new RecordingBilling();
   let worker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
-  let issuer: WotrusClient | undefined;
+  let issuer: ConfiguredIssuer | undefined;
   let connection: NativeConnection | undefined;
   if (opts.worker !== false) {
     const dataConverter = createDataConverter(config);
     const key = dataConverter.failureConverterPath ?? 'plain';
     if (!bundles.has(key)) bundles.set(key, bundleWorkflows(dataConverter));
-    issuer = createWotrusClientFromConfig(config);
+    issuer = createIssuerFromConfig(config, logger);
     connection = await NativeConnection.connect({ address });
     worker = await createCertflowWorker({
       connection,

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { PUSH_SIGNATURE_HEADER, signPushBody } from '../../src/ca/wotrus/push';
 import { billingOrderIdSchema, csrPemSchema, productIdSchema } from '../../src/domain/order';
 import { listOrdersQuerySchema } from '../../src/orders/schemas';
-import { reissueInputSchema } from '../../src/workflows/definitions';
+import { reissueInputSchema } from '../../src/workflows/message-schemas';
 import { AUTH, buildTestApi, CSR, type FakeOrderService, makeView, PUSH_SECRET, validOrder } from './api-support';
 
 let app: FastifyInstance;

@@ -31,11 +31,16 @@ const workflowProbe = [
   "import { CaErrorType } from '../ca/wotrus/error-types';", // 5: dependency-free constants: allowed
   'export const t = setTimeout;', // 6: timers belong to Temporal
   'export type X = Issuer;',
-  'export const used = [fs, request, createWotrusClient, CaErrorType];',
+  "import { z } from 'zod';", // 8: zod evaluated in every workflow context
+  "import { cancelInputSchema } from './message-schemas';", // 9: same, through the schemas module
+  "import type { CancelInput } from './message-schemas';", // 10: types only: allowed
+  "import { csrPemSchema } from '../domain/order';", // 11: domain modules are built on zod
+  'export type Y = CancelInput;',
+  'export const used = [fs, request, createWotrusClient, CaErrorType, z, cancelInputSchema, csrPemSchema];',
 ].join('\n');
 
 describe('workflow determinism lint rules', () => {
-  it('reject Node built-ins, I/O modules, runtime imports of the CA client and raw timers in workflow code, and allow the rest', async () => {
+  it('reject Node built-ins, I/O modules, runtime imports of the CA client, eager zod and raw timers in workflow code, and allow the rest', async () => {
     const found = await rulesFor(workflowProbe, 'src/workflows/__lint_probe__.ts');
     const at = (line: number): string[] => found.filter((f) => f.line === line).map((f) => f.rule);
     expect(at(1)).toContain('no-restricted-imports');
@@ -44,6 +49,15 @@ describe('workflow determinism lint rules', () => {
     expect(at(4)).toEqual([]);
     expect(at(5)).toEqual([]);
     expect(at(6)).toContain('no-restricted-globals');
+    expect(at(8)).toContain('no-restricted-imports');
+    expect(at(9)).toContain('no-restricted-imports');
+    expect(at(10)).toEqual([]);
+    expect(at(11)).toContain('no-restricted-imports');
+  });
+
+  it('let the schemas module itself use zod (validators load it lazily)', async () => {
+    const found = await rulesFor("import { z } from 'zod';\nimport { csrPemSchema } from '../domain/order';\nexport const s = z.object({ csr: csrPemSchema });\n", 'src/workflows/message-schemas.ts');
+    expect(found.filter((f) => f.rule === 'no-restricted-imports')).toEqual([]);
   });
 
   it('flag floating promises everywhere', async () => {

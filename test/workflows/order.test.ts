@@ -195,6 +195,12 @@ describe('orderWorkflow', () => {
       const handle = await start(order);
       await caOrderId(handle);
       await stateIs(handle, 'awaitingReview');
+      // Sent straight to the workflow (as the Temporal CLI or Web UI could): the validator's
+      // schema, loaded on first use inside the sandbox, names the field and changes nothing.
+      const invalid = handle.executeUpdate(cancelUpdate, { args: [{ reason: '' }] });
+      await expect(invalid).rejects.toThrow(WorkflowUpdateFailedError);
+      await invalid.catch((e: WorkflowUpdateFailedError) => expect(e.cause?.message).toMatch(/reason[\s\S]*(too_small|at least 1|>=1)|(too_small|at least 1|>=1)[\s\S]*reason/));
+      expect((await view(handle)).condition.state).toBe('awaitingReview');
       const answer = await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'customer changed their mind' }] });
       expect(answer).toMatchObject({ accepted: true, state: 'cancelled' });
       expect((await handle.result()).condition.state).toBe('cancelled');

@@ -6,7 +6,7 @@
 import type { Faults } from '../../../src/simulator/faults';
 import { checkRetryAfter } from '../support/call-log';
 import { startFaultStack } from '../support/fault-stack';
-import { allActive, countStates, orderIds, placeOrders, queryViews, totalCalls, waitForStates } from '../support/orders';
+import { allActive, countStates, describeStuck, orderIds, placeOrders, queryViews, totalCalls, waitForStates } from '../support/orders';
 import { Recorder, type ScenarioResult, checkUniqueness, duplicatesText, uniqueness } from '../support/result';
 import { type Scenario, type ScenarioEnv, sleep } from './types';
 
@@ -66,6 +66,10 @@ export const caFaults: Scenario = {
         },
       });
       const faultsFor = Date.now() - faultsFrom;
+      if (!waited.ok) {
+        const late = ids.filter((id) => waited.states.get(id) !== 'active');
+        for (const line of await describeStuck(stack, late)) env.log(`[ca-faults] not active: ${line}`);
+      }
       stack.sim.state.clearFaults();
       const views = await queryViews(stack, ids);
       const finalStates = countStates([...views.values()].map((v) => (v instanceof Error ? 'queryFailed' : v.condition.state)));

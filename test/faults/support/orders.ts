@@ -3,6 +3,7 @@ import type { OrderRequestInput } from '../../../src/domain/order';
 import { SIM_PRODUCT_IDS } from '../../../src/simulator/catalog';
 import { generateCsr, generateKeyPair } from '../../../src/simulator/csr';
 import type { OrderView } from '../../../src/workflows/definitions';
+import { orderWorkflowId } from '../../../src/domain/order';
 import type { FaultStack, Log } from './fault-stack';
 
 let keys: ReturnType<typeof generateKeyPair> | undefined;
@@ -131,4 +132,27 @@ export async function queryViews(stack: FaultStack, ids: readonly string[]): Pro
 /** Sum of all WoTrus API calls the simulator counted. */
 export function totalCalls(c: { calls: Record<string, number> }): number {
   return Object.values(c.calls).reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Why an order is not where it should be: its pending activities (type, attempt, last failure,
+ * next attempt) from DescribeWorkflowExecution. Printed for orders a scenario waited for in vain.
+ */
+export async function describeStuck(stack: FaultStack, ids: readonly string[]): Promise<string[]> {
+  const lines = await pool(ids.slice(0, 10), 4, async (id) => {
+    try {
+      const d = await stack.client.workflow.getHandle(orderWorkflowId(id)).describe();
+      const pending = d.raw.pendingActivities ?? [];
+      if (pending.length === 0) return `${id}: no pending activity (history length ${d.historyLength})`;
+      return `${id}: ${pending
+        .map((p) => {
+          const next = p.nextAttemptScheduleTime?.seconds ? new Date(Number(p.nextAttemptScheduleTime.seconds) * 1000).toISOString().slice(11, 19) : '—';
+          return `${p.activityType?.name} attempt ${p.attempt} (state ${p.state}), last failure "${(p.lastFailure?.message ?? '').slice(0, 120)}", next attempt ${next}`;
+        })
+        .join('; ')}`;
+    } catch (err) {
+      return `${id}: describe failed: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  });
+  return lines;
 }

@@ -1,0 +1,40 @@
+/**
+ * The zod schemas of the update inputs (cancel, reissue, revoke): the API validates request
+ * bodies with them and the workflow's update validators parse with them too, so a message
+ * is checked by one rule wherever it comes from (API, CLI, Temporal CLI or Web UI).
+ *
+ * Workflow code must not import this module eagerly (lint rule): evaluating zod in every
+ * workflow context cost ~1.3 MiB of heap per cached workflow. Validators load it on first
+ * use through `parseMessage` (./parse-message.ts); the types are imported as types only.
+ */
+import { z } from 'zod';
+import { base64Schema, csrPemSchema } from '../domain/order';
+
+export const cancelInputSchema = z.object({ reason: z.string().min(1).max(500) }).strict();
+export type CancelInput = z.infer<typeof cancelInputSchema>;
+
+export const proofSchema = z
+  .object({
+    fileType: z.enum(['.jpg', '.gif', '.pdf']),
+    fileContent: base64Schema.min(4).max(8_000_000),
+  })
+  .strict();
+
+export const reissueInputSchema = z
+  .object({
+    csr: csrPemSchema,
+    reason: z.string().min(1).max(500),
+    /** Caller's idempotency key: the same key twice is one reissue. */
+    requestId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1-64 characters of letters, digits, . _ : -'),
+    proof: proofSchema.optional(),
+  })
+  .strict();
+export type ReissueInput = z.infer<typeof reissueInputSchema>;
+
+export const revokeInputSchema = z
+  .object({
+    reason: z.string().min(1).max(500),
+    proof: proofSchema,
+  })
+  .strict();
+export type RevokeInput = z.infer<typeof revokeInputSchema>;
