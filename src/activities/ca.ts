@@ -12,22 +12,38 @@ import type {
   RevokeResult,
 } from '../ca/issuer';
 import { CA_PROTOCOL_ERROR_MAX_ATTEMPTS, CaErrorType, isCaError } from '../ca/wotrus/errors';
+import { CIRCUIT_OPEN_CODE } from '../ca/circuit-breaker';
 import { callContext } from './context';
 
 /**
  * What one attempt hands to the next through its last heartbeat's details (Temporal gives a
- * retry the previous attempt's details): how many malformed answers this activity has had.
+ * retry the previous attempt's details): how many malformed answers, and how many other
+ * failed calls that reached the CA (5xx, timeouts, 429, not ready), this activity has had.
  */
 interface AttemptMemo {
   protocolErrors?: number;
+  transient?: number;
+}
+
+/** Backoff of transient CA failures: 2 s doubling to 1 min, ±20 % so retries do not march in step. */
+export const CA_BACKOFF = { initialMs: 2_000, maxMs: 60_000, jitter: 0.2 } as const;
+
+export function backoffMs(failures: number, random: () => number = Math.random): number {
+  const base = Math.min(CA_BACKOFF.initialMs * 2 ** Math.max(0, failures - 1), CA_BACKOFF.maxMs);
+  return Math.round(base * (1 - CA_BACKOFF.jitter + 2 * CA_BACKOFF.jitter * random()));
 }
 
 /**
  * Turns the client's error taxonomy into Temporal retry decisions: auth and business
- * refusals never retry, a rate limit retries after the CA's Retry-After, malformed answers
- * retry until CA_PROTOCOL_ERROR_MAX_ATTEMPTS of them, everything else retries with backoff.
- * Malformed answers are counted themselves, not attempts: after two timeouts, one garbled
- * answer must not park the order for an hour (the fault suite found exactly that).
+ * refusals never retry; a rate limit, a 503 with Retry-After and the circuit breaker's
+ * refusal retry when asked; malformed answers retry until CA_PROTOCOL_ERROR_MAX_ATTEMPTS of
+ * them; other transient failures retry with backoff.
+ *
+ * The activity counts failures itself rather than trusting the attempt number: after two
+ * timeouts, one garbled answer must not park the order for an hour, and attempts turned
+ * away by the open circuit during an outage must not leave the backoff at its maximum
+ * afterwards (the fault suite found both). Should a server drop heartbeat details, the
+ * attempt number stands in for the count, which is Temporal's own backoff.
  */
 async function translate<T>(call: () => Promise<T>): Promise<T> {
   try {
@@ -36,18 +52,24 @@ async function translate<T>(call: () => Promise<T>): Promise<T> {
     if (!isCaError(err)) throw err;
     const ctx = Context.current();
     const details = [{ operation: err.operation, httpStatus: err.httpStatus, requestId: err.requestId }];
-    let protocolErrors = (ctx.info.heartbeatDetails as AttemptMemo | undefined)?.protocolErrors ?? 0;
-    if (err.name === CaErrorType.Protocol) protocolErrors += 1;
-    // Recorded on every failed attempt once non-zero, so an attempt failing otherwise carries it on.
-    if (protocolErrors > 0) ctx.heartbeat({ protocolErrors } satisfies AttemptMemo);
+    const memo = ctx.info.heartbeatDetails as AttemptMemo | undefined;
+    let protocolErrors = memo?.protocolErrors ?? 0;
+    let transient = memo?.transient ?? (memo ? 0 : ctx.info.attempt - 1);
     const retryAfterMs = (err as { retryAfterMs?: number }).retryAfterMs;
+    const circuitOpen = (err as { code?: string }).code === CIRCUIT_OPEN_CODE;
+    if (err.name === CaErrorType.Protocol) protocolErrors += 1;
+    // Any other failure of a call that reached the CA (5xx, timeout, 429, not ready) grows the backoff.
+    else if (err.retryable && !circuitOpen) transient += 1;
+    // Recorded on every failed attempt once non-zero, so an attempt failing otherwise carries it on.
+    if (protocolErrors > 0 || transient > 0) ctx.heartbeat({ protocolErrors, transient } satisfies AttemptMemo);
     if ((err.name === CaErrorType.RateLimit || err.name === CaErrorType.Unavailable) && retryAfterMs !== undefined) {
       // The CA's Retry-After (429, or a 503 that sends one) or the circuit breaker's next
       // probe: retry then, not on the backoff schedule, and spread so the herd does not return at once.
       throw ApplicationFailure.create({ type: err.name, message: err.message, details, nextRetryDelay: spread(retryAfterMs) });
     }
     const exhausted = err.name === CaErrorType.Protocol && protocolErrors >= CA_PROTOCOL_ERROR_MAX_ATTEMPTS;
-    throw ApplicationFailure.create({ type: err.name, message: err.message, details, nonRetryable: !err.retryable || exhausted });
+    const nonRetryable = !err.retryable || exhausted;
+    throw ApplicationFailure.create({ type: err.name, message: err.message, details, nonRetryable, nextRetryDelay: nonRetryable ? undefined : backoffMs(protocolErrors + transient) });
   }
 }
 

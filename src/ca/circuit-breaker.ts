@@ -1,6 +1,6 @@
 /**
  * A circuit breaker in front of the CA, shared by every activity of a worker process. When
- * most calls of the last seconds found the CA unreachable (5xx, timeouts, refused
+ * most of the last calls found the CA unreachable (5xx, timeouts, refused
  * connections), further calls fail at once without reaching the CA, and one probe call at a
  * time (after 1 s, 2 s, 4 s … up to 30 s) finds out whether it is back. Without it, a
  * minute-long outage cost every waiting order five or six retries (the fault suite counted
@@ -11,19 +11,18 @@
  * is up. A rejected call is a CaUnavailableError (code CIRCUIT_OPEN) whose retryAfterMs says
  * when the next probe may run, so the activity retries then instead of on its own backoff.
  */
-import { CircuitState, ExponentialBackoff, type IBackoff, type IBackoffFactory, SamplingBreaker, BrokenCircuitError, circuitBreaker, handleWhen } from 'cockatiel';
+import { BrokenCircuitError, CircuitState, CountBreaker, ExponentialBackoff, type IBackoff, type IBackoffFactory, circuitBreaker, handleWhen } from 'cockatiel';
 import type { CallContext, Issuer } from './issuer';
 import { CaErrorType, CaUnavailableError, type CaOperation, isCaError } from './wotrus/errors';
 
 export const CIRCUIT_OPEN_CODE = 'CIRCUIT_OPEN';
 
 export interface CircuitBreakerOptions {
-  /** Share of calls (0–1, exclusive) in the sampling window that must fail to open the circuit. */
+  /** Share of the last `windowCalls` calls (0–1, exclusive) that must fail to open the circuit. */
   threshold: number;
-  /** Length of the sampling window. */
-  samplingMs: number;
-  /** Fewest calls per second in the window before it may open (a quiet worker never trips on two failures). */
-  minimumRps: number;
+  windowCalls: number;
+  /** Fewest calls seen before it may open (a quiet worker never trips on two failures). */
+  minimumCalls: number;
   /** First open period; each failed probe doubles it (with jitter) up to maxOpenMs. */
   initialOpenMs: number;
   maxOpenMs: number;
@@ -31,10 +30,12 @@ export interface CircuitBreakerOptions {
 
 export const DEFAULT_CIRCUIT_BREAKER: CircuitBreakerOptions = {
   // The fault suite's mix (30 % 5xx and 10 % hangs: ~37 % of calls unavailable) must not
-  // trip it, an outage must, within seconds; ten calls in the window at least.
+  // trip it (15 of 20 is 3.5 standard deviations away); an outage must, within a few calls.
+  // A window of calls, not of seconds: a time window full of successes from just before an
+  // outage let a busy worker spend ~2 calls per order on it before tripping.
   threshold: 0.7,
-  samplingMs: 10_000,
-  minimumRps: 1,
+  windowCalls: 20,
+  minimumCalls: 10,
   initialOpenMs: 1_000,
   maxOpenMs: 30_000,
 };
@@ -65,7 +66,7 @@ export function withCircuitBreaker(issuer: Issuer, options: CircuitBreakerOption
   const backoff = new RecordingBackoff(new ExponentialBackoff({ initialDelay: options.initialOpenMs, maxDelay: options.maxOpenMs }));
   const policy = circuitBreaker(handleWhen(isUnavailable), {
     halfOpenAfter: backoff,
-    breaker: new SamplingBreaker({ threshold: options.threshold, duration: options.samplingMs, minimumRps: options.minimumRps }),
+    breaker: new CountBreaker({ threshold: options.threshold, size: options.windowCalls, minimumNumberOfCalls: options.minimumCalls }),
   });
   let openedAt = 0;
   policy.onBreak(() => {

@@ -140,6 +140,23 @@ export const NOTES = `## How the figures are measured
   \`src/orders/ca-order-finder.ts\` now batches the look-ups: one starts at once when idle,
   those arriving meanwhile share the next query (\`CaOrderId IN (…)\`). No more 503s; what
   remains is HTTP and HMAC work for 1,200 requests on two shared cores (see the load average).
+- **A minute-long outage cost ~5 calls per waiting order, and left orders in \`creating\` for a
+  quarter of an hour.** Every pending activity retried on its own backoff (2 s doubling to
+  5 minutes) against a CA that answered 503 to everything: 963 of 2,447 calls (3.05× the
+  fault-free run, target 2.5×) were made during the outage, and orders unlucky with the mix
+  afterwards (9–10 failures in a row, each doubling the wait) sat in \`creating\` for 14+
+  minutes. Fixed by a worker-wide circuit breaker in front of the CA client
+  (\`src/ca/circuit-breaker.ts\`, cockatiel): when 70 % of the last 20 calls found the CA
+  unavailable (5xx, timeouts, refused connections — refusals, 429 and garbled answers prove
+  it is up), calls fail at once with \`CaUnavailableError\` code \`CIRCUIT_OPEN\` and one probe
+  at a time (after 1 s, doubling with jitter to 30 s) finds out whether the CA is back. The
+  activity retries when the breaker's next probe is due (\`nextRetryDelay\`, spread by up to a
+  fifth), as it does on a 429's or a 503's Retry-After. The backoff of other failures is set
+  by the activity from the failed calls that reached the CA (carried in heartbeat details like
+  the malformed-answer count), not from the attempt number, with ±20 % jitter, and capped at
+  1 minute instead of 5: the first run with the breaker showed activities whose attempts
+  had been turned away during the outage waiting a full minute after each later failure, in
+  step with each other.
 
 ## What the figures say about the design
 
@@ -152,8 +169,11 @@ export const NOTES = `## How the figures are measured
   to a hang or a garbled body, is retried and the CA e-mails the customer again: the e-mail
   is at-least-once by nature (the WoTrus e-mail API has no idempotence key). The suite counts
   such duplicates instead of hiding them.
-- Retry backoff (2 s doubling, up to 5 min) sets the tail after the outage: an activity that
-  failed six or seven times in a row waits one to two minutes for its next attempt.
+- Retry backoff (2 s doubling, up to 1 min) sets the tail under the mix: an activity that
+  failed six times in a row waits a minute for its next attempt; an outage is the circuit
+  breaker's (a minute of 503s costs the probes and the calls of the first seconds, not five
+  retries per order).
+- The circuit breaker is per worker process: with several workers each probes on its own.
 - Pushes lost while Temporal is down (the CA tries three times within ~1.2 s) are recovered by
   the workflows' polling (first poll 60 s after the last status change).
 `;

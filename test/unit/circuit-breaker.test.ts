@@ -11,7 +11,7 @@ import { spread } from '../../src/activities/ca';
 import { type RunningSimulator, startSimulator } from '../../src/simulator/server';
 
 const TOKEN = 'breaker-test-token';
-const OPTIONS = { threshold: 0.8, samplingMs: 2_000, minimumRps: 2, initialOpenMs: 400, maxOpenMs: 1_600 };
+const OPTIONS = { threshold: 0.7, windowCalls: 20, minimumCalls: 4, initialOpenMs: 400, maxOpenMs: 1_600 };
 
 let sim: RunningSimulator;
 let client: WotrusClient;

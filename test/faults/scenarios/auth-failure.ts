@@ -3,8 +3,8 @@
  *    CaAuthenticationFailed, call the CA at most hourly, and resume on retryNow once fixed.
  */
 import { startFaultStack } from '../support/fault-stack';
-import { allActive, countStates, orderIds, placeOrders, pool, queryViews, totalCalls, waitForStates } from '../support/orders';
-import { Recorder, type ScenarioResult, checkUniqueness, duplicatesText, uniqueness } from '../support/result';
+import { allActive, countStates, finalStates, orderIds, placeOrders, pool, queryViews, totalCalls, waitForStates } from '../support/orders';
+import { Recorder, type ScenarioResult, checkUniqueness, scenarioResult } from '../support/result';
 import { type Scenario, type ScenarioEnv, sleep } from './types';
 
 export const authFailure: Scenario = {
@@ -14,7 +14,6 @@ export const authFailure: Scenario = {
     const n = env.size === 'full' ? 50 : 5;
     const windowMs = env.size === 'full' ? 60_000 : 10_000;
     const r = new Recorder();
-    const started = Date.now();
     const stack = await startFaultStack({ name: 'auth-failure', log: env.log, temporalAddress: env.temporalAddress });
     try {
       const ids = orderIds('AF', n);
@@ -43,26 +42,17 @@ export const authFailure: Scenario = {
       const retried = await pool(ids, 8, async (id) => (await stack.api(`/v1/orders/${id}/retry`, { method: 'POST', body: {} })).status);
       r.check('POST /v1/orders/:id/retry accepted (202)', retried.every((s) => s === 202), JSON.stringify(countStates(retried.map(String))));
       const resumed = await waitForStates(stack, ids, { label: 'auth-failure', log: env.log, done: allActive(n), timeoutMs: 4 * 60_000, extra: () => 'token fixed, retryNow sent' });
-      const finalViews = await queryViews(stack, ids);
-      const finalStates = countStates([...finalViews.values()].map((v) => (v instanceof Error ? 'queryFailed' : v.condition.state)));
-      r.check('every order resumed to active', resumed.ok && finalStates.active === n, JSON.stringify(finalStates));
-      const u = uniqueness(stack, ids);
-      checkUniqueness(r, u, n, { emailsExact: true });
+      const final = await finalStates(stack, ids, { state: 'active', label: 'auth-failure', log: env.log });
+      r.check('every order resumed to active', resumed.ok && final.reached, JSON.stringify(final.counts));
+      const u = checkUniqueness(r, stack, ids, { emailsExact: true });
       r.figure('CA calls per order while the token was refused', (total / n).toFixed(1));
       r.figure('observation window', `${windowMs / 1000} s`);
-      return {
-        id: this.id,
-        title: this.title,
+      return scenarioResult(this, r, {
         fault: `every CA call answered 401; watched ${windowMs / 1000} s, then token fixed + retryNow`,
         orders: n,
-        finalStates,
-        caCalls: u.caCalls,
-        duplicates: duplicatesText(u),
-        emails: { sent: u.emailsSent, duplicated: Object.keys(u.duplicateEmails).length },
-        durationMs: Date.now() - started,
-        figures: r.figures,
-        checks: r.checks,
-      };
+        finalStates: final.counts,
+        invariants: u,
+      });
     } finally {
       stack.sim.state.clearFaults();
       await stack.close();

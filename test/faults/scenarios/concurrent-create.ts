@@ -3,8 +3,8 @@
  *    one CA order.
  */
 import { startFaultStack } from '../support/fault-stack';
-import { allActive, countStates, orderBody, orderIds, queryViews, waitForStates } from '../support/orders';
-import { Recorder, type ScenarioResult, checkUniqueness, duplicatesText, uniqueness } from '../support/result';
+import { allActive, countStates, finalStates, orderBody, orderIds, waitForStates } from '../support/orders';
+import { Recorder, type ScenarioResult, checkUniqueness, scenarioResult } from '../support/result';
 import type { Scenario, ScenarioEnv } from './types';
 
 export const concurrentCreate: Scenario = {
@@ -13,7 +13,6 @@ export const concurrentCreate: Scenario = {
   async run(env: ScenarioEnv): Promise<ScenarioResult> {
     const copies = 50;
     const r = new Recorder();
-    const started = Date.now();
     const stack = await startFaultStack({ name: 'concurrent-create', log: env.log, temporalAddress: env.temporalAddress });
     try {
       const [id] = orderIds('CC', 1) as [string];
@@ -31,25 +30,18 @@ export const concurrentCreate: Scenario = {
       const waited = await waitForStates(stack, [id], { label: 'concurrent-create', log: env.log, done: allActive(1), timeoutMs: 3 * 60_000 });
       const runs = await stack.client.workflowService.listWorkflowExecutions({ namespace: stack.client.options.namespace, query: `WorkflowId = 'order-${id}'`, pageSize: 100 });
       r.check('one workflow execution', runs.executions.length === 1, `${runs.executions.length} execution(s) with id order-${id}`);
-      const views = await queryViews(stack, [id]);
-      const finalStates = countStates([...views.values()].map((v) => (v instanceof Error ? 'queryFailed' : v.condition.state)));
-      r.check('the order reached active', waited.ok && finalStates.active === 1, JSON.stringify(finalStates));
-      const u = uniqueness(stack, [id]);
+      const final = await finalStates(stack, [id], { state: 'active', label: 'concurrent-create', log: env.log });
+      r.check('the order reached active', waited.ok && final.reached, JSON.stringify(final.counts));
       const creates = stack.sim.state.counters().createsByIdempotenceId[id] ?? 0;
       r.check('one Create call reached the CA', creates === 1, `createsByIdempotenceId ${creates}`);
-      checkUniqueness(r, u, 1, { emailsExact: true });
-      return {
-        id: this.id,
-        title: this.title,
+      const u = checkUniqueness(r, stack, [id], { emailsExact: true });
+      return scenarioResult(this, r, {
         fault: `${copies} identical POST /v1/orders at once`,
         orders: 1,
-        finalStates,
-        caCalls: u.caCalls,
-        duplicates: duplicatesText(u),
-        durationMs: Date.now() - started,
-        figures: r.figures,
-        checks: r.checks,
-      };
+        finalStates: final.counts,
+        invariants: u,
+        emails: false,
+      });
     } finally {
       await stack.close();
     }

@@ -4,8 +4,8 @@
  *    certificate (a duplicate e-mail is reported, not hidden).
  */
 import { startFaultStack } from '../support/fault-stack';
-import { allActive, countStates, orderIds, placeOrders, queryViews, waitForStates } from '../support/orders';
-import { Recorder, type ScenarioResult, checkUniqueness, duplicatesText, uniqueness } from '../support/result';
+import { allActive, finalStates, orderIds, placeOrders, waitForStates } from '../support/orders';
+import { Recorder, type ScenarioResult, checkUniqueness, extraEmails, scenarioResult } from '../support/result';
 import { type Scenario, type ScenarioEnv, between, sleep } from './types';
 
 export const killWorker: Scenario = {
@@ -15,7 +15,6 @@ export const killWorker: Scenario = {
     const n = env.size === 'full' ? 200 : 12;
     const maxKills = env.size === 'full' ? 10 : 2;
     const r = new Recorder();
-    const started = Date.now();
     const stack = await startFaultStack({ name: 'kill-worker', log: env.log, temporalAddress: env.temporalAddress });
     try {
       const ids = orderIds('KW', n);
@@ -48,28 +47,19 @@ export const killWorker: Scenario = {
       });
       stopKilling = true;
       await killer;
-      const views = await queryViews(stack, ids);
-      const finalStates = countStates([...views.values()].map((v) => (v instanceof Error ? 'queryFailed' : v.condition.state)));
-      r.check('every order reached active', waited.ok && finalStates.active === n, `final states: ${JSON.stringify(finalStates)} after ${kills} kills`);
-      const u = uniqueness(stack, ids);
-      checkUniqueness(r, u, n, { emailsExact: false });
+      const final = await finalStates(stack, ids, { state: 'active', label: 'kill-worker', log: env.log });
+      r.check('every order reached active', waited.ok && final.reached, `final states: ${JSON.stringify(final.counts)} after ${kills} kills`);
+      const u = checkUniqueness(r, stack, ids, { emailsExact: false });
       r.figure('kills', kills);
       r.figure('worker start to first poll (ms, median)', readyTimes.length ? [...readyTimes].sort((a, b) => a - b)[Math.floor(readyTimes.length / 2)]! : 0);
       r.figure('retried Create calls (idempotent)', u.retriedCreates);
-      r.figure('duplicate e-mails', Object.values(u.duplicateEmails).reduce((a, v) => a + v - 1, 0));
-      return {
-        id: this.id,
-        title: this.title,
+      r.figure('duplicate e-mails', extraEmails(u));
+      return scenarioResult(this, r, {
         fault: `worker SIGKILLed ${kills}× (every 2–4 s of uptime), restarted each time`,
         orders: n,
-        finalStates,
-        caCalls: u.caCalls,
-        duplicates: duplicatesText(u),
-        emails: { sent: u.emailsSent, duplicated: Object.keys(u.duplicateEmails).length },
-        durationMs: Date.now() - started,
-        figures: r.figures,
-        checks: r.checks,
-      };
+        finalStates: final.counts,
+        invariants: u,
+      });
     } finally {
       await stack.close();
     }

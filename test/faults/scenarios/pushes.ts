@@ -8,8 +8,8 @@ import { signPushBody, PUSH_SIGNATURE_HEADER } from '../../../src/ca/wotrus/push
 import { PUSH_PATH } from '../../../src/api/routes/push';
 import { type FaultStack, startFaultStack } from '../support/fault-stack';
 import { sendBurst } from '../support/push-burst';
-import { allActive, countStates, orderIds, placeOrders, queryViews, totalCalls, waitForStates } from '../support/orders';
-import { Recorder, type ScenarioResult, checkUniqueness, duplicatesText, uniqueness } from '../support/result';
+import { allActive, countStates, finalStates, orderIds, placeOrders, totalCalls, waitForStates } from '../support/orders';
+import { Recorder, type ScenarioResult, checkUniqueness, scenarioResult } from '../support/result';
 import { type Scenario, type ScenarioEnv, sleep } from './types';
 
 export const PUSH_ANSWER_BOUND_MS = 1_000;
@@ -55,7 +55,6 @@ export const pushes: Scenario = {
     // without a timing assertion on a shared machine.
     const burst = env.size === 'full' ? 1_000 : 200;
     const r = new Recorder();
-    const started = Date.now();
     const stack = await startFaultStack({ name: 'pushes', log: env.log, temporalAddress: env.temporalAddress });
     try {
       const ids = orderIds('PU', k);
@@ -125,26 +124,19 @@ export const pushes: Scenario = {
         `answers ${JSON.stringify(statuses)}; latency p50 ${p50} ms, p99 ${p99} ms, max ${maxMs} ms (sent at once from a separate process after 200 warm-up pushes; 1-min load average ${load} on ${os.cpus().length} cores)`);
 
       const all = [...ids, rid];
-      const views = await queryViews(stack, all);
-      const finalStates = countStates([...views.values()].map((v) => (v instanceof Error ? 'queryFailed' : v.condition.state)));
-      r.check('every order still active after all pushes', finalStates.active === all.length, JSON.stringify(finalStates));
-      const u = uniqueness(stack, all);
-      checkUniqueness(r, u, all.length, { emailsExact: true });
+      const final = await finalStates(stack, all, { state: 'active', label: 'pushes', log: env.log });
+      r.check('every order still active after all pushes', final.reached, JSON.stringify(final.counts));
+      const u = checkUniqueness(r, stack, all, { emailsExact: true });
       r.figure('burst latency p50 / p99 / max', `${p50} / ${p99} / ${maxMs} ms`);
       r.figure('load average at the burst (1 min)', load);
-      return {
-        id: this.id,
-        title: this.title,
+      return scenarioResult(this, r, {
         fault: `forged ×3, unknown ×1, one push ×100, stale ×1, burst ×${burst}`,
         orders: all.length,
-        finalStates,
-        caCalls: u.caCalls,
-        duplicates: duplicatesText(u),
+        finalStates: final.counts,
+        invariants: u,
+        emails: false,
         maxPushLatencyMs: maxMs,
-        durationMs: Date.now() - started,
-        figures: r.figures,
-        checks: r.checks,
-      };
+      });
     } finally {
       await stack.close();
     }

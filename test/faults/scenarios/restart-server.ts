@@ -3,8 +3,8 @@
  *    order completes; the worker and the API reconnect by themselves (503s meanwhile).
  */
 import { startFaultStack } from '../support/fault-stack';
-import { allActive, countStates, orderIds, placeOrders, queryViews, waitForStates } from '../support/orders';
-import { Recorder, type ScenarioResult, checkUniqueness, duplicatesText, uniqueness } from '../support/result';
+import { allActive, countStates, finalStates, orderIds, placeOrders, waitForStates } from '../support/orders';
+import { Recorder, type ScenarioResult, checkUniqueness, scenarioResult } from '../support/result';
 import { type Scenario, type ScenarioEnv, sleep } from './types';
 
 export const restartServer: Scenario = {
@@ -15,7 +15,6 @@ export const restartServer: Scenario = {
     const n = env.size === 'full' ? 200 : 12;
     const downMs = 5_000;
     const r = new Recorder();
-    const started = Date.now();
     const stack = await startFaultStack({ name: 'restart-server', log: env.log, persistent: true });
     try {
       const ids = orderIds('RS', n);
@@ -49,9 +48,8 @@ export const restartServer: Scenario = {
       r.check('every POST /v1/orders eventually answered 202 (503s retried by the caller)', placed.every((p) => p.status === 202),
         `${placed.filter((p) => p.status === 202).length}/${n}; POSTs that needed retries: ${placed.filter((p) => p.attempts > 1).length}`);
       const waited = await waitForStates(stack, ids, { label: 'restart-server', log: env.log, done: allActive(n), timeoutMs: env.size === 'full' ? 12 * 60_000 : 6 * 60_000, intervalMs: 2_000 });
-      const views = await queryViews(stack, ids);
-      const finalStates = countStates([...views.values()].map((v) => (v instanceof Error ? 'queryFailed' : v.condition.state)));
-      r.check('every order reached active', waited.ok && finalStates.active === n, `final states: ${JSON.stringify(finalStates)}`);
+      const final = await finalStates(stack, ids, { state: 'active', label: 'restart-server', log: env.log });
+      r.check('every order reached active', waited.ok && final.reached, `final states: ${JSON.stringify(final.counts)}`);
       const workerAlive = stack.workers.every((w) => w.alive);
       r.check('the worker process reconnected by itself (never exited)', workerAlive, workerAlive ? `pid ${stack.workers[0]!.pid} ran throughout` : stack.workers.map((w) => w.output).join('\n').slice(-500));
       const ready = countStates(probes.filter((p) => p.path === '/readyz').map((p) => String(p.status)));
@@ -59,23 +57,15 @@ export const restartServer: Scenario = {
       const slowest = Math.max(...probes.map((p) => p.ms));
       r.check('the API stayed up: not ready (503) while Temporal was down, every request answered (200 or 503), ready again after', (ready['503'] ?? 0) > 0 && (ready['200'] ?? 0) > 0 && Object.keys(order).every((s) => s === '200' || s === '503') && slowest <= 15_000,
         `GET /readyz answered ${JSON.stringify(ready)}; GET /v1/orders/:id answered ${JSON.stringify(order)}; slowest answer ${slowest} ms (a query waits up to its 10 s deadline for Temporal to come back)`);
-      const u = uniqueness(stack, ids);
-      checkUniqueness(r, u, n, { emailsExact: false });
+      const u = checkUniqueness(r, stack, ids, { emailsExact: false });
       r.figure('server down (kill to ready again)', `${restart.downMs} ms`);
       r.figure('pushes dropped by the CA while Temporal was down', stack.sim.state.counters().pushes.dropped);
-      return {
-        id: this.id,
-        title: this.title,
+      return scenarioResult(this, r, {
         fault: `Temporal dev server SIGKILLed once mid-run, restarted on the same SQLite file after ${downMs / 1000} s`,
         orders: n,
-        finalStates,
-        caCalls: u.caCalls,
-        duplicates: duplicatesText(u),
-        emails: { sent: u.emailsSent, duplicated: Object.keys(u.duplicateEmails).length },
-        durationMs: Date.now() - started,
-        figures: r.figures,
-        checks: r.checks,
-      };
+        finalStates: final.counts,
+        invariants: u,
+      });
     } finally {
       await stack.close();
     }

@@ -3,8 +3,8 @@
  *    finishes every order.
  */
 import { startFaultStack } from '../support/fault-stack';
-import { allActive, countStates, orderIds, placeOrders, queryViews, waitForStates } from '../support/orders';
-import { Recorder, type ScenarioResult, checkUniqueness, duplicatesText, uniqueness } from '../support/result';
+import { allActive, countStates, finalStates, orderIds, placeOrders, waitForStates } from '../support/orders';
+import { Recorder, type ScenarioResult, checkUniqueness, scenarioResult } from '../support/result';
 import { type Scenario, type ScenarioEnv, sleep } from './types';
 
 export const twoWorkers: Scenario = {
@@ -13,7 +13,6 @@ export const twoWorkers: Scenario = {
   async run(env: ScenarioEnv): Promise<ScenarioResult> {
     const n = env.size === 'full' ? 200 : 12;
     const r = new Recorder();
-    const started = Date.now();
     const stack = await startFaultStack({ name: 'two-workers', log: env.log, temporalAddress: env.temporalAddress, workers: 2 });
     try {
       const ids = orderIds('TW', n);
@@ -34,25 +33,16 @@ export const twoWorkers: Scenario = {
       env.log(`[two-workers] worker pid ${victim.pid} SIGKILLed at ${JSON.stringify(killedAt)}; pid ${stack.workers[1]!.pid} carries on alone`);
       await placing;
       const waited = await waitForStates(stack, ids, { label: 'two-workers', log: env.log, done: allActive(n), timeoutMs: env.size === 'full' ? 12 * 60_000 : 6 * 60_000, intervalMs: 2_000 });
-      const views = await queryViews(stack, ids);
-      const finalStates = countStates([...views.values()].map((v) => (v instanceof Error ? 'queryFailed' : v.condition.state)));
-      r.check('the surviving worker finished every order', waited.ok && finalStates.active === n && stack.workers[1]!.alive, `final states: ${JSON.stringify(finalStates)}`);
-      const u = uniqueness(stack, ids);
-      checkUniqueness(r, u, n, { emailsExact: false });
+      const final = await finalStates(stack, ids, { state: 'active', label: 'two-workers', log: env.log });
+      r.check('the surviving worker finished every order', waited.ok && final.reached && stack.workers[1]!.alive, `final states: ${JSON.stringify(final.counts)}`);
+      const u = checkUniqueness(r, stack, ids, { emailsExact: false });
       r.figure('states when the worker was killed', JSON.stringify(killedAt));
-      return {
-        id: this.id,
-        title: this.title,
+      return scenarioResult(this, r, {
         fault: 'one of two workers SIGKILLed with a quarter of the orders active',
         orders: n,
-        finalStates,
-        caCalls: u.caCalls,
-        duplicates: duplicatesText(u),
-        emails: { sent: u.emailsSent, duplicated: Object.keys(u.duplicateEmails).length },
-        durationMs: Date.now() - started,
-        figures: r.figures,
-        checks: r.checks,
-      };
+        finalStates: final.counts,
+        invariants: u,
+      });
     } finally {
       await stack.close();
     }

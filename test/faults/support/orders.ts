@@ -2,7 +2,7 @@
 import type { OrderRequestInput } from '../../../src/domain/order';
 import { SIM_PRODUCT_IDS } from '../../../src/simulator/catalog';
 import { generateCsr, generateKeyPair } from '../../../src/simulator/csr';
-import type { OrderView } from '../../../src/workflows/definitions';
+import type { OrderState, OrderView } from '../../../src/workflows/definitions';
 import { orderWorkflowId } from '../../../src/domain/order';
 import type { FaultStack, Log } from './fault-stack';
 
@@ -155,4 +155,32 @@ export async function describeStuck(stack: FaultStack, ids: readonly string[]): 
     }
   });
   return lines;
+}
+
+/** Where the orders ended, read from their workflows once a scenario's wait is over. */
+export interface FinalStates {
+  views: Map<string, OrderView | Error>;
+  /** Orders per state; an order whose query failed counts as `queryFailed`. */
+  counts: Record<string, number>;
+  /** Every order answered in the expected state. */
+  reached: boolean;
+  /** `id: state/reason` of the orders that answered in another state. */
+  elsewhere: string[];
+}
+
+/**
+ * Queries each order's final state and counts them. Orders not in `state` (or whose query
+ * failed) are described in the log, `[label] not <state>: …`, so a failed check comes with
+ * why those orders were stuck.
+ */
+export async function finalStates(stack: FaultStack, ids: readonly string[], o: { state: OrderState; label: string; log: Log }): Promise<FinalStates> {
+  const views = await queryViews(stack, ids);
+  const counts = countStates([...views.values()].map((v) => (v instanceof Error ? 'queryFailed' : v.condition.state)));
+  const late = ids.filter((id) => {
+    const v = views.get(id);
+    return v instanceof Error || v?.condition.state !== o.state;
+  });
+  for (const line of await describeStuck(stack, late)) o.log(`[${o.label}] not ${o.state}: ${line}`);
+  const elsewhere = [...views.entries()].flatMap(([id, v]) => (v instanceof Error || v.condition.state === o.state ? [] : [`${id}: ${v.condition.state}/${v.condition.reason}`]));
+  return { views, counts, reached: counts[o.state] === ids.length, elsewhere };
 }

@@ -31,6 +31,8 @@ export interface ScenarioResult {
 }
 
 export class Recorder {
+  /** The scenario's start: a Recorder is made first thing in `run`. */
+  readonly startedAt = Date.now();
   readonly checks: Check[] = [];
   readonly figures: Record<string, string | number> = {};
   check(name: string, ok: boolean, detail: string): boolean {
@@ -87,17 +89,54 @@ export function uniqueness(stack: FaultStack, ids: readonly string[]): Uniquenes
   };
 }
 
-/** Records the invariant checks; `emailsExact` false reports duplicate e-mails without failing. */
-export function checkUniqueness(r: Recorder, u: Uniqueness, n: number, opts: { emailsExact: boolean }): void {
+/**
+ * Reads the invariants for `ids` and records their checks; `emailsExact` false reports duplicate
+ * e-mails without failing.
+ */
+export function checkUniqueness(r: Recorder, stack: FaultStack, ids: readonly string[], opts: { emailsExact: boolean }): Uniqueness {
+  const u = uniqueness(stack, ids);
+  const n = ids.length;
   r.check('one CA order per idempotenceID', u.duplicateOrders.length === 0 && u.missing.length === 0 && u.ordersCreated === n,
     `ordersCreated ${u.ordersCreated} for ${n} ids; duplicates ${u.duplicateOrders.length}${u.duplicateOrders.length ? ` (${u.duplicateOrders.slice(0, 5).join(', ')})` : ''}; missing ${u.missing.length}; retried Create calls answered from the idempotence map ${u.retriedCreates}`);
   const dup = Object.keys(u.duplicateEmails).length;
   const detail = `${u.emailsSent} e-mails for ${n} certificates; certificates e-mailed twice or more: ${dup}${dup ? ` (${Object.entries(u.duplicateEmails).slice(0, 5).map(([k, v]) => `${k}×${v}`).join(', ')})` : ''}; not e-mailed ${u.notEmailed.length}`;
   if (opts.emailsExact) r.check('one CA e-mail per issued certificate', dup === 0 && u.notEmailed.length === 0, detail);
   else r.check('every issued certificate e-mailed (duplicates reported, not failed)', u.notEmailed.length === 0, detail);
+  return u;
+}
+
+/** E-mails sent beyond the first for their certificate. */
+export function extraEmails(u: Uniqueness): number {
+  return Object.values(u.duplicateEmails).reduce((a, v) => a + v - 1, 0);
 }
 
 export function duplicatesText(u: Uniqueness): string {
-  const dupEmails = Object.values(u.duplicateEmails).reduce((a, v) => a + v - 1, 0);
-  return `orders ${u.duplicateOrders.length}, e-mails ${dupEmails}`;
+  return `orders ${u.duplicateOrders.length}, e-mails ${extraEmails(u)}`;
+}
+
+/** What a scenario measured for its row, beside its Recorder's checks and figures. */
+export interface Measured extends Partial<Pick<ScenarioResult, 'caCalls' | 'baselineCalls' | 'ratio' | 'maxPushLatencyMs'>> {
+  fault: string;
+  orders: number;
+  finalStates: Record<string, number>;
+  /** Gives the duplicates summary, the e-mail counts and, unless `caCalls` is given, the CA calls. */
+  invariants: Uniqueness;
+  /** The row carries the e-mail counts unless false. */
+  emails?: boolean;
+}
+
+/** The scenario's row: its checks and figures, what it measured, and its duration so far. */
+export function scenarioResult(scenario: { id: string; title: string }, r: Recorder, m: Measured): ScenarioResult {
+  const { invariants: u, emails = true, ...measured } = m;
+  return {
+    id: scenario.id,
+    title: scenario.title,
+    caCalls: u.caCalls,
+    ...measured,
+    duplicates: duplicatesText(u),
+    ...(emails ? { emails: { sent: u.emailsSent, duplicated: Object.keys(u.duplicateEmails).length } } : {}),
+    durationMs: Date.now() - r.startedAt,
+    figures: r.figures,
+    checks: r.checks,
+  };
 }
