@@ -15,6 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApi } from '../src/api/server';
 import { type ConfiguredIssuer, createIssuerFromConfig } from '../src/ca/issuer-from-config';
+import { writeWorkflowBundle } from '../src/workflow-bundle';
 import { createHmacPushVerifier } from '../src/ca/wotrus/push';
 import { type Config, parseConfig } from '../src/config';
 import type { OrderPolicyInput } from '../src/domain/order';
@@ -52,7 +53,7 @@ export interface BenchStackOptions {
   tuning?: Partial<WorkerTuning>;
   /** undici keep-alive connections of the worker's CA client (CA_POOL_CONNECTIONS). */
   caPoolConnections?: number;
-  /** `runtime` (default): src/worker.ts bundles the workflows at start; `prebuilt`: bench/worker-prebuilt.ts loads a bundle built here. */
+  /** `runtime` (default): src/worker.ts bundles the workflows at start; `prebuilt`: src/worker.ts with WORKFLOW_BUNDLE_PATH, the bundle built here. */
   workerBundle?: 'runtime' | 'prebuilt';
   delays?: Partial<Delays>;
   log?: (line: string) => void;
@@ -210,12 +211,12 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
   let connection: NativeConnection | undefined;
   if (o.worker === 'child') {
     const childEnv: Record<string, string> = { ...env, CA_BASE_URL: sim.url };
-    let entry = path.join(ROOT, 'src', 'worker.ts');
+    const entry = path.join(ROOT, 'src', 'worker.ts');
     if (o.workerBundle === 'prebuilt') {
+      // As production does it: `npm run bundle:workflows`, then WORKFLOW_BUNDLE_PATH.
       const bundleFile = path.join(tmpDir, 'workflow-bundle.js');
-      fs.writeFileSync(bundleFile, (await bundleWorkflows(createDataConverter(config))).code);
-      childEnv.BENCH_WORKFLOW_BUNDLE = bundleFile;
-      entry = path.join(ROOT, 'bench', 'worker-prebuilt.ts');
+      await writeWorkflowBundle(bundleFile, createDataConverter(config).failureConverterPath ? 'encoded' : 'plain');
+      childEnv.WORKFLOW_BUNDLE_PATH = bundleFile;
     }
     worker = await spawnWorker(entry, childEnv, { client, taskQueue, logFile: path.join(tmpDir, 'worker.log') });
     log(`certflow worker pid ${worker.pid} (${o.workerBundle === 'prebuilt' ? 'prebuilt bundle, ' : ''}cache ${tuning.maxCachedWorkflows}, activity slots ${tuning.maxConcurrentActivityTaskExecutions}, workflow task slots ${tuning.maxConcurrentWorkflowTaskExecutions}, codec ${o.codec ? 'on' : 'off'})`);

@@ -139,7 +139,7 @@ async function main(): Promise<void> {
       'dev server database': o.inMemory ? 'in memory' : `SQLite file, pragmas ${pragmas.join(', ') || '(none)'}`,
       'simulator': 'in this process, zero delay, signed pushes to the API, product WoTrus RSA DV, one RSA-2048 key for all CSRs',
       'API': 'in this process (fastify), HTTP POST /v1/orders over undici',
-      'worker': o.workerBundle === 'prebuilt' ? 'child process `node --import tsx bench/worker-prebuilt.ts` (src/worker.ts wiring, workflow bundle built beforehand)' : 'child process `node --import tsx src/worker.ts` (bundles the workflows at start)',
+      'worker': o.workerBundle === 'prebuilt' ? 'child process `node --import tsx src/worker.ts` with WORKFLOW_BUNDLE_PATH (bundle built beforehand, as `npm run bundle:workflows` does)' : 'child process `node --import tsx src/worker.ts` (bundles the workflows at start)',
       'unmeasured warm-up orders': o.warmup,
     },
     notes: [],

@@ -92,6 +92,8 @@ export const configSchema = z
     CODEC_CURRENT_KEY_ID: z.string().min(1).optional(),
 
     WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(2000),
+    /** A workflow bundle built by `npm run bundle:workflows`; the worker bundles at start without it. */
+    WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
     WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(100),
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(1).default(40),
   })

@@ -1,5 +1,5 @@
 import type { DataConverter } from '@temporalio/common';
-import { type NativeConnection, Worker, type WorkerOptions, type WorkflowBundleWithSourceMap, bundleWorkflowCode } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkerOptions, type WorkflowBundleOption, type WorkflowBundleWithSourceMap, bundleWorkflowCode } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from './activities';
 
 export const WORKFLOWS_PATH = require.resolve('./workflows');
@@ -9,7 +9,7 @@ export const WORKFLOWS_PATH = require.resolve('./workflows');
  * With the payload codec on, the bundle must carry the same failure converter as the data
  * converter (`dataConverter.failureConverterPath`), or failures would not be encoded.
  */
-export async function bundleWorkflows(dataConverter?: DataConverter): Promise<WorkflowBundleWithSourceMap> {
+export async function bundleWorkflows(dataConverter?: Pick<DataConverter, 'failureConverterPath'>): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger, failureConverterPath: dataConverter?.failureConverterPath });
 }
 
@@ -25,7 +25,7 @@ export interface CertflowWorkerOptions {
   taskQueue: string;
   deps: ActivityDeps;
   dataConverter?: DataConverter;
-  workflowBundle?: WorkflowBundleWithSourceMap;
+  workflowBundle?: WorkflowBundleOption;
   tuning?: Partial<Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'identity'>>;
 }
 

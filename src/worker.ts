@@ -4,11 +4,12 @@
  */
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { createIssuerFromConfig } from './ca/issuer-from-config';
-import { loadConfigOrExit } from './config';
+import { ConfigError, loadConfigOrExit } from './config';
 import { createBillingWebhookSender } from './delivery/billing-webhook';
 import { createLogger } from './lib/logger';
 import { connectWorker } from './temporal/connection';
 import { createDataConverter } from './temporal/data-converter';
+import { loadWorkflowBundle } from './workflow-bundle';
 import { createCertflowWorker } from './worker-factory';
 
 async function main(): Promise<void> {
@@ -19,20 +20,23 @@ async function main(): Promise<void> {
   const billing = config.BILLING_WEBHOOK_URL && config.BILLING_WEBHOOK_SECRET
     ? createBillingWebhookSender({ url: config.BILLING_WEBHOOK_URL, secret: config.BILLING_WEBHOOK_SECRET })
     : undefined;
+  const dataConverter = createDataConverter(config);
+  const workflowBundle = config.WORKFLOW_BUNDLE_PATH ? loadWorkflowBundle(config.WORKFLOW_BUNDLE_PATH, dataConverter) : undefined;
   const connection = await connectWorker(config);
   const worker = await createCertflowWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     deps: { issuer, billing, logger },
-    dataConverter: createDataConverter(config),
+    dataConverter,
+    workflowBundle,
     tuning: {
       maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
       maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     },
   });
-  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, address: config.TEMPORAL_ADDRESS, ca: issuer.name }, 'worker running');
+  logger.info({ workflowBundle: config.WORKFLOW_BUNDLE_PATH ?? 'built at start', taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, address: config.TEMPORAL_ADDRESS, ca: issuer.name }, 'worker running');
   // Worker.run() handles SIGINT/SIGTERM: it stops polling and lets running activities finish.
   await worker.run();
   await issuer.close();
@@ -41,6 +45,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`certflow: ${err.message}\n`);
+    process.exit(78); // EX_CONFIG, as for the environment's own checks
+  }
   process.stderr.write(`worker: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -16,6 +16,7 @@ import type { Config } from '../config';
 import type { OrderService } from '../orders/order-service';
 import { errorHandler, notFoundHandler } from './problems';
 import { createPushDedupe, type PushDedupe } from './push-dedupe';
+import { createPushFollowUp } from './push-follow-up';
 import { healthRoutes } from './routes/health';
 import { orderRoutes } from './routes/orders';
 import { pushRoutes } from './routes/push';
@@ -85,7 +86,14 @@ export async function buildApi({ config, orders, pushVerifier, logger, ready = a
 
   await app.register(healthRoutes, { ready });
   await app.register(orderRoutes, { orders, apiKeys: config.API_KEYS, publicBaseUrl: config.PUBLIC_BASE_URL, collectLinkSecret: config.DOWNLOAD_LINK_SECRET });
-  await app.register(pushRoutes, { orders, verifier: pushVerifier, dedupe });
+  const followUp = createPushFollowUp({
+    find: (caOrderId) => orders.findByCaOrderId(caOrderId),
+    signal: (workflowId, push) => orders.signalPush(workflowId, push),
+    dedupe,
+    log: (fields, message) => app.log.info(fields, message),
+  });
+  app.addHook('onClose', async () => followUp.close());
+  await app.register(pushRoutes, { orders, verifier: pushVerifier, dedupe, followUp });
   if (codec) registerCodecRoutes(app, codec);
 
   await app.ready();

@@ -96,6 +96,18 @@ describe('CA push receiver', () => {
     expect((await push(body({ orderId: 'CA-404' }))).json()).toMatchObject({ action: 'signalled' });
   });
 
+  test('a 404 push is delivered by itself once its order becomes searchable, without another push', async () => {
+    const res = await push(body({ orderId: 'CA-LATE' }));
+    expect(res.statusCode).toBe(404);
+    expect(orders.signals).toEqual([]);
+    orders.caOrders.set('CA-LATE', ['order-B-5']);
+    for (let i = 0; i < 40 && orders.signals.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(orders.signals).toEqual([{ workflowId: 'order-B-5', push: expect.objectContaining({ caOrderId: 'CA-LATE', isIssued: true }) }]);
+    // Delivered means claimed: the CA's retry of that event is now a duplicate.
+    expect((await push(body({ orderId: 'CA-LATE' }))).json()).toMatchObject({ action: 'duplicate' });
+    expect(orders.signals).toHaveLength(1);
+  });
+
   test('the same push 100 times signals once', async () => {
     const raw = body();
     const answers = [];

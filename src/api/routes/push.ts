@@ -4,12 +4,14 @@ import { orderStatusPushSchema, pushActionSchema } from '../../ca/wotrus/schemas
 import type { OrderService } from '../../orders/order-service';
 import { fieldErrors, HttpProblem, problemResponses, ProblemType } from '../problems';
 import { type PushDedupe, pushKey } from '../push-dedupe';
+import type { PushFollowUp } from '../push-follow-up';
 import { pushAnswerSchema, pushBodyDocSchema } from '../schemas';
 
 export interface PushRoutesOptions {
   orders: OrderService;
   verifier: PushVerifier;
   dedupe: PushDedupe;
+  followUp: PushFollowUp;
 }
 
 export const PUSH_PATH = '/v1/ca/wotrus/push';
@@ -34,7 +36,7 @@ function parseBody(raw: Buffer): unknown {
  * before it reads anything. It answers fast: the push only nudges the workflows, which
  * confirm through the CA's status API.
  */
-export const pushRoutes: FastifyPluginAsyncZod<PushRoutesOptions> = async (app, { orders, verifier, dedupe }) => {
+export const pushRoutes: FastifyPluginAsyncZod<PushRoutesOptions> = async (app, { orders, verifier, dedupe, followUp }) => {
   app.removeAllContentTypeParsers();
   // The CA's serialiser is unspecified; JSON sent as text/plain is still JSON to us.
   app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'buffer', bodyLimit: PUSH_BODY_LIMIT }, (_request, body, done) => {
@@ -80,12 +82,14 @@ export const pushRoutes: FastifyPluginAsyncZod<PushRoutesOptions> = async (app, 
         return { received: true as const, action: 'duplicate' as const, workflows: 0 };
       }
       try {
+        const signal = { caOrderId: push.orderId, isIssued: push.isIssued, isRevoked: push.isRevoked, receivedAt: new Date().toISOString() };
         const workflowIds = await orders.findByCaOrderId(push.orderId);
         if (workflowIds.length === 0) {
+          // Perhaps an order too new to be searchable yet: looked up again for a few seconds.
+          followUp.hold(key, signal);
           throw new HttpProblem(404, ProblemType.noWaitingOrder, 'No order waits for this CA order',
             `No running order has CA order id ${push.orderId}.`);
         }
-        const signal = { caOrderId: push.orderId, isIssued: push.isIssued, isRevoked: push.isRevoked, receivedAt: new Date().toISOString() };
         const results = await Promise.allSettled(workflowIds.map((id) => orders.signalPush(id, signal)));
         const signalled = results.filter((r) => r.status === 'fulfilled').length;
         if (signalled === 0) throw (results[0] as PromiseRejectedResult).reason;

@@ -20,6 +20,7 @@ import { createOrderService, type OrderService } from '../../../src/orders/order
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from '../../../src/simulator/server';
 import { connectClient } from '../../../src/temporal/connection';
+import { writeWorkflowBundle } from '../../../src/workflow-bundle';
 import { OrderStatusKey } from '../../../src/workflows/search-attributes';
 import { CallLog } from './call-log';
 import { track, type WorkerConfig, WorkerProcess } from './worker-process';
@@ -64,6 +65,17 @@ export interface FaultStack {
 }
 
 let workerSeq = 0;
+
+let bundle: Promise<string> | undefined;
+/** The prebuilt workflow bundle (encoded failures: the fault stack always runs the codec). */
+function sharedBundle(): Promise<string> {
+  bundle ??= (async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-faults-bundle-')), 'workflow-bundle.js');
+    await writeWorkflowBundle(file, 'encoded');
+    return file;
+  })();
+  return bundle;
+}
 
 export async function startFaultStack(o: FaultStackOptions): Promise<FaultStack> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `certflow-faults-${o.name}-`));
@@ -126,6 +138,9 @@ export async function startFaultStack(o: FaultStackOptions): Promise<FaultStack>
     CODEC_KEYS: codecKey,
     CODEC_CURRENT_KEY_ID: 'f1',
     LOG_LEVEL: 'warn',
+    // Built once per process and shared, as production does: a restarted worker polls within
+    // a second instead of bundling again.
+    WORKFLOW_BUNDLE_PATH: await sharedBundle(),
   };
   const workers: WorkerProcess[] = [];
   const startWorker = async (): Promise<WorkerProcess> => {

@@ -29,6 +29,7 @@ export interface WorkerConfig {
   CA_BASE_URL: string;
   CA_TOKEN: string;
   CA_TIMEOUT_MS: string;
+  WORKFLOW_BUNDLE_PATH?: string;
   CODEC_KEYS?: string;
   CODEC_CURRENT_KEY_ID?: string;
   LOG_LEVEL: string;

@@ -1,0 +1,92 @@
+/**
+ * Pushes that found no order, looked up again for a few seconds. A CA often pushes the
+ * first status of a new order before the order's `CaOrderId` is searchable (Temporal's
+ * visibility is eventually consistent): the push is answered 404 at once, as the CA
+ * expects, but kept here and delivered as soon as the look-up finds its workflow — instead
+ * of waiting for the CA's own retry (up to a second later, and only three attempts) or for
+ * the workflow's next poll (a minute later). The benchmark measured this gap as the tail of
+ * push → certificate latency.
+ *
+ * Per process, in memory, bounded: a push is only a hint, and losing one costs a poll.
+ */
+import type { CaPushSignal } from '../workflows/definitions';
+import type { PushDedupe } from './push-dedupe';
+
+export interface PushFollowUpDeps {
+  find(caOrderId: string): Promise<string[]>;
+  signal(workflowId: string, push: CaPushSignal): Promise<void>;
+  /** Shared with the route: whoever delivers a push first claims its key, the other skips. */
+  dedupe: PushDedupe;
+  log?: (fields: Record<string, unknown>, message: string) => void;
+  /** Waits before each new look-up; the total is how long a push is kept (default ~6 s). */
+  delaysMs?: readonly number[];
+  /** Pushes kept at most; beyond it new ones are not kept (a flood of unknown orders). */
+  maxHeld?: number;
+}
+
+export interface PushFollowUp {
+  hold(key: string, push: CaPushSignal): void;
+  readonly held: number;
+  /** Counters since start, for logs and tests. */
+  readonly stats: { held: number; delivered: number; expired: number; refused: number };
+  close(): void;
+}
+
+export const FOLLOW_UP_DELAYS_MS = [100, 200, 400, 800, 1_600, 3_200] as const;
+
+export function createPushFollowUp({ find, signal, dedupe, log, delaysMs = FOLLOW_UP_DELAYS_MS, maxHeld = 2_000 }: PushFollowUpDeps): PushFollowUp {
+  const timers = new Map<string, NodeJS.Timeout>();
+  const stats = { held: 0, delivered: 0, expired: 0, refused: 0 };
+
+  function schedule(key: string, push: CaPushSignal, step: number): void {
+    if (step >= delaysMs.length) {
+      timers.delete(key);
+      stats.expired++;
+      return;
+    }
+    const timer = setTimeout(() => void attempt(key, push, step), delaysMs[step]);
+    timer.unref();
+    timers.set(key, timer);
+  }
+
+  async function attempt(key: string, push: CaPushSignal, step: number): Promise<void> {
+    let workflowIds: string[] = [];
+    try {
+      workflowIds = await find(push.caOrderId);
+    } catch {
+      // Temporal unreachable for a moment: the next step looks again.
+    }
+    if (workflowIds.length === 0) return schedule(key, push, step + 1);
+    timers.delete(key);
+    // The CA's own retry may have got through meanwhile.
+    if (!dedupe.claim(key)) return;
+    const results = await Promise.allSettled(workflowIds.map((id) => signal(id, push)));
+    const signalled = results.filter((r) => r.status === 'fulfilled').length;
+    if (signalled === 0) {
+      dedupe.release(key);
+      return;
+    }
+    stats.delivered++;
+    log?.({ caOrderId: push.caOrderId, workflows: signalled, afterMs: delaysMs.slice(0, step + 1).reduce((a, b) => a + b, 0) }, 'CA push delivered after its order became searchable');
+  }
+
+  return {
+    hold(key, push) {
+      if (timers.has(key)) return;
+      if (timers.size >= maxHeld) {
+        stats.refused++;
+        return;
+      }
+      stats.held++;
+      schedule(key, push, 0);
+    },
+    get held() {
+      return timers.size;
+    },
+    stats,
+    close() {
+      for (const t of timers.values()) clearTimeout(t);
+      timers.clear();
+    },
+  };
+}
