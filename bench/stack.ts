@@ -55,6 +55,8 @@ export interface BenchStackOptions {
   caPoolConnections?: number;
   /** `runtime` (default): src/worker.ts bundles the workflows at start; `prebuilt`: src/worker.ts with WORKFLOW_BUNDLE_PATH, the bundle built here. */
   workerBundle?: 'runtime' | 'prebuilt';
+  /** `--max-old-space-size` of the worker child (MiB): its heap limit, workflow threads included. */
+  workerHeapMb?: number;
   delays?: Partial<Delays>;
   log?: (line: string) => void;
 }
@@ -98,9 +100,11 @@ export interface BenchStack {
 }
 
 /** Spawns `node --require <probe> --import tsx <entry>` with the given environment; resolves once it polls the task queue. */
-export async function spawnWorker(entry: string, env: Record<string, string>, o: { client: Client; taskQueue: string; logFile: string }): Promise<ChildWorker> {
+export async function spawnWorker(entry: string, env: Record<string, string>, o: { client: Client; taskQueue: string; logFile: string; heapMb?: number }): Promise<ChildWorker> {
   const out = fs.openSync(o.logFile, 'a');
-  const child = spawn(process.execPath, ['--require', PROBE_PATH, '--import', 'tsx', entry], {
+  // A V8 flag, so it bounds the workflow threads' heaps as well as the main one.
+  const heap = o.heapMb ? [`--max-old-space-size=${o.heapMb}`] : [];
+  const child = spawn(process.execPath, [...heap, '--require', PROBE_PATH, '--import', 'tsx', entry], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', out, out, 'ipc'],
@@ -218,8 +222,8 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
       await writeWorkflowBundle(bundleFile, createDataConverter(config).failureConverterPath ? 'encoded' : 'plain');
       childEnv.WORKFLOW_BUNDLE_PATH = bundleFile;
     }
-    worker = await spawnWorker(entry, childEnv, { client, taskQueue, logFile: path.join(tmpDir, 'worker.log') });
-    log(`certflow worker pid ${worker.pid} (${o.workerBundle === 'prebuilt' ? 'prebuilt bundle, ' : ''}cache ${tuning.maxCachedWorkflows}, activity slots ${tuning.maxConcurrentActivityTaskExecutions}, workflow task slots ${tuning.maxConcurrentWorkflowTaskExecutions}, codec ${o.codec ? 'on' : 'off'})`);
+    worker = await spawnWorker(entry, childEnv, { client, taskQueue, logFile: path.join(tmpDir, 'worker.log'), heapMb: o.workerHeapMb });
+    log(`certflow worker pid ${worker.pid} (${o.workerBundle === 'prebuilt' ? 'prebuilt bundle, ' : ''}${o.workerHeapMb ? `heap limit ${o.workerHeapMb} MiB, ` : ''}cache ${tuning.maxCachedWorkflows}, activity slots ${tuning.maxConcurrentActivityTaskExecutions}, workflow task slots ${tuning.maxConcurrentWorkflowTaskExecutions}, codec ${o.codec ? 'on' : 'off'})`);
   } else {
     const dataConverter = createDataConverter(config);
     issuer = createIssuerFromConfig(config, pino({ level: 'silent' }));

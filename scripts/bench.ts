@@ -58,6 +58,7 @@ interface Options {
   sqlitePragmas?: string;
   inMemory?: boolean;
   workerBundle: 'runtime' | 'prebuilt';
+  workerHeapMb?: number;
   warmup: number;
   out?: string;
 }
@@ -82,6 +83,7 @@ const program = new Command()
   .option('--sqlite-pragmas <list>', `dev server SQLite pragmas, comma separated, or "none" (default ${SQLITE_PRAGMAS.join(',')})`)
   .option('--in-memory', 'dev server without a database file')
   .addOption(new Option('--worker-bundle <mode>', 'runtime: src/worker.ts bundles workflows at start; prebuilt: a bundle built beforehand (lever)').choices(['runtime', 'prebuilt']).default('runtime'))
+  .option('--worker-heap-mb <n>', 'V8 heap limit of the worker child (--max-old-space-size; workflow threads too)', positiveInt('--worker-heap-mb'))
   .option('--warmup <n>', 'unmeasured orders first (JIT, connections, caches)', nonNegativeInt('--warmup'), 50)
   .option('--out <file>', 'report path (default bench/results/<date>.md)')
   .showHelpAfterError();
@@ -139,14 +141,14 @@ async function main(): Promise<void> {
       'dev server database': o.inMemory ? 'in memory' : `SQLite file, pragmas ${pragmas.join(', ') || '(none)'}`,
       'simulator': 'in this process, zero delay, signed pushes to the API, product WoTrus RSA DV, one RSA-2048 key for all CSRs',
       'API': 'in this process (fastify), HTTP POST /v1/orders over undici',
-      'worker': o.workerBundle === 'prebuilt' ? 'child process `node --import tsx src/worker.ts` with WORKFLOW_BUNDLE_PATH (bundle built beforehand, as `npm run bundle:workflows` does)' : 'child process `node --import tsx src/worker.ts` (bundles the workflows at start)',
+      'worker': `${o.workerBundle === 'prebuilt' ? 'child process `node --import tsx src/worker.ts` with WORKFLOW_BUNDLE_PATH (bundle built beforehand, as `npm run bundle:workflows` does)' : 'child process `node --import tsx src/worker.ts` (bundles the workflows at start)'}${o.workerHeapMb ? `, \`--max-old-space-size=${o.workerHeapMb}\`` : ''}`,
       'unmeasured warm-up orders': o.warmup,
     },
     notes: [],
   };
   log(`certflow bench: phases ${[...phases].join(',')}, ${o.orders} orders, concurrency ${o.concurrency}, codec ${o.codec}; load ${report.machine.loadAvgStart.join(' ')}`);
 
-  const stack = await startBenchStack({ codec: o.codec === 'on', worker: 'child', tuning, caPoolConnections: o.caPool, sqlitePragmas: pragmas, inMemory: o.inMemory, workerBundle: o.workerBundle, log });
+  const stack = await startBenchStack({ codec: o.codec === 'on', worker: 'child', tuning, caPoolConnections: o.caPool, sqlitePragmas: pragmas, inMemory: o.inMemory, workerBundle: o.workerBundle, workerHeapMb: o.workerHeapMb, log });
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

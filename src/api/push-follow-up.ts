@@ -34,7 +34,7 @@ export interface PushFollowUp {
 
 export const FOLLOW_UP_DELAYS_MS = [100, 200, 400, 800, 1_600, 3_200] as const;
 
-export function createPushFollowUp({ find, signal, dedupe, log, delaysMs = FOLLOW_UP_DELAYS_MS, maxHeld = 2_000 }: PushFollowUpDeps): PushFollowUp {
+export function createPushFollowUp({ find, signal, dedupe, log, delaysMs = FOLLOW_UP_DELAYS_MS, maxHeld = 500 }: PushFollowUpDeps): PushFollowUp {
   const timers = new Map<string, NodeJS.Timeout>();
   const stats = { held: 0, delivered: 0, expired: 0, refused: 0 };
 
