@@ -27,22 +27,28 @@ export const restartServer: Scenario = {
       }
       const before = countStates((await stack.states()).values());
       env.log(`[restart-server] SIGKILL the dev server (pid ${stack.server!.process.pid}) with ${JSON.stringify(before)}`);
-      const probes: { path: string; status: number; ms: number }[] = [];
+      const probes: { path: string; status: number; ms: number; at: number }[] = [];
       let probing = true;
       const probe = async (path: string): Promise<void> => {
         const t0 = Date.now();
         const res = await (path === '/readyz' ? fetch(`${stack.apiUrl}${path}`) : stack.api(path)).catch(() => undefined);
-        probes.push({ path, status: res?.status ?? 0, ms: Date.now() - t0 });
+        probes.push({ path, status: res?.status ?? 0, ms: Date.now() - t0, at: Date.now() });
       };
-      const prober = (async () => {
+      // Two loops: an order query may wait its full 10 s deadline while Temporal is down, and
+      // readiness probed in its step could miss the whole outage (a run did).
+      const loop = async (path: string): Promise<void> => {
         while (probing) {
-          await Promise.all([probe(`/v1/orders/${ids[0]}`), probe('/readyz')]);
+          await probe(path);
           await sleep(500);
         }
-      })();
-      const restart = await stack.restartServer(downMs);
+      };
+      const prober = Promise.all([loop(`/v1/orders/${ids[0]}`), loop('/readyz')]);
+      const restart = { ...(await stack.restartServer(downMs)), upAt: Date.now() };
       env.log(`[restart-server] dev server back after ${restart.downMs} ms (pid ${stack.server!.process.pid}, same SQLite file)`);
       const placed = await placing;
+      // Probe until the API reports ready again (or 30 s), so the check sees the recovery too.
+      const readyBy = Date.now() + 30_000;
+      while (Date.now() < readyBy && !probes.some((p) => p.path === '/readyz' && p.status === 200 && p.at > restart.upAt)) await sleep(250);
       probing = false;
       await prober;
       r.check('every POST /v1/orders eventually answered 202 (503s retried by the caller)', placed.every((p) => p.status === 202),
