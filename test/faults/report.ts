@@ -66,7 +66,8 @@ export function reliabilityMarkdown(results: readonly ScenarioResult[], meta: { 
 Run of \`${meta.command}\` on ${meta.startedAt.toISOString().replace('T', ' ').slice(0, 16)} UTC,
 ${secs(meta.durationMs)} in all. Machine: ${machine}. Each scenario has its own Temporal dev
 server (Temporal CLI v1.5.1), an in-process API and simulator, and worker child processes
-(\`node --import tsx src/worker.ts\`, \`CA_TIMEOUT_MS=2000\`).
+(\`node --import tsx src/worker.ts\`, \`CA_TIMEOUT_MS=2000\`, the workflow bundle prebuilt once and
+loaded with \`WORKFLOW_BUNDLE_PATH\`, as in production).
 
 ${table}
 
