@@ -4,8 +4,7 @@
  * visibility is eventually consistent): the push is answered 404 at once, as the CA
  * expects, but kept here and delivered as soon as the look-up finds its workflow — instead
  * of waiting for the CA's own retry (up to a second later, and only three attempts) or for
- * the workflow's next poll (a minute later). The benchmark measured this gap as the tail of
- * push → certificate latency.
+ * the workflow's next poll (a minute later) once the CA's three attempts have all been refused.
  *
  * Per process, in memory, bounded: a push is only a hint, and losing one costs a poll.
  */
@@ -18,7 +17,7 @@ export interface PushFollowUpDeps {
   /** Shared with the route: whoever delivers a push first claims its key, the other skips. */
   dedupe: PushDedupe;
   log?: (fields: Record<string, unknown>, message: string) => void;
-  /** Waits before each new look-up; the total is how long a push is kept (default ~6 s). */
+  /** Waits before each new look-up; the total is how long a push is kept (default 6 s). */
   delaysMs?: readonly number[];
   /** Pushes kept at most; beyond it new ones are not kept (a flood of unknown orders). */
   maxHeld?: number;
@@ -32,7 +31,12 @@ export interface PushFollowUp {
   close(): void;
 }
 
-export const FOLLOW_UP_DELAYS_MS = [100, 200, 400, 800, 1_600, 3_200] as const;
+/**
+ * After the CA's own retries (WoTrus: 3 attempts within ~1.2 s), then twice more: a push is
+ * kept ~6 s. Starting earlier only doubled the CA's retries: at the benchmark's zero-delay
+ * flood, look-ups every 0.1–3.2 s cost ~10 % of the throughput (the dev server's CPU).
+ */
+export const FOLLOW_UP_DELAYS_MS = [1_500, 1_500, 3_000] as const;
 
 export function createPushFollowUp({ find, signal, dedupe, log, delaysMs = FOLLOW_UP_DELAYS_MS, maxHeld = 500 }: PushFollowUpDeps): PushFollowUp {
   const timers = new Map<string, NodeJS.Timeout>();

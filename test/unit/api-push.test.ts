@@ -101,7 +101,7 @@ describe('CA push receiver', () => {
     expect(res.statusCode).toBe(404);
     expect(orders.signals).toEqual([]);
     orders.caOrders.set('CA-LATE', ['order-B-5']);
-    for (let i = 0; i < 40 && orders.signals.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 80 && orders.signals.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(orders.signals).toEqual([{ workflowId: 'order-B-5', push: expect.objectContaining({ caOrderId: 'CA-LATE', isIssued: true }) }]);
     // Delivered means claimed: the CA's retry of that event is now a duplicate.
     expect((await push(body({ orderId: 'CA-LATE' }))).json()).toMatchObject({ action: 'duplicate' });
