@@ -170,14 +170,19 @@ export function getConfig(): Config {
 }
 
 /** For entry points: parse, or print every issue and exit non-zero. */
+/** A ConfigError ends the process with its message and EX_CONFIG; anything else is returned untouched. */
+export function exitOnConfigError(err: unknown): unknown {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`certflow: ${err.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+  return err;
+}
+
 export function loadConfigOrExit(): Config {
   try {
     return getConfig();
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`certflow: ${err.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw err;
+    throw exitOnConfigError(err);
   }
 }

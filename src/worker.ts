@@ -4,7 +4,7 @@
  */
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { createIssuerFromConfig } from './ca/issuer-from-config';
-import { ConfigError, loadConfigOrExit } from './config';
+import { exitOnConfigError, loadConfigOrExit } from './config';
 import { createBillingWebhookSender } from './delivery/billing-webhook';
 import { createLogger } from './lib/logger';
 import { connectWorker } from './temporal/connection';
@@ -45,10 +45,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`certflow: ${err.message}\n`);
-    process.exit(78); // EX_CONFIG, as for the environment's own checks
-  }
+  // A bad WORKFLOW_BUNDLE_PATH is a configuration error like the environment's own.
+  exitOnConfigError(err);
   process.stderr.write(`worker: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
   process.exit(1);
 });

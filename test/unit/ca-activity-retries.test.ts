@@ -36,7 +36,8 @@ async function attempt(err: Error, info: { attempt?: number; heartbeatDetails?: 
   throw new Error('the activity did not fail');
 }
 
-const delayMs = (f: ApplicationFailure): number => Number(f.nextRetryDelay === undefined ? NaN : typeof f.nextRetryDelay === 'number' ? f.nextRetryDelay : Number.NaN);
+/** The activity always sets milliseconds; anything else (absent, a duration string) is NaN and fails the comparisons. */
+const delayMs = (f: ApplicationFailure): number => (typeof f.nextRetryDelay === 'number' ? f.nextRetryDelay : Number.NaN);
 const within = (value: number, centre: number): void => {
   expect(value).toBeGreaterThanOrEqual(Math.floor(centre * (1 - CA_BACKOFF.jitter)));
   expect(value).toBeLessThanOrEqual(Math.ceil(centre * (1 + CA_BACKOFF.jitter)));
