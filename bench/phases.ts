@@ -56,7 +56,7 @@ export async function orderShape(stack: BenchStack, billingOrderIds: readonly st
 
 /** The bare workflow's shape for an order's measured one (rounded to whole operations). */
 export function bareShapeFor(shape: HistoryShape): BareShape {
-  return { activities: Math.max(1, Math.round(shape.activities)), signals: Math.round(shape.signals), timers: Math.max(1, Math.round(shape.timers)) };
+  return { activities: Math.max(1, Math.round(shape.activities)), localActivities: Math.round(shape.localActivities), signals: Math.round(shape.signals), timers: Math.max(1, Math.round(shape.timers)) };
 }
 
 /** Phase C: the bare workflow on the same server and the same worker tuning. */

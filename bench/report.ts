@@ -119,12 +119,12 @@ export function renderReport(r: BenchReport): string {
 
   if (r.shape) {
     L.push('## An order\'s cost to the engine (histories)', '');
-    L.push(`Averaged over ${r.shape.sampled} order histories of phase A: ${f(r.shape.activities)} activities, ${f(r.shape.timers)} timers, ${f(r.shape.signals)} signals, ${f(r.shape.workflowTasks)} workflow tasks, ${f(r.shape.upserts)} search-attribute upserts (visibility writes), ${f(r.shape.events)} history events.`, '');
+    L.push(`Averaged over ${r.shape.sampled} order histories of phase A: ${f(r.shape.activities)} activities, ${f(r.shape.localActivities)} local activities (inline CA reads and checks), ${f(r.shape.timers)} timers, ${f(r.shape.signals)} signals, ${f(r.shape.workflowTasks)} workflow tasks, ${f(r.shape.upserts)} search-attribute upserts (visibility writes), ${f(r.shape.events)} history events.`, '');
   }
 
   if (r.c) {
     L.push('## Phase C — the engine\'s own limit (bare workflow)', '');
-    L.push(`\`bench/bare-workflow.ts\` with ${r.c.shape.activities} no-op activities, ${r.c.shape.signals} signals and ${r.c.shape.timers} timers per run (an order's shape), no codec, started with the Temporal client at the same concurrency, its own worker child with the same tuning, on the same server.`, '');
+    L.push(`\`bench/bare-workflow.ts\` with ${r.c.shape.activities} no-op activities, ${r.c.shape.localActivities} no-op local activities, ${r.c.shape.signals} signals and ${r.c.shape.timers} timers per run (an order's shape), no codec, started with the Temporal client at the same concurrency, its own worker child with the same tuning, on the same server.`, '');
     L.push('| run | runs | active | all active at s | **runs/s** (all) | runs/s (first 95 %) | certflow ÷ bare (all / 95 %) |', '| --- | --- | --- | --- | --- | --- | --- |');
     L.push(`| ${r.c.label}${r.c.timedOut ? ' (timed out)' : ''} | ${r.c.runs} | ${r.c.active} | ${f(r.c.durationS)} | **${f(r.c.ordersPerSec)}** | ${f(r.c.ordersPerSec95)} | ${f(ratio, 2)} / ${f(ratio95, 2)} |`);
     L.push('');

@@ -8,6 +8,8 @@ import { temporal } from '@temporalio/proto';
 export interface HistoryShape {
   sampled: number;
   activities: number;
+  /** Local activities (inline reads and checks): markers in the history, no activity task. */
+  localActivities: number;
   timers: number;
   signals: number;
   workflowTasks: number;
@@ -19,7 +21,7 @@ export interface HistoryShape {
 const T = temporal.api.enums.v1.EventType;
 
 export async function measureShape(client: Client, workflowIds: readonly string[]): Promise<HistoryShape> {
-  const sum = { activities: 0, timers: 0, signals: 0, workflowTasks: 0, upserts: 0, events: 0 };
+  const sum = { activities: 0, localActivities: 0, timers: 0, signals: 0, workflowTasks: 0, upserts: 0, events: 0 };
   let sampled = 0;
   for (const id of workflowIds) {
     const history = await client.workflow.getHandle(id).fetchHistory();
@@ -28,6 +30,7 @@ export async function measureShape(client: Client, workflowIds: readonly string[
     sum.events += events.length;
     for (const e of events) {
       if (e.eventType === T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) sum.activities++;
+      else if (e.eventType === T.EVENT_TYPE_MARKER_RECORDED && e.markerRecordedEventAttributes?.markerName === 'core_local_activity') sum.localActivities++;
       else if (e.eventType === T.EVENT_TYPE_TIMER_STARTED) sum.timers++;
       else if (e.eventType === T.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED) sum.signals++;
       else if (e.eventType === T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) sum.workflowTasks++;
@@ -35,7 +38,7 @@ export async function measureShape(client: Client, workflowIds: readonly string[
     }
   }
   const avg = (v: number): number => (sampled ? v / sampled : Number.NaN);
-  return { sampled, activities: avg(sum.activities), timers: avg(sum.timers), signals: avg(sum.signals), workflowTasks: avg(sum.workflowTasks), upserts: avg(sum.upserts), events: avg(sum.events) };
+  return { sampled, activities: avg(sum.activities), localActivities: avg(sum.localActivities), timers: avg(sum.timers), signals: avg(sum.signals), workflowTasks: avg(sum.workflowTasks), upserts: avg(sum.upserts), events: avg(sum.events) };
 }
 
 /**

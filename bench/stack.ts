@@ -4,7 +4,7 @@
  * and the worker either as a child process (so its memory and CPU are measured on their own)
  * or in this process (the smoke test).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -57,6 +57,10 @@ export interface BenchStackOptions {
   workerBundle?: 'runtime' | 'prebuilt';
   /** `--max-old-space-size` of the worker child (MiB): its heap limit, workflow threads included. */
   workerHeapMb?: number;
+  /** `tsx` (default): TypeScript loaded through tsx; `compiled`: `tsc -p tsconfig.build.json` first, then `node <out>/src/worker.js`, as the production image runs it. */
+  workerRuntime?: 'tsx' | 'compiled';
+  /** MALLOC_ARENA_MAX of the worker child: glibc's malloc arenas (one per thread by default, 8 × cores at most). */
+  mallocArenaMax?: number;
   delays?: Partial<Delays>;
   log?: (line: string) => void;
 }
@@ -99,12 +103,13 @@ export interface BenchStack {
   close(): Promise<void>;
 }
 
-/** Spawns `node --require <probe> --import tsx <entry>` with the given environment; resolves once it polls the task queue. */
+/** Spawns `node --require <probe> [--import tsx] <entry>` with the given environment; resolves once it polls the task queue. */
 export async function spawnWorker(entry: string, env: Record<string, string>, o: { client: Client; taskQueue: string; logFile: string; heapMb?: number }): Promise<ChildWorker> {
   const out = fs.openSync(o.logFile, 'a');
   // A V8 flag, so it bounds the workflow threads' heaps as well as the main one.
   const heap = o.heapMb ? [`--max-old-space-size=${o.heapMb}`] : [];
-  const child = spawn(process.execPath, [...heap, '--require', PROBE_PATH, '--import', 'tsx', entry], {
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...heap, '--require', PROBE_PATH, ...loader, entry], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', out, out, 'ipc'],
@@ -135,6 +140,15 @@ export async function spawnWorker(entry: string, env: Record<string, string>, o:
     onMessage: (fn) => void listeners.push(fn),
     stop: () => stopChild(child, 15_000),
   };
+}
+
+/** `npm run build` into dist/bench-<pid> (under the repo, so node_modules resolves): the worker as the production image runs it, without tsx. */
+function compileWorker(log: (line: string) => void): string {
+  const outDir = path.join(ROOT, 'dist', `bench-${process.pid}`);
+  log('compiling src/ with tsc (tsconfig.build.json) for the worker …');
+  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', outDir], { cwd: ROOT, encoding: 'utf8' });
+  if (tsc.status !== 0) throw new Error(`tsc failed (exit ${tsc.status}):\n${tsc.stdout}${tsc.stderr}`);
+  return outDir;
 }
 
 export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack> {
@@ -209,13 +223,16 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
   log(`simulator ${sim.url}, API ${apiUrl}, task queue ${taskQueue}`);
 
   let worker: ChildWorker | undefined;
+  let compiledDir: string | undefined;
   let inProcessWorker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
   let issuer: ConfiguredIssuer | undefined;
   let connection: NativeConnection | undefined;
   if (o.worker === 'child') {
     const childEnv: Record<string, string> = { ...env, CA_BASE_URL: sim.url };
-    const entry = path.join(ROOT, 'src', 'worker.ts');
+    if (o.mallocArenaMax) childEnv.MALLOC_ARENA_MAX = String(o.mallocArenaMax);
+    if (o.workerRuntime === 'compiled') compiledDir = compileWorker(log);
+    const entry = compiledDir ? path.join(compiledDir, 'src', 'worker.js') : path.join(ROOT, 'src', 'worker.ts');
     if (o.workerBundle === 'prebuilt') {
       // As production does it: `npm run bundle:workflows`, then WORKFLOW_BUNDLE_PATH.
       const bundleFile = path.join(tmpDir, 'workflow-bundle.js');
@@ -223,7 +240,7 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
       childEnv.WORKFLOW_BUNDLE_PATH = bundleFile;
     }
     worker = await spawnWorker(entry, childEnv, { client, taskQueue, logFile: path.join(tmpDir, 'worker.log'), heapMb: o.workerHeapMb });
-    log(`certflow worker pid ${worker.pid} (${o.workerBundle === 'prebuilt' ? 'prebuilt bundle, ' : ''}${o.workerHeapMb ? `heap limit ${o.workerHeapMb} MiB, ` : ''}cache ${tuning.maxCachedWorkflows}, activity slots ${tuning.maxConcurrentActivityTaskExecutions}, workflow task slots ${tuning.maxConcurrentWorkflowTaskExecutions}, codec ${o.codec ? 'on' : 'off'})`);
+    log(`certflow worker pid ${worker.pid} (${o.workerRuntime === 'compiled' ? 'compiled JS, ' : ''}${o.mallocArenaMax ? `MALLOC_ARENA_MAX=${o.mallocArenaMax}, ` : ''}${o.workerBundle === 'prebuilt' ? 'prebuilt bundle, ' : ''}${o.workerHeapMb ? `heap limit ${o.workerHeapMb} MiB, ` : ''}cache ${tuning.maxCachedWorkflows}, activity slots ${tuning.maxConcurrentActivityTaskExecutions}, workflow task slots ${tuning.maxConcurrentWorkflowTaskExecutions}, codec ${o.codec ? 'on' : 'off'})`);
   } else {
     const dataConverter = createDataConverter(config);
     issuer = createIssuerFromConfig(config, pino({ level: 'silent' }));
@@ -271,6 +288,7 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
       await client.connection.close();
       await server?.stop();
       fs.rmSync(tmpDir, { recursive: true, force: true });
+      if (compiledDir) fs.rmSync(compiledDir, { recursive: true, force: true });
     },
   };
 }

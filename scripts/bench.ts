@@ -59,6 +59,8 @@ interface Options {
   inMemory?: boolean;
   workerBundle: 'runtime' | 'prebuilt';
   workerHeapMb?: number;
+  workerRuntime: 'tsx' | 'compiled';
+  mallocArenaMax?: number;
   warmup: number;
   out?: string;
 }
@@ -84,6 +86,8 @@ const program = new Command()
   .option('--in-memory', 'dev server without a database file')
   .addOption(new Option('--worker-bundle <mode>', 'runtime: src/worker.ts bundles workflows at start; prebuilt: a bundle built beforehand (lever)').choices(['runtime', 'prebuilt']).default('runtime'))
   .option('--worker-heap-mb <n>', 'V8 heap limit of the worker child (--max-old-space-size; workflow threads too)', positiveInt('--worker-heap-mb'))
+  .addOption(new Option('--worker-runtime <mode>', 'tsx: TypeScript through tsx; compiled: tsc first, then node on the JavaScript (as the production image)').choices(['tsx', 'compiled']).default('tsx'))
+  .option('--malloc-arena-max <n>', 'MALLOC_ARENA_MAX of the worker child (glibc malloc arenas; the production image sets 2)', positiveInt('--malloc-arena-max'))
   .option('--warmup <n>', 'unmeasured orders first (JIT, connections, caches)', nonNegativeInt('--warmup'), 50)
   .option('--out <file>', 'report path (default bench/results/<date>.md)')
   .showHelpAfterError();
@@ -141,14 +145,14 @@ async function main(): Promise<void> {
       'dev server database': o.inMemory ? 'in memory' : `SQLite file, pragmas ${pragmas.join(', ') || '(none)'}`,
       'simulator': 'in this process, zero delay, signed pushes to the API, product WoTrus RSA DV, one RSA-2048 key for all CSRs',
       'API': 'in this process (fastify), HTTP POST /v1/orders over undici',
-      'worker': `${o.workerBundle === 'prebuilt' ? 'child process `node --import tsx src/worker.ts` with WORKFLOW_BUNDLE_PATH (bundle built beforehand, as `npm run bundle:workflows` does)' : 'child process `node --import tsx src/worker.ts` (bundles the workflows at start)'}${o.workerHeapMb ? `, \`--max-old-space-size=${o.workerHeapMb}\`` : ''}`,
+      'worker': `child process ${o.workerRuntime === 'compiled' ? '`node dist/src/worker.js` (compiled by tsc first)' : '`node --import tsx src/worker.ts`'}${o.workerBundle === 'prebuilt' ? ' with WORKFLOW_BUNDLE_PATH (bundle built beforehand, as `npm run bundle:workflows` does)' : ' (bundles the workflows at start)'}${o.workerHeapMb ? `, \`--max-old-space-size=${o.workerHeapMb}\`` : ''}${o.mallocArenaMax ? `, MALLOC_ARENA_MAX=${o.mallocArenaMax}` : ''}`,
       'unmeasured warm-up orders': o.warmup,
     },
     notes: [],
   };
   log(`certflow bench: phases ${[...phases].join(',')}, ${o.orders} orders, concurrency ${o.concurrency}, codec ${o.codec}; load ${report.machine.loadAvgStart.join(' ')}`);
 
-  const stack = await startBenchStack({ codec: o.codec === 'on', worker: 'child', tuning, caPoolConnections: o.caPool, sqlitePragmas: pragmas, inMemory: o.inMemory, workerBundle: o.workerBundle, workerHeapMb: o.workerHeapMb, log });
+  const stack = await startBenchStack({ codec: o.codec === 'on', worker: 'child', tuning, caPoolConnections: o.caPool, sqlitePragmas: pragmas, inMemory: o.inMemory, workerBundle: o.workerBundle, workerHeapMb: o.workerHeapMb, workerRuntime: o.workerRuntime, mallocArenaMax: o.mallocArenaMax, log });
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
@@ -205,7 +209,7 @@ async function main(): Promise<void> {
         report.notes.push(`Slowest order of phase A (${slow.billingOrderId}, ${Math.round(slow.ms)} ms POST → active); its history's waits of 1 s or more: ${gaps.length ? gaps.join('; ') : 'none'}.`);
       }
       report.shape = await orderShape(stack, aIds);
-      log(`order shape: ${report.shape.activities.toFixed(1)} activities, ${report.shape.timers.toFixed(1)} timers, ${report.shape.signals.toFixed(1)} signals, ${report.shape.workflowTasks.toFixed(1)} workflow tasks per order`);
+      log(`order shape: ${report.shape.activities.toFixed(1)} activities, ${report.shape.localActivities.toFixed(1)} local activities, ${report.shape.timers.toFixed(1)} timers, ${report.shape.signals.toFixed(1)} signals, ${report.shape.workflowTasks.toFixed(1)} workflow tasks per order`);
       write();
 
       if (phases.has('A')) {
@@ -224,7 +228,7 @@ async function main(): Promise<void> {
     }
 
     if (phases.has('C')) {
-      const shape = bareShapeFor(report.shape ?? { sampled: 0, activities: 6, timers: 1, signals: 2, workflowTasks: 0, upserts: 0, events: 0 });
+      const shape = bareShapeFor(report.shape ?? { sampled: 0, activities: 3, localActivities: 3, timers: 1, signals: 2, workflowTasks: 0, upserts: 0, events: 0 });
       report.bareShape = shape;
       const bare = await startBareWorker({ mode: 'child', client: stack.client, address: stack.address, tuning, logFile: path.join(stack.tmpDir, 'bare-worker.log') });
       try {

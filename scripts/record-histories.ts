@@ -88,7 +88,7 @@ interface Scenario {
 }
 
 /** The newest patch id in the workflow code; recorded per history in the manifest. */
-const CURRENT_CODE = 'retrieve-while-pending-issuance+single-billing-event-on-reissue';
+const CURRENT_CODE = 'inline-ca-reads';
 
 const PROOF = { fileType: '.pdf' as const, fileContent: Buffer.from('%PDF-1.4 synthetic revocation request').toString('base64') };
 
@@ -106,6 +106,22 @@ const SCENARIOS: Scenario[] = [
       await c.env.sleep('2 hours'); // the status stays pendingCAIssued; a retrieval collects the certificate
       await c.stateIs(handle, 'active');
       return [parent(handle, 'A CA that reports issued only once the certificate is collected: the workflow retrieves during pendingCAIssued and reuses that certificate for verification; ends active (open).')];
+    },
+  },
+  {
+    name: 'inline-read-fallback',
+    async run(c) {
+      c.h.sim.state.setFaults({ errorRate: 1, errorStatus: 502, ops: ['query', 'retrieve'] });
+      const order = await c.order();
+      const handle = await c.start(order);
+      const id = await c.caOrderId(handle);
+      // The inline read fails; the durable activity retries until the CA answers again.
+      while (c.h.sim.state.counters().calls.query < 3) await new Promise((r) => setTimeout(r, 50));
+      c.h.sim.state.setFaults({});
+      await c.stateIs(handle, 'awaitingReview', 'awaitingValidation');
+      await c.issue(id, handle);
+      await c.stateIs(handle, 'active');
+      return [parent(handle, 'CA answers 502 to status reads: the inline read (local activity) fails, the durable activity task retries on its backoff until the CA is back; then issued and active (open).')];
     },
   },
   {
@@ -310,21 +326,28 @@ const SCENARIOS: Scenario[] = [
     name: 'auth-failure-recovery',
     codec: true,
     async run(c) {
+      // Pushes off, as in the workflow test: every step is reached by polls and time skips, so
+      // no signal races a skip on the Java test server (seen with inline reads: the update
+      // arrived after the skip had already run the next hourly read).
+      c.h.sim.state.setFaults({ dropPushRate: 1 });
       const order = await c.order({ contact: SYNTHETIC_CONTACT });
       const handle = await c.start(order);
       const id = await c.caOrderId(handle);
       await c.stateIs(handle, 'awaitingReview');
-      c.h.sim.state.setFaults({ authFailure: true });
-      await c.h.sim.state.drive(id, 'pass-review'); // push → status read → 401
+      c.h.sim.state.setFaults({ dropPushRate: 1, authFailure: true });
+      await c.h.sim.state.drive(id, 'pass-review');
+      await c.env.sleep('2 minutes'); // the next poll reads the status → 401
       await c.stateIs(handle, 'needsAttention');
       await c.env.sleep('3 hours'); // slow hourly retries, still 401
       await c.stateIs(handle, 'needsAttention');
-      c.h.sim.state.clearFaults();
+      c.h.sim.state.setFaults({ dropPushRate: 1 });
       await handle.executeUpdate(retryNowUpdate, { args: [] });
       await c.stateIs(handle, 'awaitingValidation');
-      await c.issue(id, handle);
+      await c.h.sim.state.drive(id, 'pass-dcv');
+      await c.h.sim.state.drive(id, 'issue');
+      await c.env.sleep('2 hours');
       await c.stateIs(handle, 'active');
-      return [parent(handle, '401 from the CA: needsAttention/CaAuthenticationFailed with hourly retries, retryNow update once fixed, then issued; ends active (open). Recorded with the codec.')];
+      return [parent(handle, '401 from the CA (pushes dropped): needsAttention/CaAuthenticationFailed with hourly retries, retryNow update once fixed, then issued by polling; ends active (open). Recorded with the codec.')];
     },
   },
   {
@@ -525,7 +548,8 @@ async function withTimeout<T>(name: string, fn: (attempt: { close?: () => Promis
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    process.stderr.write(`record-histories: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    const cause = err instanceof Error && err.cause instanceof Error ? `\n  cause: ${err.cause.message}` : '';
+    process.stderr.write(`record-histories: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}${cause}\n`);
     process.exit(1);
   },
 );

@@ -61,7 +61,8 @@ async function translate<T>(call: () => Promise<T>): Promise<T> {
     // Any other failure of a call that reached the CA (5xx, timeout, 429, not ready) grows the backoff.
     else if (err.retryable && !circuitOpen) transient += 1;
     // Recorded on every failed attempt once non-zero, so an attempt failing otherwise carries it on.
-    if (protocolErrors > 0 || transient > 0) ctx.heartbeat({ protocolErrors, transient } satisfies AttemptMemo);
+    // Local activities (the inline first try) have no heartbeats and no retries to inform.
+    if ((protocolErrors > 0 || transient > 0) && !ctx.info.isLocal) ctx.heartbeat({ protocolErrors, transient } satisfies AttemptMemo);
     if ((err.name === CaErrorType.RateLimit || err.name === CaErrorType.Unavailable) && retryAfterMs !== undefined) {
       // The CA's Retry-After (429, or a 503 that sends one) or the circuit breaker's next
       // probe: retry then, not on the backoff schedule, and spread so the herd does not return at once.

@@ -1,4 +1,4 @@
-import { type RetryPolicy, proxyActivities } from '@temporalio/workflow';
+import { type RetryPolicy, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { CaErrorType, NON_RETRYABLE_CA_ERRORS } from '../ca/wotrus/error-types';
 
@@ -39,7 +39,24 @@ export const emailActivities = proxyActivities<Activities>({
   retry: { ...caRetry, maximumAttempts: 30 },
 });
 
-export const localActivities = proxyActivities<Activities>({
+/** Certificate verification as an activity task: runs recorded before inline checks. */
+export const checkActivities = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { maximumAttempts: 3 },
+});
+
+/**
+ * CA reads inside the workflow task (local activities; `inlineFirst` falls back to the
+ * activities above on any fault). One attempt, and shorter than the client's own timeout
+ * (CA_TIMEOUT_MS, 15 s): a slow CA is the durable path's business.
+ */
+export const inlineCaReads = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10s',
+  retry: { maximumAttempts: 1 },
+});
+
+/** Verification is CPU only (X.509 parsing, chain building): a local activity, retried like the durable one was. */
+export const inlineChecks = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1m',
   retry: { maximumAttempts: 3 },
 });

@@ -2,7 +2,8 @@ import { condition, sleep } from '@temporalio/workflow';
 import type { RetrievedCertificate } from '../ca/issuer';
 import { CaErrorType } from '../ca/wotrus/error-types';
 import type { VerifyResult } from '../activities';
-import { localActivities, retrieveActivities } from './activities';
+import { checkActivities, inlineCaReads, inlineChecks, retrieveActivities } from './activities';
+import { inlineFirst, readsInline } from './inline-first';
 import { type AttentionControl, failureType, withAttention } from './runtime';
 
 /**
@@ -13,7 +14,13 @@ export async function retrieve(ctl: AttentionControl, caOrderId: string): Promis
   let wait = ctl.policy.pollInitialMs;
   for (;;) {
     try {
-      return await withAttention(ctl, 'Retrieving the certificate', () => retrieveActivities.retrieveCertificate.executeWithOptions({ summary: `Retrieve the certificate of CA order ${caOrderId}` }, [caOrderId]));
+      const summary = `Retrieve the certificate of CA order ${caOrderId}`;
+      return await withAttention(ctl, 'Retrieving the certificate', () =>
+        inlineFirst(
+          () => inlineCaReads.retrieveCertificate.executeWithOptions({ summary }, [caOrderId]),
+          () => retrieveActivities.retrieveCertificate.executeWithOptions({ summary }, [caOrderId]),
+        ),
+      );
     } catch (err) {
       if (failureType(err) !== CaErrorType.NotReady) throw err;
       ctl.record.transition('retrieving', 'CertificateNotReady', 'The CA reports the order issued but has no certificate yet; asking again.');
@@ -42,7 +49,7 @@ export async function retrieveAndVerify(ctl: AttentionControl, target: VerifyTar
     const retrieved = collected ?? (await retrieve(ctl, target.caOrderId));
     collected = undefined;
     ctl.record.transition('verifying', 'Verifying', 'Checking the key, the names, the chain and the dates.');
-    const result = await localActivities.verifyCertificate.executeWithOptions({ summary: `Verify key, names, chain and dates of CA order ${target.caOrderId}` }, [{
+    const result = await (readsInline() ? inlineChecks : checkActivities).verifyCertificate.executeWithOptions({ summary: `Verify key, names, chain and dates of CA order ${target.caOrderId}` }, [{
       caOrderId: target.caOrderId,
       retrieved,
       csrPem: target.csrPem,

@@ -22,8 +22,8 @@ function failingIssuer(err: Error): Issuer {
   return { name: 'test', createOrder: fail, getStatus: fail, retrieveCertificate: fail, cancelOrder: fail, requestRevoke: fail, requestReissue: fail, sendIssuedEmail: fail };
 }
 
-async function attempt(err: Error, info: { attempt?: number; heartbeatDetails?: unknown }): Promise<{ failure: ApplicationFailure; heartbeats: unknown[] }> {
-  const env = new MockActivityEnvironment({ attempt: info.attempt ?? 1, heartbeatDetails: info.heartbeatDetails });
+async function attempt(err: Error, info: { attempt?: number; heartbeatDetails?: unknown; isLocal?: boolean }): Promise<{ failure: ApplicationFailure; heartbeats: unknown[] }> {
+  const env = new MockActivityEnvironment({ attempt: info.attempt ?? 1, heartbeatDetails: info.heartbeatDetails, isLocal: info.isLocal ?? false });
   const heartbeats: unknown[] = [];
   env.on('heartbeat', (d: unknown) => heartbeats.push(d));
   const { getCaOrderStatus } = createCaActivities({ issuer: failingIssuer(err) });
@@ -58,6 +58,13 @@ describe('CA activity retries', () => {
     expect(failure.nonRetryable).toBe(false);
     within(delayMs(failure), 2_000);
     expect(heartbeats).toEqual([{ protocolErrors: 0, transient: 1 }]);
+  });
+
+  test('an inline read (local activity) fails the same way but records nothing: it has no heartbeats and no retries', async () => {
+    const { failure, heartbeats } = await attempt(new CaUnavailableError({ ...at, httpStatus: 502 }), { isLocal: true });
+    expect(failure.type).toBe('CaUnavailableError');
+    expect(failure.nonRetryable).toBe(false);
+    expect(heartbeats).toEqual([]);
   });
 
   test('the third failed call in a row waits ~8 s, whatever the attempt number', async () => {

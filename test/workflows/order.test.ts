@@ -74,6 +74,17 @@ async function stateIs(handle: Handle, ...states: OrderView['condition']['state'
   });
 }
 
+/** Activity types the order ran as activity tasks (local activities are markers, not listed). */
+async function activityTasks(handle: Handle): Promise<string[]> {
+  const history = await handle.fetchHistory();
+  return (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
+}
+
+async function localActivityMarkers(handle: Handle): Promise<number> {
+  const history = await handle.fetchHistory();
+  return (history.events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+}
+
 async function caOrderId(handle: Handle): Promise<string> {
   return eventually('CA order id', async () => (await view(handle)).ca.orderId);
 }
@@ -107,6 +118,11 @@ describe('orderWorkflow', () => {
       const final = await handle.result();
       expect(final.condition.state).toBe('expired');
       expect(final.timeline.map((t) => t.state)).toEqual(expect.arrayContaining(['creating', 'awaitingValidation', 'awaitingIssuance', 'retrieving', 'verifying', 'delivering', 'active', 'expired']));
+      // Status reads, collection and verification ran inline (local activities), not as activity tasks.
+      const tasks = await activityTasks(handle);
+      expect(tasks).toContain('createCaOrder');
+      expect(tasks.filter((t) => ['getCaOrderStatus', 'retrieveCertificate', 'verifyCertificate'].includes(t))).toEqual([]);
+      expect(await localActivityMarkers(handle)).toBeGreaterThanOrEqual(final.ca.checks + 2);
     });
     const c = h.sim.state.counters();
     expect(c.calls.create).toBe(1);
@@ -254,6 +270,26 @@ describe('orderWorkflow', () => {
     expect(c.calls.email).toBe(2);
     // one billing event per certificate: issued for the first, reissued for the second
     expect(h.billing.types(order.billingOrderId)).toEqual(['order.issued', 'order.reissued']);
+  });
+
+  it('a CA fault during an inline read falls back to the durable activity, which retries until the CA answers', async () => {
+    const order = await dvOrder();
+    await h.run(async () => {
+      h.sim.state.setFaults({ errorRate: 1, errorStatus: 502, ops: ['query', 'retrieve'] });
+      const handle = await start(order);
+      const id = await caOrderId(handle);
+      // The inline read failed once; the activity task took over and is retrying on its backoff.
+      await eventually('durable status read scheduled', async () => ((await activityTasks(handle)).includes('getCaOrderStatus') ? true : undefined));
+      expect(await localActivityMarkers(handle)).toBeGreaterThanOrEqual(1);
+      expect(h.sim.state.counters().calls.query).toBeGreaterThanOrEqual(2);
+      expect((await view(handle)).condition.state).toBe('creating');
+      h.sim.state.setFaults({});
+      await stateIs(handle, 'awaitingReview', 'awaitingValidation');
+      await issue(id, handle);
+      const active = await stateIs(handle, 'active');
+      expect(active.certificate?.sans).toContain(order.commonName);
+    });
+    expect(h.sim.state.counters().calls.create).toBe(1);
   });
 
   it('a CA that flips to issued only when the certificate is collected: retrieval during pendingCAIssued', async () => {

@@ -1,0 +1,38 @@
+import { patched } from '@temporalio/workflow';
+import { CaErrorType, NON_RETRYABLE_CA_ERRORS } from '../ca/wotrus/error-types';
+import { failureType } from './runtime';
+
+/**
+ * Patch id of inline CA reads and checks (docs/workflow-versioning.md): the status read, the
+ * certificate's collection and its verification run first as local activities. Runs recorded
+ * before it replay their activity tasks; from their next live step on they read inline too.
+ */
+export const INLINE_CA_READS_PATCH = 'inline-ca-reads';
+
+/** Whether this run reads inline (recorded once per run, as a marker, on first use). */
+export function readsInline(): boolean {
+  return patched(INLINE_CA_READS_PATCH);
+}
+
+/** Answers that the durable activity would get too: handed to the caller, not retried. */
+const ANSWERS: ReadonlySet<string> = new Set([...NON_RETRYABLE_CA_ERRORS, CaErrorType.NotReady]);
+
+/**
+ * A CA read tried once inline, then as a durable activity. Inline, the read happens inside
+ * the workflow task that wants it (a local activity: no activity task to dispatch, no extra
+ * workflow task to learn the answer), which is what a push needs to be fast and what a poll
+ * needs to be cheap. It gets one short attempt: a fault (5xx, timeout, garbled answer, open
+ * circuit) falls back to the durable activity, whose retry policy, backoff and circuit
+ * breaker handle outages as before. An answer (not ready, a refusal, a business error) is
+ * the answer either way, so it is returned as is rather than asked again.
+ */
+export async function inlineFirst<T>(inline: () => Promise<T>, durable: () => Promise<T>): Promise<T> {
+  if (!readsInline()) return durable();
+  try {
+    return await inline();
+  } catch (err) {
+    const type = failureType(err);
+    if (type !== undefined && ANSWERS.has(type)) throw err;
+    return durable();
+  }
+}
