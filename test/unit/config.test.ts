@@ -50,16 +50,42 @@ describe('configuration', () => {
 });
 
 describe('docker-compose.yml', () => {
-  const compose = parseYaml(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as {
-    services: Record<string, { environment?: Record<string, string>; ports?: string[]; profiles?: string[]; healthcheck?: unknown; build?: string }>;
+  // merge: the services share one environment block through a YAML merge key (`<<`), as compose reads it.
+  const compose = parseYaml(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, { environment?: Record<string, string>; ports?: string[]; profiles?: string[]; healthcheck?: unknown; build?: string; command?: string[] }>;
   };
+  /** Read by Node itself, not by certflow's configuration. */
+  const RUNTIME_ENV = ['NODE_OPTIONS'];
 
   it('sets only variables the configuration schema knows for certflow services', () => {
     for (const name of ['worker', 'api', 'simulator']) {
       const env = compose.services[name]!.environment!;
-      for (const key of Object.keys(env)) expect(configKeys).toContain(key);
+      for (const key of Object.keys(env)) if (!RUNTIME_ENV.includes(key)) expect(configKeys).toContain(key);
       expect(compose.services[name]!.build).toBe('.');
     }
+    expect(compose.services.api!.environment!.API_KEYS).toBeDefined();
+    expect(compose.services.worker!.environment!.CA_TOKEN).toBeDefined();
+    expect(compose.services.worker!.environment!.WORKER_MAX_CACHED_WORKFLOWS).toMatch(/^\$\{WORKER_MAX_CACHED_WORKFLOWS:-\d+\}$/);
+  });
+
+  it('runs the compiled entry points the build produces (dist/src/<x>.js from src/<x>.ts), in compose and in the image', () => {
+    const compiled = (cmd: string[] | undefined): string => {
+      expect(cmd?.[0]).toBe('node');
+      const entry = cmd![1]!;
+      expect(entry).toMatch(/^dist\/src\/.+\.js$/);
+      return entry;
+    };
+    const buildOut = JSON.parse(fs.readFileSync(path.join(root, 'tsconfig.json'), 'utf8')).compilerOptions.outDir;
+    expect(buildOut).toBe('dist');
+    for (const name of ['worker', 'api', 'simulator']) {
+      const source = compiled(compose.services[name]!.command).replace(/^dist\//, '').replace(/\.js$/, '.ts');
+      expect(fs.existsSync(path.join(root, source))).toBe(true);
+    }
+    const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+    expect(compiled(JSON.parse(cmd!))).toBe(compose.services.worker!.command![1]);
+    expect(dockerfile).toMatch(/RUN npm run build/);
+    expect(dockerfile).toMatch(/^ENV MALLOC_ARENA_MAX=2$/m);
   });
 
   it('publishes the ports README names and puts the simulator under a profile', () => {
