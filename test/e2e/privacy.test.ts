@@ -201,28 +201,39 @@ describe('personal data and secrets stay out of Temporal and the logs', () => {
     const encodings = new Map<string, number>();
     const plainAttributes = new Set<string>();
     const patchMarkers = new Set<string>();
-    const walk = (v: unknown, path: string[]): void => {
+    const localActivityMarkers = new Set<string>();
+    const walk = (v: unknown, path: string[], marker?: string): void => {
       if (!v || typeof v !== 'object') return;
       const node = v as Record<string, unknown>;
+      if (typeof node.markerName === 'string') marker = node.markerName;
       const encoding = (node.metadata as Record<string, string> | undefined)?.encoding;
       if (encoding !== undefined) {
         const name = Buffer.from(encoding, 'base64').toString();
         const inAttributes = path.includes('indexedFields');
-        // patched() markers are written by the SDK core, outside the codec: they hold the
-        // patch id only ({"id":"poll-jitter-v2","deprecated":false}), checked below.
-        const inPatchMarker = path.includes('markerRecordedEventAttributes');
+        const detail = path.includes('markerRecordedEventAttributes') ? path[path.indexOf('details') + 1] : undefined;
+        const plainJson = (): Record<string, unknown> => JSON.parse(Buffer.from(String(node.data), 'base64').toString()) as Record<string, unknown>;
         if (inAttributes) plainAttributes.add(path[path.length - 1]!);
-        else if (inPatchMarker) {
-          const marker = JSON.parse(Buffer.from(String(node.data), 'base64').toString()) as Record<string, unknown>;
-          expect(Object.keys(marker).sort()).toEqual(['deprecated', 'id']);
-          patchMarkers.add(String(marker.id));
+        else if (marker === 'core_patch') {
+          // patched() markers are written by the SDK core, outside the codec: they hold the
+          // patch id only ({"id":"poll-jitter-v2","deprecated":false}), checked below.
+          const data = plainJson();
+          expect(Object.keys(data).sort()).toEqual(['deprecated', 'id']);
+          patchMarkers.add(String(data.id));
+        } else if (marker === 'core_local_activity' && detail === 'data') {
+          // A local activity's marker metadata, written by the core: which activity and when,
+          // never its arguments or result (the `result` detail goes through the codec).
+          const data = plainJson();
+          for (const k of Object.keys(data)) expect(['seq', 'attempt', 'activity_id', 'activity_type', 'complete_time', 'backoff', 'original_schedule_time']).toContain(k);
+          localActivityMarkers.add(String(data.activity_type));
         } else encodings.set(name, (encodings.get(name) ?? 0) + 1);
         return;
       }
-      for (const [k, child] of Object.entries(node)) walk(child, [...path, k]);
+      for (const [k, child] of Object.entries(node)) walk(child, [...path, k], marker);
     };
     for (const h of histories) walk(JSON.parse(h.json), []);
     expect([...patchMarkers].every((id) => /^[a-z0-9-]+$/.test(id))).toBe(true);
+    // Inline reads ran (their results are among the encrypted payloads counted below).
+    expect([...localActivityMarkers]).toEqual(expect.arrayContaining(['getCaOrderStatus', 'retrieveCertificate', 'verifyCertificate']));
     expect([...encodings.keys()]).toEqual(['binary/encrypted']);
     expect(encodings.get('binary/encrypted')).toBeGreaterThan(50);
     expect([...plainAttributes].sort()).toEqual(expect.arrayContaining(['BillingOrderId', 'CaOrderId', 'CommonName', 'OrderStatus']));
