@@ -66,7 +66,10 @@ async function translate<T>(call: () => Promise<T>): Promise<T> {
     if ((err.name === CaErrorType.RateLimit || err.name === CaErrorType.Unavailable) && retryAfterMs !== undefined) {
       // The CA's Retry-After (429, or a 503 that sends one) or the circuit breaker's next
       // probe: retry then, not on the backoff schedule, and spread so the herd does not return at once.
-      throw ApplicationFailure.create({ type: err.name, message: err.message, details, nextRetryDelay: spread(retryAfterMs) });
+      // Also in the details: a workflow does not see nextRetryDelay, and an inline read
+      // (local activity, no retries) must wait as long before its durable fallback.
+      const delay = spread(retryAfterMs);
+      throw ApplicationFailure.create({ type: err.name, message: err.message, details: [{ ...details[0], retryAfterMs: delay }], nextRetryDelay: delay });
     }
     const exhausted = err.name === CaErrorType.Protocol && protocolErrors >= CA_PROTOCOL_ERROR_MAX_ATTEMPTS;
     const nonRetryable = !err.retryable || exhausted;

@@ -1,4 +1,4 @@
-import { patched } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, patched, sleep } from '@temporalio/workflow';
 import { CaErrorType, NON_RETRYABLE_CA_ERRORS } from '../ca/wotrus/error-types';
 import { failureType } from './runtime';
 
@@ -23,8 +23,10 @@ const ANSWERS: ReadonlySet<string> = new Set([...NON_RETRYABLE_CA_ERRORS, CaErro
  * workflow task to learn the answer), which is what a push needs to be fast and what a poll
  * needs to be cheap. It gets one short attempt: a fault (5xx, timeout, garbled answer, open
  * circuit) falls back to the durable activity, whose retry policy, backoff and circuit
- * breaker handle outages as before. An answer (not ready, a refusal, a business error) is
- * the answer either way, so it is returned as is rather than asked again.
+ * breaker handle outages as before — after the wait the CA asked for (a 429's or 503's
+ * Retry-After, the open circuit's next probe), never earlier. An answer (not ready, a
+ * refusal, a business error) is the answer either way, so it is returned as is rather than
+ * asked again.
  */
 export async function inlineFirst<T>(inline: () => Promise<T>, durable: () => Promise<T>): Promise<T> {
   if (!readsInline()) return durable();
@@ -33,6 +35,16 @@ export async function inlineFirst<T>(inline: () => Promise<T>, durable: () => Pr
   } catch (err) {
     const type = failureType(err);
     if (type !== undefined && ANSWERS.has(type)) throw err;
+    const wait = retryAfterMs(err);
+    if (wait !== undefined) await sleep(wait);
     return durable();
   }
+}
+
+/** The wait a CA activity's failure asked for (`retryAfterMs` in its details, see src/activities/ca.ts). */
+export function retryAfterMs(err: unknown): number | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (!(cause instanceof ApplicationFailure)) return undefined;
+  const ms = (cause.details?.[0] as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : undefined;
 }

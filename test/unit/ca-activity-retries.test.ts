@@ -84,6 +84,8 @@ describe('CA activity retries', () => {
     const { failure } = await attempt(new CaRateLimitError({ ...at, httpStatus: 429, retryAfterMs: 3_000 }), {});
     expect(failure.type).toBe('CaRateLimitError');
     expect(delayMs(failure)).toBeGreaterThanOrEqual(3_000);
+    // The same wait in the details, where a workflow (an inline read's fallback) can read it.
+    expect((failure.details?.[0] as { retryAfterMs?: number }).retryAfterMs).toBe(delayMs(failure));
   });
 
   test('without heartbeat details (a server that drops them) the attempt number stands in', async () => {

@@ -292,6 +292,29 @@ describe('orderWorkflow', () => {
     expect(h.sim.state.counters().calls.create).toBe(1);
   });
 
+  it('a 429 on an inline read: the durable fallback waits for Retry-After before it calls again', async () => {
+    const order = await dvOrder();
+    await h.run(async () => {
+      h.sim.state.setFaults({ rateLimitRate: 1, retryAfterSeconds: 600, ops: ['query'] });
+      const handle = await start(order);
+      await caOrderId(handle);
+      const history = await eventually('Retry-After timer', async () => {
+        const events = (await handle.fetchHistory()).events ?? [];
+        return events.some((e) => e.timerStartedEventAttributes) ? events : undefined;
+      });
+      const timer = history.find((e) => e.timerStartedEventAttributes)!.timerStartedEventAttributes!;
+      // 600 s asked, spread by at most 5 s more; the durable read is not scheduled before it fires.
+      expect(Number(timer.startToFireTimeout!.seconds)).toBeGreaterThanOrEqual(600);
+      expect(Number(timer.startToFireTimeout!.seconds)).toBeLessThanOrEqual(605);
+      expect(history.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'getCaOrderStatus')).toBe(false);
+      expect(h.sim.state.counters().calls.query).toBe(1);
+      h.sim.state.setFaults({});
+      await env.sleep('11 minutes');
+      await eventually('durable status read after the wait', async () => ((await activityTasks(handle)).includes('getCaOrderStatus') ? true : undefined));
+      await stateIs(handle, 'awaitingReview', 'awaitingValidation');
+    });
+  });
+
   it('a CA that flips to issued only when the certificate is collected: retrieval during pendingCAIssued', async () => {
     h.sim.state.updateSettings({ issuedOn: 'retrieve' });
     const order = await dvOrder();
