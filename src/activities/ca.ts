@@ -45,7 +45,8 @@ export function backoffMs(failures: number, random: () => number = Math.random):
  * afterwards (the fault suite found both). Should a server drop heartbeat details, the
  * attempt number stands in for the count, which is Temporal's own backoff.
  */
-async function translate<T>(call: () => Promise<T>): Promise<T> {
+async function translateFailure<T>(call: () => Promise<T>, heartbeatEveryMs: number): Promise<T> {
+  const stopKeepAlive = keepAlive(heartbeatEveryMs);
   try {
     return await call();
   } catch (err) {
@@ -74,7 +75,27 @@ async function translate<T>(call: () => Promise<T>): Promise<T> {
     const exhausted = err.name === CaErrorType.Protocol && protocolErrors >= CA_PROTOCOL_ERROR_MAX_ATTEMPTS;
     const nonRetryable = !err.retryable || exhausted;
     throw ApplicationFailure.create({ type: err.name, message: err.message, details, nonRetryable, nextRetryDelay: nonRetryable ? undefined : backoffMs(protocolErrors + transient) });
+  } finally {
+    stopKeepAlive();
   }
+}
+
+/**
+ * Heartbeat interval of a CA call still in flight. The workflow gives CA activities a
+ * heartbeat timeout (src/workflows/activities.ts) well under their start-to-close timeout,
+ * so an attempt lost with its worker (SIGKILL, OOM, a lost node) is retried within seconds,
+ * not minutes. Calls shorter than the interval, nearly all of them, never heartbeat: no
+ * extra server round trip on the common path.
+ */
+export const CA_HEARTBEAT_EVERY_MS = 5_000;
+
+/** Heartbeats every `everyMs` until stopped, carrying the previous attempt's memo on. */
+function keepAlive(everyMs: number): () => void {
+  const ctx = Context.current();
+  if (ctx.info.isLocal) return () => undefined;
+  const memo = ctx.info.heartbeatDetails as AttemptMemo | undefined;
+  const timer = setInterval(() => ctx.heartbeat(memo), everyMs);
+  return () => clearInterval(timer);
 }
 
 /** Never earlier than asked; up to a fifth later (at most 5 s more), at least 50 ms. */
@@ -84,9 +105,12 @@ export function spread(ms: number, random: () => number = Math.random): number {
 
 export interface CaActivityDeps {
   issuer: Issuer;
+  /** Heartbeat interval of calls in flight (tests shorten it). */
+  heartbeatEveryMs?: number;
 }
 
-export function createCaActivities({ issuer }: CaActivityDeps) {
+export function createCaActivities({ issuer, heartbeatEveryMs = CA_HEARTBEAT_EVERY_MS }: CaActivityDeps) {
+  const translate = <T>(call: () => Promise<T>): Promise<T> => translateFailure(call, heartbeatEveryMs);
   return {
     createCaOrder: (req: CreateOrderRequest): Promise<CreateOrderResult> => translate(() => issuer.createOrder(req, callContext())),
     getCaOrderStatus: (caOrderId: string): Promise<OrderStatusResult> => translate(() => issuer.getStatus(caOrderId, callContext())),

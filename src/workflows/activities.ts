@@ -17,14 +17,22 @@ const caRetry: RetryPolicy = {
   nonRetryableErrorTypes: [...NON_RETRYABLE_CA_ERRORS],
 };
 
+/**
+ * CA calls heartbeat every 5 s while in flight (src/activities/ca.ts): an attempt whose
+ * worker died is retried after 20 s instead of waiting out the 2-minute start-to-close.
+ */
+const CA_HEARTBEAT_TIMEOUT = '20s';
+
 export const caActivities = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
+  heartbeatTimeout: CA_HEARTBEAT_TIMEOUT,
   retry: caRetry,
 });
 
 /** "Not issued yet" from RetrievePem sends the workflow back to polling instead of retrying. */
 export const retrieveActivities = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
+  heartbeatTimeout: CA_HEARTBEAT_TIMEOUT,
   retry: { ...caRetry, nonRetryableErrorTypes: [...NON_RETRYABLE_CA_ERRORS, CaErrorType.NotReady] } satisfies RetryPolicy,
 });
 
@@ -35,6 +43,7 @@ export const retrieveActivities = proxyActivities<Activities>({
  */
 export const emailActivities = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
+  heartbeatTimeout: CA_HEARTBEAT_TIMEOUT,
   scheduleToCloseTimeout: '2h',
   retry: { ...caRetry, maximumAttempts: 30 },
 });
@@ -61,8 +70,13 @@ export const inlineChecks = proxyLocalActivities<Activities>({
   retry: { maximumAttempts: 3 },
 });
 
+/**
+ * The webhook call is bounded by its own 10 s timeout (src/delivery/billing-webhook.ts), so
+ * 30 s start-to-close only matters when the worker died mid-call: the event is then retried
+ * after 30 s rather than a minute (the fault suite's kill-worker tail).
+ */
 export const billingActivities = proxyActivities<Activities>({
-  startToCloseTimeout: '1m',
+  startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '1 day',
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes: ['BillingWebhookRejectedError'] },
 });

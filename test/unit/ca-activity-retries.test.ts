@@ -103,4 +103,38 @@ describe('CA activity retries', () => {
     expect(refused.failure.nonRetryable).toBe(true);
     expect(refused.heartbeats).toEqual([]);
   });
+
+  describe('heartbeats of a call in flight', () => {
+    /** A CA whose status read answers after `ms`. */
+    const slowIssuer = (ms: number): Issuer => {
+      const issuer = failingIssuer(new Error('unused'));
+      return { ...issuer, getStatus: () => new Promise((resolve) => setTimeout(() => resolve({ status: 'pendingDCV' } as never), ms)) };
+    };
+    const run = async (o: { callMs: number; isLocal?: boolean; heartbeatDetails?: unknown }): Promise<unknown[]> => {
+      const env = new MockActivityEnvironment({ attempt: 1, heartbeatDetails: o.heartbeatDetails, isLocal: o.isLocal ?? false });
+      const heartbeats: unknown[] = [];
+      env.on('heartbeat', (d: unknown) => heartbeats.push(d));
+      const { getCaOrderStatus } = createCaActivities({ issuer: slowIssuer(o.callMs), heartbeatEveryMs: 20 });
+      await env.run(getCaOrderStatus, 'CA-1');
+      return heartbeats;
+    };
+
+    test('a slow call heartbeats while in flight, carrying the previous attempt\'s memo, and stops when it answers', async () => {
+      const memo = { protocolErrors: 1, transient: 2 };
+      const heartbeats = await run({ callMs: 150, heartbeatDetails: memo });
+      expect(heartbeats.length).toBeGreaterThanOrEqual(3);
+      expect(heartbeats.every((d) => JSON.stringify(d) === JSON.stringify(memo))).toBe(true);
+      const after = heartbeats.length;
+      await new Promise((r) => setTimeout(r, 80));
+      expect(heartbeats).toHaveLength(after);
+    });
+
+    test('a call shorter than the interval never heartbeats (no extra server round trip)', async () => {
+      expect(await run({ callMs: 5 })).toEqual([]);
+    });
+
+    test('an inline read (local activity) never heartbeats, however slow', async () => {
+      expect(await run({ callMs: 110, isLocal: true })).toEqual([]);
+    });
+  });
 });
