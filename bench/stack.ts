@@ -61,6 +61,8 @@ export interface BenchStackOptions {
   workerRuntime?: 'tsx' | 'compiled';
   /** MALLOC_ARENA_MAX of the worker child: glibc's malloc arenas (one per thread by default, 8 × cores at most). */
   mallocArenaMax?: number;
+  /** Write a V8 CPU profile of the worker child's main thread into this directory when it exits. */
+  workerCpuProfDir?: string;
   delays?: Partial<Delays>;
   log?: (line: string) => void;
 }
@@ -104,12 +106,13 @@ export interface BenchStack {
 }
 
 /** Spawns `node --require <probe> [--import tsx] <entry>` with the given environment; resolves once it polls the task queue. */
-export async function spawnWorker(entry: string, env: Record<string, string>, o: { client: Client; taskQueue: string; logFile: string; heapMb?: number }): Promise<ChildWorker> {
+export async function spawnWorker(entry: string, env: Record<string, string>, o: { client: Client; taskQueue: string; logFile: string; heapMb?: number; cpuProfDir?: string }): Promise<ChildWorker> {
   const out = fs.openSync(o.logFile, 'a');
   // A V8 flag, so it bounds the workflow threads' heaps as well as the main one.
   const heap = o.heapMb ? [`--max-old-space-size=${o.heapMb}`] : [];
   const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...heap, '--require', PROBE_PATH, ...loader, entry], {
+  const profile = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
+  const child = spawn(process.execPath, [...heap, ...profile, '--require', PROBE_PATH, ...loader, entry], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', out, out, 'ipc'],
@@ -239,7 +242,7 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
       await writeWorkflowBundle(bundleFile, createDataConverter(config).failureConverterPath ? 'encoded' : 'plain');
       childEnv.WORKFLOW_BUNDLE_PATH = bundleFile;
     }
-    worker = await spawnWorker(entry, childEnv, { client, taskQueue, logFile: path.join(tmpDir, 'worker.log'), heapMb: o.workerHeapMb });
+    worker = await spawnWorker(entry, childEnv, { client, taskQueue, logFile: path.join(tmpDir, 'worker.log'), heapMb: o.workerHeapMb, cpuProfDir: o.workerCpuProfDir });
     log(`certflow worker pid ${worker.pid} (${o.workerRuntime === 'compiled' ? 'compiled JS, ' : ''}${o.mallocArenaMax ? `MALLOC_ARENA_MAX=${o.mallocArenaMax}, ` : ''}${o.workerBundle === 'prebuilt' ? 'prebuilt bundle, ' : ''}${o.workerHeapMb ? `heap limit ${o.workerHeapMb} MiB, ` : ''}cache ${tuning.maxCachedWorkflows}, activity slots ${tuning.maxConcurrentActivityTaskExecutions}, workflow task slots ${tuning.maxConcurrentWorkflowTaskExecutions}, codec ${o.codec ? 'on' : 'off'})`);
   } else {
     const dataConverter = createDataConverter(config);

@@ -61,6 +61,7 @@ interface Options {
   workerHeapMb?: number;
   workerRuntime: 'tsx' | 'compiled';
   mallocArenaMax?: number;
+  workerCpuProf?: string;
   warmup: number;
   out?: string;
 }
@@ -88,6 +89,7 @@ const program = new Command()
   .option('--worker-heap-mb <n>', 'V8 heap limit of the worker child (--max-old-space-size; workflow threads too)', positiveInt('--worker-heap-mb'))
   .addOption(new Option('--worker-runtime <mode>', 'tsx: TypeScript through tsx; compiled: tsc first, then node on the JavaScript (as the production image)').choices(['tsx', 'compiled']).default('tsx'))
   .option('--malloc-arena-max <n>', 'MALLOC_ARENA_MAX of the worker child (glibc malloc arenas; the production image sets 2)', positiveInt('--malloc-arena-max'))
+  .option('--worker-cpu-prof <dir>', 'write a V8 CPU profile of the worker\'s main thread (open it in Chrome DevTools) into <dir> when it stops')
   .option('--warmup <n>', 'unmeasured orders first (JIT, connections, caches)', nonNegativeInt('--warmup'), 50)
   .option('--out <file>', 'report path (default bench/results/<date>.md)')
   .showHelpAfterError();
@@ -152,7 +154,7 @@ async function main(): Promise<void> {
   };
   log(`certflow bench: phases ${[...phases].join(',')}, ${o.orders} orders, concurrency ${o.concurrency}, codec ${o.codec}; load ${report.machine.loadAvgStart.join(' ')}`);
 
-  const stack = await startBenchStack({ codec: o.codec === 'on', worker: 'child', tuning, caPoolConnections: o.caPool, sqlitePragmas: pragmas, inMemory: o.inMemory, workerBundle: o.workerBundle, workerHeapMb: o.workerHeapMb, workerRuntime: o.workerRuntime, mallocArenaMax: o.mallocArenaMax, log });
+  const stack = await startBenchStack({ codec: o.codec === 'on', worker: 'child', tuning, caPoolConnections: o.caPool, sqlitePragmas: pragmas, inMemory: o.inMemory, workerBundle: o.workerBundle, workerHeapMb: o.workerHeapMb, workerRuntime: o.workerRuntime, mallocArenaMax: o.mallocArenaMax, workerCpuProfDir: o.workerCpuProf ? path.resolve(o.workerCpuProf) : undefined, log });
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
