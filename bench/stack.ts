@@ -61,7 +61,7 @@ export interface BenchStackOptions {
   workerRuntime?: 'tsx' | 'compiled';
   /** MALLOC_ARENA_MAX of the worker child: glibc's malloc arenas (one per thread by default, 8 × cores at most). */
   mallocArenaMax?: number;
-  /** Write a V8 CPU profile of the worker child's main thread into this directory when it exits. */
+  /** Write V8 CPU profiles of the worker child (one per thread that exits cleanly) into this directory. */
   workerCpuProfDir?: string;
   delays?: Partial<Delays>;
   log?: (line: string) => void;

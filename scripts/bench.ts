@@ -89,7 +89,7 @@ const program = new Command()
   .option('--worker-heap-mb <n>', 'V8 heap limit of the worker child (--max-old-space-size; workflow threads too)', positiveInt('--worker-heap-mb'))
   .addOption(new Option('--worker-runtime <mode>', 'tsx: TypeScript through tsx; compiled: tsc first, then node on the JavaScript (as the production image)').choices(['tsx', 'compiled']).default('tsx'))
   .option('--malloc-arena-max <n>', 'MALLOC_ARENA_MAX of the worker child (glibc malloc arenas; the production image sets 2)', positiveInt('--malloc-arena-max'))
-  .option('--worker-cpu-prof <dir>', 'write a V8 CPU profile of the worker\'s main thread (open it in Chrome DevTools) into <dir> when it stops')
+  .option('--worker-cpu-prof <dir>', 'write V8 CPU profiles of the worker child into <dir> (one per thread that exits cleanly, the workflow thread included; open them in Chrome DevTools)')
   .option('--warmup <n>', 'unmeasured orders first (JIT, connections, caches)', nonNegativeInt('--warmup'), 50)
   .option('--out <file>', 'report path (default bench/results/<date>.md)')
   .showHelpAfterError();

@@ -169,7 +169,6 @@ export function getConfig(): Config {
   return cached;
 }
 
-/** For entry points: parse, or print every issue and exit non-zero. */
 /** A ConfigError ends the process with its message and EX_CONFIG; anything else is returned untouched. */
 export function exitOnConfigError(err: unknown): unknown {
   if (err instanceof ConfigError) {
@@ -179,6 +178,7 @@ export function exitOnConfigError(err: unknown): unknown {
   return err;
 }
 
+/** For entry points: parse, or print every issue and exit non-zero. */
 export function loadConfigOrExit(): Config {
   try {
     return getConfig();

@@ -11,6 +11,16 @@
 import type { CaPushSignal } from '../workflows/definitions';
 import type { PushDedupe } from './push-dedupe';
 
+/**
+ * Signals a push to every workflow holding its CA order id (an order and, during a reissue or
+ * revocation, its child): how many took it, and the first refusal when none did.
+ */
+export async function signalEach(workflowIds: readonly string[], push: CaPushSignal, signal: PushFollowUpDeps['signal']): Promise<{ signalled: number; failure?: unknown }> {
+  const results = await Promise.allSettled(workflowIds.map((id) => signal(id, push)));
+  const signalled = results.filter((r) => r.status === 'fulfilled').length;
+  return { signalled, failure: signalled === 0 ? (results[0] as PromiseRejectedResult | undefined)?.reason : undefined };
+}
+
 export interface PushFollowUpDeps {
   find(caOrderId: string): Promise<string[]>;
   signal(workflowId: string, push: CaPushSignal): Promise<void>;
@@ -64,8 +74,7 @@ export function createPushFollowUp({ find, signal, dedupe, log, delaysMs = FOLLO
     timers.delete(key);
     // The CA's own retry may have got through meanwhile.
     if (!dedupe.claim(key)) return;
-    const results = await Promise.allSettled(workflowIds.map((id) => signal(id, push)));
-    const signalled = results.filter((r) => r.status === 'fulfilled').length;
+    const { signalled } = await signalEach(workflowIds, push, signal);
     if (signalled === 0) {
       dedupe.release(key);
       return;

@@ -1,8 +1,7 @@
 import { condition, patched } from '@temporalio/workflow';
 import type { OrderStatusResult, RetrievedCertificate } from '../ca/issuer';
 import { CaErrorType } from '../ca/wotrus/error-types';
-import { caActivities, inlineCaReads, retrieveActivities } from './activities';
-import { inlineFirst } from './inline-first';
+import { readCaStatus, readCertificate } from './inline-first';
 import { type AttentionControl, Interrupted, failureType, withAttention } from './runtime';
 import { mapCaStatus } from './status-map';
 
@@ -72,17 +71,7 @@ export async function awaitIssuance(w: IssuanceWait): Promise<IssuanceOutcome> {
     w.push.pending = false;
     let status: OrderStatusResult;
     try {
-      const summary = `Read the status of CA order ${w.caOrderId}`;
-      status = await withAttention(
-        w,
-        'Reading the CA order status',
-        () =>
-          inlineFirst(
-            () => inlineCaReads.getCaOrderStatus.executeWithOptions({ summary }, [w.caOrderId]),
-            () => caActivities.getCaOrderStatus.executeWithOptions({ summary }, [w.caOrderId]),
-          ),
-        ['CaBusinessError'],
-      );
+      status = await withAttention(w, 'Reading the CA order status', () => readCaStatus(w.caOrderId, `Read the status of CA order ${w.caOrderId}`), ['CaBusinessError']);
     } catch (err) {
       if (err instanceof Interrupted) return { kind: 'interrupted' };
       throw err;
@@ -145,13 +134,7 @@ export async function awaitIssuance(w: IssuanceWait): Promise<IssuanceOutcome> {
 /** RetrievePem as a probe: "not ready" is an answer here, not a failure. */
 async function tryRetrieve(w: IssuanceWait): Promise<RetrievedCertificate | undefined> {
   try {
-    const summary = `Try to collect the certificate of CA order ${w.caOrderId}`;
-    return await withAttention(w, 'Collecting the certificate', () =>
-      inlineFirst(
-        () => inlineCaReads.retrieveCertificate.executeWithOptions({ summary }, [w.caOrderId]),
-        () => retrieveActivities.retrieveCertificate.executeWithOptions({ summary }, [w.caOrderId]),
-      ),
-    );
+    return await withAttention(w, 'Collecting the certificate', () => readCertificate(w.caOrderId, `Try to collect the certificate of CA order ${w.caOrderId}`));
   } catch (err) {
     if (err instanceof Interrupted) return undefined;
     if (failureType(err) === CaErrorType.NotReady) return undefined;

@@ -1,5 +1,7 @@
 import { ActivityFailure, ApplicationFailure, patched, sleep } from '@temporalio/workflow';
 import { CaErrorType, NON_RETRYABLE_CA_ERRORS } from '../ca/wotrus/error-types';
+import type { OrderStatusResult, RetrievedCertificate } from '../ca/issuer';
+import { caActivities, inlineCaReads, retrieveActivities } from './activities';
 import { failureType } from './runtime';
 
 /**
@@ -39,6 +41,22 @@ export async function inlineFirst<T>(inline: () => Promise<T>, durable: () => Pr
     if (wait !== undefined) await sleep(wait);
     return durable();
   }
+}
+
+/** GetStatus, inline first; the durable fallback retries transient faults without limit. */
+export function readCaStatus(caOrderId: string, summary: string): Promise<OrderStatusResult> {
+  return inlineFirst(
+    () => inlineCaReads.getCaOrderStatus.executeWithOptions({ summary }, [caOrderId]),
+    () => caActivities.getCaOrderStatus.executeWithOptions({ summary }, [caOrderId]),
+  );
+}
+
+/** RetrievePem, inline first; "not ready" is an answer (CaNotReadyError), never retried. */
+export function readCertificate(caOrderId: string, summary: string): Promise<RetrievedCertificate> {
+  return inlineFirst(
+    () => inlineCaReads.retrieveCertificate.executeWithOptions({ summary }, [caOrderId]),
+    () => retrieveActivities.retrieveCertificate.executeWithOptions({ summary }, [caOrderId]),
+  );
 }
 
 /** The wait a CA activity's failure asked for (`retryAfterMs` in its details, see src/activities/ca.ts). */

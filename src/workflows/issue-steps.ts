@@ -2,8 +2,8 @@ import { condition, sleep } from '@temporalio/workflow';
 import type { RetrievedCertificate } from '../ca/issuer';
 import { CaErrorType } from '../ca/wotrus/error-types';
 import type { VerifyResult } from '../activities';
-import { checkActivities, inlineCaReads, inlineChecks, retrieveActivities } from './activities';
-import { inlineFirst, readsInline } from './inline-first';
+import { checkActivities, inlineChecks } from './activities';
+import { readCertificate, readsInline } from './inline-first';
 import { type AttentionControl, failureType, withAttention } from './runtime';
 
 /**
@@ -14,13 +14,7 @@ export async function retrieve(ctl: AttentionControl, caOrderId: string): Promis
   let wait = ctl.policy.pollInitialMs;
   for (;;) {
     try {
-      const summary = `Retrieve the certificate of CA order ${caOrderId}`;
-      return await withAttention(ctl, 'Retrieving the certificate', () =>
-        inlineFirst(
-          () => inlineCaReads.retrieveCertificate.executeWithOptions({ summary }, [caOrderId]),
-          () => retrieveActivities.retrieveCertificate.executeWithOptions({ summary }, [caOrderId]),
-        ),
-      );
+      return await withAttention(ctl, 'Retrieving the certificate', () => readCertificate(caOrderId, `Retrieve the certificate of CA order ${caOrderId}`));
     } catch (err) {
       if (failureType(err) !== CaErrorType.NotReady) throw err;
       ctl.record.transition('retrieving', 'CertificateNotReady', 'The CA reports the order issued but has no certificate yet; asking again.');

@@ -4,7 +4,7 @@ import { orderStatusPushSchema, pushActionSchema } from '../../ca/wotrus/schemas
 import type { OrderService } from '../../orders/order-service';
 import { fieldErrors, HttpProblem, problemResponses, ProblemType } from '../problems';
 import { type PushDedupe, pushKey } from '../push-dedupe';
-import type { PushFollowUp } from '../push-follow-up';
+import { type PushFollowUp, signalEach } from '../push-follow-up';
 import { pushAnswerSchema, pushBodyDocSchema } from '../schemas';
 
 export interface PushRoutesOptions {
@@ -90,9 +90,8 @@ export const pushRoutes: FastifyPluginAsyncZod<PushRoutesOptions> = async (app, 
           throw new HttpProblem(404, ProblemType.noWaitingOrder, 'No order waits for this CA order',
             `No running order has CA order id ${push.orderId}.`);
         }
-        const results = await Promise.allSettled(workflowIds.map((id) => orders.signalPush(id, signal)));
-        const signalled = results.filter((r) => r.status === 'fulfilled').length;
-        if (signalled === 0) throw (results[0] as PromiseRejectedResult).reason;
+        const { signalled, failure } = await signalEach(workflowIds, signal, (id, p) => orders.signalPush(id, p));
+        if (signalled === 0) throw failure;
         request.log.info({ caOrderId: push.orderId, isIssued: push.isIssued, isRevoked: push.isRevoked, workflows: signalled }, 'CA push signalled');
         return { received: true as const, action: 'signalled' as const, workflows: signalled };
       } catch (err) {
