@@ -9,20 +9,37 @@ const forbiddenInWorkflows = [
   'undici', 'fastify', 'pino', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@peculiar/x509',
 ];
 
+/** Product code never reaches into dev tooling, tests or benchmarks. */
+const productPatterns = [
+  { regex: '^(\\.\\./)+(tools|test|bench|scripts)(/|$)', message: 'src/ is the product: it never imports tools/, test/, bench/ or scripts/.' },
+];
+
+/**
+ * Workflows and activities speak the vendor-neutral issuer port (ca/issuer.ts, ca/errors.ts);
+ * a CA's own folder (ca/<vendor>/, signing/<vendor>/) is reachable only through it, types included.
+ */
+const vendorPatterns = [
+  { regex: '(^|/)(ca|signing)/[^/]+/', message: 'Workflows and activities use the issuer port (ca/issuer, ca/errors), never a vendor folder: add what is missing to the port.' },
+];
+
 /**
  * Imports workflow code may not make at run time. `eagerZod` also bans zod and the modules
  * built on it: evaluated in every workflow context, zod cost ~1.3 MiB of heap per cached
  * workflow (the benchmark's memory finding), so validators load message-schemas lazily.
+ * Allowed as values: the port's constants (ca/issuer, ca/errors) and the zod-free domain
+ * modules (order-states, workflow-ids).
  */
 function workflowImportRule(eagerZod) {
   return {
     paths: [
       ...forbiddenInWorkflows.map((name) => ({ name, message: 'Workflow code must stay deterministic: no Node built-ins or I/O modules.' })),
-      ...(eagerZod ? [{ name: 'zod', allowTypeImports: true, message: 'No zod in workflow code: use messageSchemas() from ./parse-message (loaded on first use).' }] : []),
+      ...(eagerZod ? [{ name: 'zod', allowTypeImports: true, message: 'No zod in workflow code: use messageSchemas() from parse-message (loaded on first use).' }] : []),
     ],
     patterns: [
-      { regex: '^\\.\\./(activities|api|orders|cli|simulator|delivery|codec|engine|temporal)/|^\\.\\./ca/(?!wotrus/error-types$)', allowTypeImports: true, message: 'Import activities and I/O modules as types only.' },
-      ...(eagerZod ? [{ regex: '^\\./message-schemas$|^\\.\\./domain/', allowTypeImports: true, message: 'These modules evaluate zod: import their types only, and the schemas through messageSchemas() from ./parse-message.' }] : []),
+      ...productPatterns,
+      ...vendorPatterns,
+      { regex: '^(\\.\\./)+(activities|api|orders|cli|delivery|codec|temporal)(/|$)|^(\\.\\./)+ca/(?!issuer$|errors$)', allowTypeImports: true, message: 'Import activities and I/O modules as types only.' },
+      ...(eagerZod ? [{ regex: '(^|/)message-schemas$|^(\\.\\./)+domain/(?!order-states$|workflow-ids$)', allowTypeImports: true, message: 'These modules evaluate zod: import their types only, and the schemas through messageSchemas() from parse-message.' }] : []),
     ],
   };
 }
@@ -34,13 +51,21 @@ export default tseslint.config(
   {
     files: ['**/*.ts'],
     // The lint-rule tests lint virtual probe files that exist in no tsconfig.
-    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['src/*/__lint_probe__.ts'] }, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['src/*/__lint_probe__.ts', 'src/*/*/__lint_probe__.ts'] }, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
     },
+  },
+  {
+    files: ['src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: productPatterns }] },
+  },
+  {
+    files: ['src/activities/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...productPatterns, ...vendorPatterns] }] },
   },
   {
     files: ['src/workflows/**/*.ts'],

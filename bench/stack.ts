@@ -14,6 +14,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApi } from '../src/api/server';
+import { issuerDirectory } from '../src/activities';
 import { type ConfiguredIssuer, createIssuerFromConfig } from '../src/ca/issuer-from-config';
 import { writeWorkflowBundle } from '../src/workflow-bundle';
 import { createHmacPushVerifier } from '../src/ca/wotrus/push';
@@ -252,7 +253,7 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue,
-      deps: { issuer, logger: pino({ level: 'silent' }) },
+      deps: { issuers: issuerDirectory([issuer]), logger: pino({ level: 'silent' }) },
       dataConverter,
       workflowBundle: await bundleWorkflows(dataConverter),
       tuning,

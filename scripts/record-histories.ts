@@ -28,15 +28,9 @@ import { type OrderPolicyInput, type OrderRequestInput, orderWorkflowId } from '
 import { SIM_PRODUCT_IDS } from '../src/simulator/catalog';
 import { generateCsr } from '../src/simulator/csr';
 import { bundleWorkflows } from '../src/worker-factory';
-import {
-  type OrderView,
-  cancelUpdate,
-  getOrderQuery,
-  reissueUpdate,
-  retryNowUpdate,
-  revokeUpdate,
-} from '../src/workflows/definitions';
-import type { orderWorkflow } from '../src/workflows/order';
+import type { OrderView } from '../src/domain/order-view';
+import { cancelUpdate, getOrderQuery, reissueUpdate, retryNowUpdate, revokeUpdate } from '../src/workflows/messages';
+import type { orderWorkflow } from '../src/workflows/order/workflow';
 import { type Harness, eventually, startHarness, workflowInput } from '../test/support/order-harness';
 import {
   type History,

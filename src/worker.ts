@@ -3,6 +3,7 @@
  * them against the same Temporal namespace to scale out.
  */
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { issuerDirectory } from './activities';
 import { createIssuerFromConfig } from './ca/issuer-from-config';
 import { exitOnConfigError, loadConfigOrExit } from './config';
 import { createBillingWebhookSender } from './delivery/billing-webhook';
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    deps: { issuer, billing, logger },
+    deps: { issuers: issuerDirectory([issuer]), billing, logger },
     dataConverter,
     workflowBundle,
     tuning: {
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
       maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     },
   });
-  logger.info({ workflowBundle: config.WORKFLOW_BUNDLE_PATH ?? 'built at start', taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, address: config.TEMPORAL_ADDRESS, ca: issuer.name }, 'worker running');
+  logger.info({ workflowBundle: config.WORKFLOW_BUNDLE_PATH ?? 'built at start', taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, address: config.TEMPORAL_ADDRESS, ca: issuer.descriptor.id }, 'worker running');
   // Worker.run() handles SIGINT/SIGTERM: it stops polling and lets running activities finish.
   await worker.run();
   await issuer.close();

@@ -4,6 +4,7 @@ import type {
   CreateOrderRequest,
   CreateOrderResult,
   Issuer,
+  IssuerDescriptor,
   OrderStatusResult,
   ReissueRequest,
   ReissueResult,
@@ -11,7 +12,7 @@ import type {
   RevokeRequest,
   RevokeResult,
 } from '../ca/issuer';
-import { CA_PROTOCOL_ERROR_MAX_ATTEMPTS, CaErrorType, isCaError } from '../ca/wotrus/errors';
+import { CA_PROTOCOL_ERROR_MAX_ATTEMPTS, CaErrorType, isCaError } from '../ca/errors';
 import { CIRCUIT_OPEN_CODE } from '../ca/circuit-breaker';
 import { callContext } from './context';
 
@@ -103,21 +104,67 @@ export function spread(ms: number, random: () => number = Math.random): number {
   return Math.max(50, Math.round(ms + random() * Math.min(5_000, 0.2 * ms + 500)));
 }
 
+/** The issuers a worker can reach, by id (`wotrus`, …). */
+export interface IssuerDirectory {
+  /** The issuer for an id; activities scheduled before the issuer port carry none and get the default. */
+  get(id: string | undefined): Issuer;
+}
+
+/** A directory over configured issuers; the first is the default for activities that name none. */
+export function issuerDirectory(issuers: readonly Issuer[]): IssuerDirectory {
+  const byId = new Map(issuers.map((i) => [i.descriptor.id, i]));
+  const fallback = issuers[0];
+  return {
+    get(id) {
+      const issuer = id === undefined ? fallback : byId.get(id);
+      if (!issuer) {
+        throw ApplicationFailure.create({ type: ISSUER_NOT_CONFIGURED, message: `No issuer "${id}" is configured on this worker (configured: ${[...byId.keys()].join(', ') || 'none'}).`, nonRetryable: false });
+      }
+      return issuer;
+    },
+  };
+}
+
+/**
+ * An issuer missing from a worker is a deployment fault, not the order's: retried (a worker
+ * that has it may take the task) rather than failing the order.
+ */
+export const ISSUER_NOT_CONFIGURED = 'IssuerNotConfigured';
+
+/** A call the issuer does not offer (its descriptor lacks the capability): never retried. */
+export const CAPABILITY_MISSING = 'CapabilityMissing';
+
+function operation<K extends 'cancelOrder' | 'requestRevoke' | 'requestReissue' | 'sendIssuedEmail'>(issuer: Issuer, name: K, capability: string): NonNullable<Issuer[K]> {
+  const op = issuer[name];
+  if (!op) throw ApplicationFailure.create({ type: CAPABILITY_MISSING, message: `${describe(issuer.descriptor)} cannot ${capability}.`, nonRetryable: true });
+  return op.bind(issuer) as NonNullable<Issuer[K]>;
+}
+
+const describe = (d: IssuerDescriptor): string => `The issuer ${d.displayName} (${d.id})`;
+
 export interface CaActivityDeps {
-  issuer: Issuer;
+  issuers: IssuerDirectory;
   /** Heartbeat interval of calls in flight (tests shorten it). */
   heartbeatEveryMs?: number;
 }
 
-export function createCaActivities({ issuer, heartbeatEveryMs = CA_HEARTBEAT_EVERY_MS }: CaActivityDeps) {
+/**
+ * The CA activities. Each takes the issuer id last (workflows pass their order's issuer);
+ * tasks scheduled before the issuer port have none and go to the default issuer.
+ */
+export function createCaActivities({ issuers, heartbeatEveryMs = CA_HEARTBEAT_EVERY_MS }: CaActivityDeps) {
   const translate = <T>(call: () => Promise<T>): Promise<T> => translateFailure(call, heartbeatEveryMs);
   return {
-    createCaOrder: (req: CreateOrderRequest): Promise<CreateOrderResult> => translate(() => issuer.createOrder(req, callContext())),
-    getCaOrderStatus: (caOrderId: string): Promise<OrderStatusResult> => translate(() => issuer.getStatus(caOrderId, callContext())),
-    retrieveCertificate: (caOrderId: string): Promise<RetrievedCertificate> => translate(() => issuer.retrieveCertificate(caOrderId, callContext())),
-    cancelCaOrder: (caOrderId: string, reason: string): Promise<CancelResult> => translate(() => issuer.cancelOrder(caOrderId, reason, callContext())),
-    requestRevoke: (req: RevokeRequest): Promise<RevokeResult> => translate(() => issuer.requestRevoke(req, callContext())),
-    requestReissue: (req: ReissueRequest): Promise<ReissueResult> => translate(() => issuer.requestReissue(req, callContext())),
-    sendCaEmail: (caOrderId: string, collectUrl: string): Promise<{ sent: boolean }> => translate(() => issuer.sendIssuedEmail(caOrderId, collectUrl, callContext())),
+    createCaOrder: (req: CreateOrderRequest, issuer?: string): Promise<CreateOrderResult> => translate(() => issuers.get(issuer).createOrder(req, callContext())),
+    getCaOrderStatus: (caOrderId: string, issuer?: string): Promise<OrderStatusResult> => translate(() => issuers.get(issuer).getStatus(caOrderId, callContext())),
+    retrieveCertificate: (caOrderId: string, issuer?: string): Promise<RetrievedCertificate> => translate(() => issuers.get(issuer).retrieveCertificate(caOrderId, callContext())),
+    cancelCaOrder: (caOrderId: string, reason: string, issuer?: string): Promise<CancelResult> =>
+      translate(() => operation(issuers.get(issuer), 'cancelOrder', 'cancel orders')(caOrderId, reason, callContext())),
+    requestRevoke: (req: RevokeRequest, issuer?: string): Promise<RevokeResult> =>
+      translate(() => operation(issuers.get(issuer), 'requestRevoke', 'revoke certificates')(req, callContext())),
+    requestReissue: (req: ReissueRequest, issuer?: string): Promise<ReissueResult> =>
+      translate(() => operation(issuers.get(issuer), 'requestReissue', 'reissue certificates')(req, callContext())),
+    sendCaEmail: (caOrderId: string, collectUrl: string, issuer?: string): Promise<{ sent: boolean }> =>
+      translate(() => operation(issuers.get(issuer), 'sendIssuedEmail', 'e-mail the customer')(caOrderId, collectUrl, callContext())),
   };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RetrievedCertificate } from '../ca/issuer';
 import { x509 } from '../lib/x509';
-import type { CertificateBundle, CertificateMeta } from '../workflows/definitions';
+import type { CertificateBundle, CertificateMeta } from '../domain/certificate';
 
 export interface VerifyInput {
   caOrderId: string;

@@ -1,11 +1,10 @@
-import type { Issuer } from '../ca/issuer';
 import type { Logger } from '../lib/logger';
-import { createCaActivities } from './ca';
+import { type IssuerDirectory, createCaActivities } from './ca';
 import { verifyCertificate } from './certificates';
 import { type BillingNotifier, createDeliveryActivities } from './delivery';
 
 export interface ActivityDeps {
-  issuer: Issuer;
+  issuers: IssuerDirectory;
   billing?: BillingNotifier;
   logger: Logger;
 }
@@ -13,7 +12,7 @@ export interface ActivityDeps {
 /** The worker is the only place that wires activities to their dependencies. */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createCaActivities({ issuer: deps.issuer }),
+    ...createCaActivities({ issuers: deps.issuers }),
     ...createDeliveryActivities({ billing: deps.billing, logger: deps.logger }),
     verifyCertificate,
   };
@@ -22,3 +21,4 @@ export function createActivities(deps: ActivityDeps) {
 export type Activities = ReturnType<typeof createActivities>;
 export type { BillingEvent, BillingEventType, BillingNotifier } from './delivery';
 export type { VerifyInput, VerifyResult } from './certificates';
+export { type IssuerDirectory, issuerDirectory } from './ca';

@@ -8,7 +8,7 @@
  *
  * Per process, in memory, bounded: a push is only a hint, and losing one costs a poll.
  */
-import type { CaPushSignal } from '../workflows/definitions';
+import type { CaPushSignal } from '../workflows/messages';
 import type { PushDedupe } from './push-dedupe';
 
 /**

@@ -13,7 +13,7 @@
  */
 import { BrokenCircuitError, CircuitState, CountBreaker, ExponentialBackoff, type IBackoff, type IBackoffFactory, circuitBreaker, handleWhen } from 'cockatiel';
 import type { CallContext, Issuer } from './issuer';
-import { CaErrorType, CaUnavailableError, type CaOperation, isCaError } from './wotrus/errors';
+import { CaErrorType, CaUnavailableError, type CaOperation, isCaError } from './errors';
 
 export const CIRCUIT_OPEN_CODE = 'CIRCUIT_OPEN';
 
@@ -92,6 +92,7 @@ export function withCircuitBreaker(issuer: Issuer, options: CircuitBreakerOption
       if (!(err instanceof BrokenCircuitError)) throw err;
       const retryAfterMs = Math.max(0, openedAt + backoff.lastDurationMs - Date.now());
       throw new CaUnavailableError({
+        issuer: issuer.descriptor.displayName,
         operation,
         requestId: ctx.requestId,
         code: CIRCUIT_OPEN_CODE,
@@ -103,15 +104,17 @@ export function withCircuitBreaker(issuer: Issuer, options: CircuitBreakerOption
     return outcome.value;
   }
 
+  // Only the operations the issuer offers: a missing one stays missing (its capability is absent).
+  const { cancelOrder, requestRevoke, requestReissue, sendIssuedEmail } = issuer;
   return {
-    name: issuer.name,
+    descriptor: issuer.descriptor,
     circuit: () => (policy.state === CircuitState.Open ? 'open' : policy.state === CircuitState.HalfOpen ? 'halfOpen' : 'closed'),
     createOrder: (req, ctx) => guarded('createOrder', ctx, () => issuer.createOrder(req, ctx)),
     getStatus: (id, ctx) => guarded('getStatus', ctx, () => issuer.getStatus(id, ctx)),
     retrieveCertificate: (id, ctx) => guarded('retrieveCertificate', ctx, () => issuer.retrieveCertificate(id, ctx)),
-    cancelOrder: (id, reason, ctx) => guarded('cancelOrder', ctx, () => issuer.cancelOrder(id, reason, ctx)),
-    requestRevoke: (req, ctx) => guarded('requestRevoke', ctx, () => issuer.requestRevoke(req, ctx)),
-    requestReissue: (req, ctx) => guarded('requestReissue', ctx, () => issuer.requestReissue(req, ctx)),
-    sendIssuedEmail: (id, url, ctx) => guarded('sendIssuedEmail', ctx, () => issuer.sendIssuedEmail(id, url, ctx)),
+    ...(cancelOrder && { cancelOrder: (id, reason, ctx) => guarded('cancelOrder', ctx, () => cancelOrder.call(issuer, id, reason, ctx)) }),
+    ...(requestRevoke && { requestRevoke: (req, ctx) => guarded('requestRevoke', ctx, () => requestRevoke.call(issuer, req, ctx)) }),
+    ...(requestReissue && { requestReissue: (req, ctx) => guarded('requestReissue', ctx, () => requestReissue.call(issuer, req, ctx)) }),
+    ...(sendIssuedEmail && { sendIssuedEmail: (id, url, ctx) => guarded('sendIssuedEmail', ctx, () => sendIssuedEmail.call(issuer, id, url, ctx)) }),
   };
 }

@@ -11,8 +11,8 @@ export function createIssuerFromConfig(
 ): ConfiguredIssuer {
   const client = createWotrusClientFromConfig(config);
   const guarded = withCircuitBreaker(client, DEFAULT_CIRCUIT_BREAKER, (e) => {
-    if (e.state === 'open') logger.warn({ ca: client.name, openForMs: e.openForMs }, 'CA circuit open: calls fail fast until a probe succeeds');
-    else if (e.state === 'closed') logger.info({ ca: client.name }, 'CA circuit closed: the CA answers again');
+    if (e.state === 'open') logger.warn({ ca: client.descriptor.id, openForMs: e.openForMs }, 'CA circuit open: calls fail fast until a probe succeeds');
+    else if (e.state === 'closed') logger.info({ ca: client.descriptor.id }, 'CA circuit closed: the CA answers again');
   });
   return { ...guarded, close: () => client.close() };
 }

@@ -1,55 +1,73 @@
 /**
- * The issuer interface the activities depend on. Workflows never see a CA client, only the
- * activities built over this interface, so another CA (the seeds' ACMAPI, WoSignDoc, the
- * reseller reissue API) can be added without touching workflow code.
+ * The vendor-neutral CA port. Activities call an `Issuer`; workflows see only the results
+ * and the capabilities declared here. Each CA is an adapter folder under `src/ca/<vendor>/`
+ * that implements this interface and maps its failures into `./errors` — the core never
+ * knows the vendor (cert-manager's external-issuer contract is the model).
  */
+import type { Organization, ProofDocument, SupportingDocument } from '../domain/documents';
 
-/** WoTrus order status values (ca-apis.md §1), the vocabulary of every issuer. */
-export const CA_STATUSES = [
-  'pendingSubmitOrderToCA',
-  'pendingDCV',
-  'pendingCAIssued',
+/**
+ * What an issuer can do beyond creating an order and handing out its certificate. The
+ * workflow refuses an update its order's issuer cannot perform (the validator names the
+ * missing capability) and skips a step (compensation, the customer e-mail) it cannot take.
+ */
+export const CAPABILITIES = [
+  /** Read an order's status on demand (polling). */
+  'query',
+  /** Cancel an order before issuance (also what compensation uses). */
+  'cancel',
+  /** Revoke an issued certificate. */
+  'revoke',
+  /** Reissue with a new key under a new CA order id. */
+  'reissue',
+  /** The CA e-mails the customer the collection link. */
+  'customerEmail',
+  /** The CA pushes status changes (polling then only backs them up). */
+  'push',
+  /** The status answer carries the certificate itself: no separate retrieve call. */
+  'inlineCertificate',
+] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+/** What the API and the workflows know of an issuer without a client: its id, name and capabilities. */
+export interface IssuerDescriptor {
+  /** Stable id, used in the products file and recorded in workflow inputs (`wotrus`). */
+  readonly id: string;
+  /** For messages and logs (`WoTrus`). */
+  readonly displayName: string;
+  readonly capabilities: readonly Capability[];
+}
+
+/**
+ * Where an order stands at its CA, in certflow's words. Adapters map their own status
+ * vocabulary onto these and keep the CA's word in `status` for operators.
+ */
+export const CA_PHASES = [
+  /** The CA reviews the order before validation starts. */
+  'review',
+  /** A person at the CA reviews it (slower, may need contact). */
+  'manualReview',
+  /** Waiting for domain / organisation validation. */
+  'validation',
+  /** Validated; the CA has yet to sign. */
+  'issuance',
+  /** Validated; the CA signs by itself shortly. */
+  'autoIssuance',
   'issued',
-  'pendingAutoIssue',
-  'pending',
-  'pendingRevoke',
-  'revoked',
   'rejected',
+  /** Closed (cancelled) at the CA. */
   'closed',
+  'revocationPending',
+  'revoked',
   'unknown',
 ] as const;
-export type CaStatus = (typeof CA_STATUSES)[number];
+export type CaPhase = (typeof CA_PHASES)[number];
 
 /** Per-call context: correlation id for the CA's logs, cancellation from the activity. */
 export interface CallContext {
-  /** Sent as the `RequestID` header: `<workflowId>/<activityType>/<attempt>` so operators can trace a CA log line. */
+  /** Sent to the CA (WoTrus: the `RequestID` header): `<workflowId>/<activityType>/<attempt>`. */
   requestId: string;
   signal?: AbortSignal;
-}
-
-export interface Organization {
-  orgName: string;
-  countryCode: string;
-  businessCategory?: 'Business Entity' | 'Private Organization' | 'Government Entity' | 'Non-Commercial Entity';
-  orgPhone?: string;
-  orgEmail?: string;
-  userFirstName?: string;
-  userLastName?: string;
-  userEmail?: string;
-  userMobile?: string;
-  idCardNo?: string;
-  state?: string;
-  city?: string;
-  street?: string;
-  zip?: string;
-  businessLicense?: string;
-  otherName?: string;
-}
-
-export interface OrderDocument {
-  documentType: 1 | 2 | 3;
-  fileType: '.jpg' | '.gif' | '.pdf';
-  fileContent: string;
 }
 
 export interface CreateOrderRequest {
@@ -57,28 +75,32 @@ export interface CreateOrderRequest {
   commonName: string;
   csr: string;
   month: 12 | 13 | 24 | 25;
+  /** certflow's idempotency key (the billing order id): a retried create never makes a second CA order. */
   idempotenceId: string;
   /** Extra host names (SANs) beyond the common name. */
   hosts?: string[];
   organization?: Organization;
-  documents?: OrderDocument[];
+  documents?: SupportingDocument[];
   uKeyPassword?: string;
   uKeyShipAddress?: string;
 }
 
 export interface CreateOrderResult {
   caOrderId: string;
-  /** The RSA order bundled with an SM2 order. */
+  /** A second CA order created with it (WoTrus: the RSA order bundled with an SM2 order). */
   caOrderIdRsa?: string;
 }
 
 export interface OrderStatusResult {
   caOrderId: string;
-  status: CaStatus;
-  /** A WoTrus page where the end user can do DCV and upload documents themselves. */
+  phase: CaPhase;
+  /** The CA's own status word, shown to operators (`pendingDCV`). */
+  status: string;
+  /** A page at the CA where the customer can complete validation themselves. */
   pendingLink?: string;
-  /** 0 unpaid, 1 paid, 2 issue first / pay later. */
-  isPay?: number;
+  payment?: 'unpaid' | 'paid' | 'payLater';
+  /** Issuers with `inlineCertificate`: the certificate, once issued. */
+  certificate?: RetrievedCertificate;
   productId?: string;
   commonName?: string;
 }
@@ -86,7 +108,7 @@ export interface OrderStatusResult {
 export interface RetrievedCertificate {
   /** Leaf certificate PEM (RSA/ECC orders) or the SM2 signing certificate. */
   certificatePem: string;
-  /** Chain as the CA returns it: root first, intermediate last. */
+  /** Chain as the CA returns it, in any order (verification builds the path). */
   chainPems: string[];
   /** SM2 orders: the encryption certificate and its chain. */
   encryptionCertificatePem?: string;
@@ -101,10 +123,11 @@ export interface CancelResult {
 export interface RevokeRequest {
   caOrderId: string;
   reason: string;
-  proof: { fileType: string; fileContent: string };
+  proof: ProofDocument;
 }
 
 export interface RevokeResult {
+  /** The CA's own word for where the revocation stands. */
   revokeStatus: string;
   revoked: boolean;
 }
@@ -115,20 +138,41 @@ export interface ReissueRequest {
   csrEncrypt?: string;
   reason: string;
   idempotenceId: string;
-  proof?: { fileType: string; fileContent: string };
+  proof?: ProofDocument;
 }
 
 export interface ReissueResult {
   newCaOrderId: string;
 }
 
+/**
+ * One CA. The optional operations exist exactly when the descriptor lists their capability
+ * (`cancel`, `revoke`, `reissue`, `customerEmail`); `issuerSupports` checks both.
+ */
 export interface Issuer {
-  readonly name: string;
+  readonly descriptor: IssuerDescriptor;
   createOrder(req: CreateOrderRequest, ctx: CallContext): Promise<CreateOrderResult>;
   getStatus(caOrderId: string, ctx: CallContext): Promise<OrderStatusResult>;
   retrieveCertificate(caOrderId: string, ctx: CallContext): Promise<RetrievedCertificate>;
-  cancelOrder(caOrderId: string, reason: string, ctx: CallContext): Promise<CancelResult>;
-  requestRevoke(req: RevokeRequest, ctx: CallContext): Promise<RevokeResult>;
-  requestReissue(req: ReissueRequest, ctx: CallContext): Promise<ReissueResult>;
-  sendIssuedEmail(caOrderId: string, collectUrl: string, ctx: CallContext): Promise<{ sent: boolean }>;
+  cancelOrder?(caOrderId: string, reason: string, ctx: CallContext): Promise<CancelResult>;
+  requestRevoke?(req: RevokeRequest, ctx: CallContext): Promise<RevokeResult>;
+  requestReissue?(req: ReissueRequest, ctx: CallContext): Promise<ReissueResult>;
+  sendIssuedEmail?(caOrderId: string, collectUrl: string, ctx: CallContext): Promise<{ sent: boolean }>;
 }
+
+/** The issuer as a workflow knows it: recorded in the order's input. */
+export interface IssuerRef {
+  id: string;
+  capabilities: Capability[];
+}
+
+export const issuerRef = (d: IssuerDescriptor): IssuerRef => ({ id: d.id, capabilities: [...d.capabilities] });
+
+/**
+ * Orders started before issuers declared capabilities carry no issuer in their input; they
+ * were WoTrus orders, and WoTrus offers everything but an inline certificate.
+ */
+export const ISSUER_BEFORE_PORT: IssuerRef = {
+  id: 'wotrus',
+  capabilities: ['query', 'cancel', 'revoke', 'reissue', 'customerEmail', 'push'],
+};

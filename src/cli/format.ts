@@ -1,5 +1,5 @@
 import type { OrderSummary } from '../orders/schemas';
-import type { OrderView } from '../workflows/definitions';
+import type { OrderView } from '../domain/order-view';
 
 /** Human output. Machine output (--json) is the API's JSON as it came. */
 

@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ORDER_STATES } from '../workflows/definitions';
+import { ORDER_STATES } from '../domain/order-states';
 import { cancelOrder, reissueOrder, retryOrder, revokeOrder } from './commands/actions';
 import { createOrder, type CreateOptions } from './commands/create';
 import { getCertificate, getOrder, listOrders, type ListOptions } from './commands/read';

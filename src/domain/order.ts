@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { documentSchema, organizationSchema } from './documents';
+
+/** The id scheme lives in ./workflow-ids; re-exported for the callers that import it with the order. */
+export { orderWorkflowId } from './workflow-ids';
 
 /**
  * The billing order as certflow accepts it: validated by every caller (API, CLI, tests)
@@ -10,14 +14,6 @@ const hostname = z
   .string()
   .max(253)
   .regex(/^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/, 'must be a DNS host name (wildcard only as the leftmost label)');
-
-/**
- * Base64 by pattern: zod's z.base64() relies on atob, which Temporal's workflow sandbox does
- * not provide, and these schemas also run in update validators.
- */
-export const base64Schema = z
-  .string()
-  .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'must be base64 (standard alphabet, padded)');
 
 export const billingOrderIdSchema = z
   .string()
@@ -36,31 +32,6 @@ export const csrPemSchema = z
 export const monthSchema = z.union([z.literal(12), z.literal(13), z.literal(24), z.literal(25)], {
   error: 'must be 12 or 24, or 13 or 25 for a renewal',
 });
-
-export const organizationSchema = z.object({
-  orgName: z.string().min(1).max(200),
-  countryCode: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as CN or US'),
-  businessCategory: z.enum(['Business Entity', 'Private Organization', 'Government Entity', 'Non-Commercial Entity']).optional(),
-  orgPhone: z.string().max(40).optional(),
-  orgEmail: z.email().optional(),
-  userFirstName: z.string().max(100).optional(),
-  userLastName: z.string().max(100).optional(),
-  userEmail: z.email().optional(),
-  userMobile: z.string().max(40).optional(),
-  idCardNo: z.string().max(40).optional(),
-  state: z.string().max(100).optional(),
-  city: z.string().max(100).optional(),
-  street: z.string().max(300).optional(),
-  zip: z.string().max(20).optional(),
-  businessLicense: z.string().max(60).optional(),
-  otherName: z.string().max(200).optional(),
-}).strict();
-
-export const documentSchema = z.object({
-  documentType: z.union([z.literal(1), z.literal(2), z.literal(3)], { error: 'must be 1 (authorisation letter), 2 (business licence) or 3 (ID card)' }),
-  fileType: z.enum(['.jpg', '.gif', '.pdf']),
-  fileContent: base64Schema.max(8_000_000),
-}).strict();
 
 export const contactSchema = z.object({
   email: z.email(),
@@ -90,10 +61,6 @@ export const orderRequestSchema = z
 
 export type OrderRequest = z.output<typeof orderRequestSchema>;
 export type OrderRequestInput = z.input<typeof orderRequestSchema>;
-export type Organization = z.output<typeof organizationSchema>;
-
-/** Temporal workflow id of an order: one workflow per billing order. */
-export const orderWorkflowId = (billingOrderId: string): string => `order-${billingOrderId}`;
 
 const duration = z.number().int().min(1);
 

@@ -14,23 +14,10 @@ import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/pa
 import { temporal } from '@temporalio/proto';
 import { type OrderPolicyInput, type OrderRequest, orderWorkflowId } from '../domain/order';
 import { resolvePolicy } from '../domain/policy';
-import {
-  type CancelInput,
-  type CaPushSignal,
-  type CertificateBundle,
-  type OrderView,
-  type OrderWorkflowInput,
-  type ReissueInput,
-  type RevokeInput,
-  type UpdateAnswer,
-  cancelUpdate,
-  caPushedSignal,
-  getCertificateQuery,
-  getOrderQuery,
-  reissueUpdate,
-  retryNowUpdate,
-  revokeUpdate,
-} from '../workflows/definitions';
+import { type CancelInput, type CaPushSignal, type ReissueInput, type RevokeInput, type UpdateAnswer, cancelUpdate, caPushedSignal, getCertificateQuery, getOrderQuery, reissueUpdate, retryNowUpdate, revokeUpdate } from '../workflows/messages';
+import type { CertificateBundle } from '../domain/certificate';
+import type { OrderView } from '../domain/order-view';
+import type { OrderWorkflowInput } from '../workflows/inputs';
 import {
   BillingOrderIdKey,
   CommonNameKey,

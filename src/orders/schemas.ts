@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ORDER_STATES } from '../workflows/definitions';
+import { ORDER_STATES } from '../domain/order-states';
 
 /**
  * Shapes the order service takes and gives beyond the workflow's own messages. The API uses

@@ -1,12 +1,13 @@
 import { condition, patched } from '@temporalio/workflow';
+import { CaErrorType } from '../ca/errors';
 import type { OrderStatusResult, RetrievedCertificate } from '../ca/issuer';
-import { CaErrorType } from '../ca/wotrus/error-types';
+import { type CaProgress, mapCaPhase, progressOf } from './ca-progress';
+import { type AttentionControl, Interrupted, withAttention } from './attention';
+import { failureType } from './failures';
 import { readCaStatus, readCertificate } from './inline-first';
-import { type AttentionControl, Interrupted, failureType, withAttention } from './runtime';
-import { mapCaStatus } from './status-map';
 
 export type IssuanceOutcome =
-  /** `retrieved` when the certificate was already fetched while the CA still said pendingCAIssued. */
+  /** `retrieved` when the certificate came with the status, or was collected while the CA still said it was issuing. */
   | { kind: 'issued'; retrieved?: RetrievedCertificate }
   | { kind: 'rejected'; message: string }
   | { kind: 'closed'; message: string }
@@ -15,6 +16,8 @@ export type IssuanceOutcome =
   | { kind: 'interrupted' };
 
 export interface IssuanceWait extends AttentionControl {
+  /** The issuer's id, passed to every CA activity. */
+  issuer: string;
   caOrderId: string;
   /** When the order entered validation (the DCV window counts from here). */
   validationStartedAt: number;
@@ -69,42 +72,39 @@ export async function awaitIssuance(w: IssuanceWait): Promise<IssuanceOutcome> {
   for (;;) {
     if (w.interrupted?.()) return { kind: 'interrupted' };
     w.push.pending = false;
-    let status: OrderStatusResult;
+    let read: OrderStatusResult;
     try {
-      status = await withAttention(w, 'Reading the CA order status', () => readCaStatus(w.caOrderId, `Read the status of CA order ${w.caOrderId}`), ['CaBusinessError']);
+      read = await withAttention(w, 'Reading the CA order status', () => readCaStatus(w.issuer, w.caOrderId, `Read the status of CA order ${w.caOrderId}`), [CaErrorType.Business]);
     } catch (err) {
       if (err instanceof Interrupted) return { kind: 'interrupted' };
       throw err;
     }
-    const ca = record.view.ca;
-    ca.status = status.status;
-    ca.pendingLink = status.pendingLink ?? ca.pendingLink;
-    ca.isPay = status.isPay ?? ca.isPay;
-    ca.lastCheckedAt = new Date().toISOString();
-    ca.checks += 1;
-    const mapped = mapCaStatus(status.status, status);
+    const status = progressOf(read);
+    note(record.view.ca, status);
+    const mapped = mapCaPhase(status.phase, status);
+    // The CA's own word, not the phase: a move between two words of one phase is progress too.
     const unchanged = status.status === lastStatus;
     if (!unchanged) interval = policy.pollInitialMs;
     lastStatus = status.status;
 
-    switch (status.status) {
+    switch (status.phase) {
       case 'issued':
         record.transition(mapped.state, mapped.reason, mapped.message);
-        return { kind: 'issued' };
+        return { kind: 'issued', retrieved: status.certificate };
       case 'rejected':
         return { kind: 'rejected', message: mapped.message };
       case 'closed':
         return { kind: 'closed', message: mapped.message };
       case 'revoked':
-      case 'pendingRevoke':
+      case 'revocationPending':
         return { kind: 'revoked', message: mapped.message };
-      case 'pendingCAIssued':
-      case 'pendingAutoIssue':
+      case 'issuance':
+      case 'autoIssuance':
         issuanceStartedAt ??= Date.now();
         if (unchanged && patched(RETRIEVE_WHILE_PENDING_PATCH)) {
           const retrieved = await tryRetrieve(w);
           if (retrieved) {
-            record.transition('retrieving', 'Issued', 'The CA handed out the certificate while its status still said pendingCAIssued.');
+            record.transition('retrieving', 'Issued', 'The CA handed out the certificate while its status still said it was issuing.');
             return { kind: 'issued', retrieved };
           }
         }
@@ -131,10 +131,19 @@ export async function awaitIssuance(w: IssuanceWait): Promise<IssuanceOutcome> {
   }
 }
 
+/** What the view shows of the last status read. */
+function note(ca: IssuanceWait['record']['view']['ca'], status: CaProgress): void {
+  ca.status = status.status;
+  ca.pendingLink = status.pendingLink ?? ca.pendingLink;
+  ca.payment = status.payment ?? ca.payment;
+  ca.lastCheckedAt = new Date().toISOString();
+  ca.checks += 1;
+}
+
 /** RetrievePem as a probe: "not ready" is an answer here, not a failure. */
 async function tryRetrieve(w: IssuanceWait): Promise<RetrievedCertificate | undefined> {
   try {
-    return await withAttention(w, 'Collecting the certificate', () => readCertificate(w.caOrderId, `Try to collect the certificate of CA order ${w.caOrderId}`));
+    return await withAttention(w, 'Collecting the certificate', () => readCertificate(w.issuer, w.caOrderId, `Try to collect the certificate of CA order ${w.caOrderId}`));
   } catch (err) {
     if (err instanceof Interrupted) return undefined;
     if (failureType(err) === CaErrorType.NotReady) return undefined;

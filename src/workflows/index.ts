@@ -1,4 +1,4 @@
 /** The workflow bundle's entry: every workflow type the worker registers. */
-export { orderWorkflow } from './order';
+export { orderWorkflow } from './order/workflow';
 export { reissueWorkflow } from './reissue';
 export { revokeWorkflow } from './revoke';

@@ -1,8 +1,8 @@
 import { ActivityFailure, ApplicationFailure, patched, sleep } from '@temporalio/workflow';
-import { CaErrorType, NON_RETRYABLE_CA_ERRORS } from '../ca/wotrus/error-types';
+import { CaErrorType, NON_RETRYABLE_CA_ERRORS } from '../ca/errors';
 import type { OrderStatusResult, RetrievedCertificate } from '../ca/issuer';
-import { caActivities, inlineCaReads, retrieveActivities } from './activities';
-import { failureType } from './runtime';
+import { caActivities, inlineCaReads, retrieveActivities } from './activity-stubs';
+import { failureType } from './failures';
 
 /**
  * Patch id of inline CA reads and checks (docs/workflow-versioning.md): the status read, the
@@ -44,18 +44,18 @@ export async function inlineFirst<T>(inline: () => Promise<T>, durable: () => Pr
 }
 
 /** GetStatus, inline first; the durable fallback retries transient faults without limit. */
-export function readCaStatus(caOrderId: string, summary: string): Promise<OrderStatusResult> {
+export function readCaStatus(issuer: string, caOrderId: string, summary: string): Promise<OrderStatusResult> {
   return inlineFirst(
-    () => inlineCaReads.getCaOrderStatus.executeWithOptions({ summary }, [caOrderId]),
-    () => caActivities.getCaOrderStatus.executeWithOptions({ summary }, [caOrderId]),
+    () => inlineCaReads.getCaOrderStatus.executeWithOptions({ summary }, [caOrderId, issuer]),
+    () => caActivities.getCaOrderStatus.executeWithOptions({ summary }, [caOrderId, issuer]),
   );
 }
 
 /** RetrievePem, inline first; "not ready" is an answer (CaNotReadyError), never retried. */
-export function readCertificate(caOrderId: string, summary: string): Promise<RetrievedCertificate> {
+export function readCertificate(issuer: string, caOrderId: string, summary: string): Promise<RetrievedCertificate> {
   return inlineFirst(
-    () => inlineCaReads.retrieveCertificate.executeWithOptions({ summary }, [caOrderId]),
-    () => retrieveActivities.retrieveCertificate.executeWithOptions({ summary }, [caOrderId]),
+    () => inlineCaReads.retrieveCertificate.executeWithOptions({ summary }, [caOrderId, issuer]),
+    () => retrieveActivities.retrieveCertificate.executeWithOptions({ summary }, [caOrderId, issuer]),
   );
 }
 

@@ -1,24 +1,20 @@
 /**
- * The zod schemas of the update inputs (cancel, reissue, revoke): the API validates request
- * bodies with them and the workflow's update validators parse with them too, so a message
- * is checked by one rule wherever it comes from (API, CLI, Temporal CLI or Web UI).
+ * The zod schemas of the update inputs (cancel, reissue, revoke) and of their answer: the API
+ * validates request bodies and serialises answers with them, and the workflow's update
+ * validators parse with them too, so a message is checked by one rule wherever it comes from
+ * (API, CLI, Temporal CLI or Web UI).
  *
  * Workflow code must not import this module eagerly (lint rule): evaluating zod in every
  * workflow context cost ~1.3 MiB of heap per cached workflow. Validators load it on first
- * use through `parseMessage` (./parse-message.ts); the types are imported as types only.
+ * use through `messageSchemas()` (./parse-message.ts); the types are imported as types only.
  */
 import { z } from 'zod';
-import { base64Schema, csrPemSchema } from '../domain/order';
+import { proofSchema } from '../domain/documents';
+import { csrPemSchema } from '../domain/order';
+import { ORDER_STATES } from '../domain/order-states';
 
 export const cancelInputSchema = z.object({ reason: z.string().min(1).max(500) }).strict();
 export type CancelInput = z.infer<typeof cancelInputSchema>;
-
-export const proofSchema = z
-  .object({
-    fileType: z.enum(['.jpg', '.gif', '.pdf']),
-    fileContent: base64Schema.min(4).max(8_000_000),
-  })
-  .strict();
 
 export const reissueInputSchema = z
   .object({
@@ -38,3 +34,12 @@ export const revokeInputSchema = z
   })
   .strict();
 export type RevokeInput = z.infer<typeof revokeInputSchema>;
+
+/** What an accepted update answers (a refused one fails with UPDATE_REJECTED). */
+export const updateAnswerSchema = z.object({
+  accepted: z.literal(true),
+  state: z.enum(ORDER_STATES),
+  message: z.string(),
+  caOrderId: z.string().optional(),
+});
+export type UpdateAnswer = z.output<typeof updateAnswerSchema>;

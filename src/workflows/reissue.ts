@@ -1,9 +1,13 @@
 import { ApplicationFailure, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ISSUER_BEFORE_PORT } from '../ca/issuer';
+import type { ReissueView } from '../domain/order-view';
+import { caActivities } from './activity-stubs';
+import { type AttentionControl, withAttention } from './attention';
 import { awaitIssuance } from './await-issuance';
-import { caActivities } from './activities';
-import { type OrderView, type ReissueWorkflowInput, type ReissueWorkflowResult, caPushedSignal, getOrderQuery } from './definitions';
-import { retrieveAndVerify } from './issue-steps';
-import { type AttentionControl, OrderRecord, withAttention } from './runtime';
+import type { ReissueWorkflowInput, ReissueWorkflowResult } from './inputs';
+import { caPushedSignal, getReissueQuery } from './messages';
+import { OrderRecord } from './record';
+import { retrieveAndVerify } from './retrieve-and-verify';
 import { BillingOrderIdKey, CaOrderIdKey } from './search-attributes';
 
 /**
@@ -12,24 +16,22 @@ import { BillingOrderIdKey, CaOrderIdKey } from './search-attributes';
  * verification as a first issuance. The parent switches certificates on success.
  */
 export async function reissueWorkflow(input: ReissueWorkflowInput): Promise<ReissueWorkflowResult> {
+  const issuer = (input.issuer ?? ISSUER_BEFORE_PORT).id;
   const at = new Date().toISOString();
   const first = { state: 'reissuing' as const, reason: 'ReissueRequested', message: `Reissuing CA order ${input.oldCaOrderId}.`, at };
-  const view: OrderView = {
+  const view: ReissueView = {
     workflowId: workflowInfo().workflowId,
     billingOrderId: input.billingOrderId,
-    productId: '',
-    commonName: input.commonName,
+    replacesCaOrderId: input.oldCaOrderId,
     condition: first,
-    ca: { checks: 0 },
-    lineage: { caOrderIds: [input.oldCaOrderId], reissues: [], revocations: [], replacedCertificates: [] },
+    ca: { issuer: input.issuer?.id, checks: 0 },
+    lineage: { caOrderIds: [input.oldCaOrderId] },
     timeline: [first],
-    notifications: { caEmailFor: [], billingEvents: [], renewalReminderFor: [] },
-    continuedAsNew: 0,
   };
   const record = new OrderRecord(view, false);
   const push = { pending: false };
   const ctl: AttentionControl = { record, policy: input.policy, retryNow: { requested: false } };
-  setHandler(getOrderQuery, () => view);
+  setHandler(getReissueQuery, () => view);
   setHandler(caPushedSignal, (p) => {
     if (p.caOrderId === view.ca.orderId) push.pending = true;
   });
@@ -42,17 +44,17 @@ export async function reissueWorkflow(input: ReissueWorkflowInput): Promise<Reis
       reason: input.request.reason,
       idempotenceId: `${input.billingOrderId}:reissue:${input.request.requestId}`,
       proof: input.request.proof,
-    }]),
+    }, issuer]),
   );
   view.ca.orderId = newCaOrderId;
   view.lineage.caOrderIds.push(newCaOrderId);
   // Pushes for the new CA order find this workflow through the search attribute.
   upsertSearchAttributes([{ key: CaOrderIdKey, value: [newCaOrderId] }]);
 
-  const outcome = await awaitIssuance({ ...ctl, caOrderId: newCaOrderId, validationStartedAt: Date.now(), push });
+  const outcome = await awaitIssuance({ ...ctl, issuer, caOrderId: newCaOrderId, validationStartedAt: Date.now(), push });
   if (outcome.kind !== 'issued') {
     throw ApplicationFailure.create({ type: 'ReissueNotIssued', message: 'message' in outcome ? outcome.message : `reissue ended: ${outcome.kind}`, nonRetryable: true });
   }
-  const verified = await retrieveAndVerify(ctl, { caOrderId: newCaOrderId, csrPem: input.request.csr, commonName: input.commonName, hosts: input.hosts }, outcome.retrieved);
+  const verified = await retrieveAndVerify(ctl, { issuer, caOrderId: newCaOrderId, csrPem: input.request.csr, commonName: input.commonName, hosts: input.hosts }, outcome.retrieved);
   return { newCaOrderId, bundle: verified.bundle, certificate: verified.certificate };
 }

@@ -1,8 +1,10 @@
 import { ApplicationFailure, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { OrderStatusResult } from '../ca/issuer';
-import { caActivities } from './activities';
-import { type RevokeWorkflowInput, type RevokeWorkflowResult, caPushedSignal } from './definitions';
+import { ISSUER_BEFORE_PORT } from '../ca/issuer';
+import { caActivities } from './activity-stubs';
 import { nextInterval } from './await-issuance';
+import { progressOf } from './ca-progress';
+import type { RevokeWorkflowInput, RevokeWorkflowResult } from './inputs';
+import { caPushedSignal } from './messages';
 import { CaOrderIdKey } from './search-attributes';
 
 /**
@@ -11,22 +13,23 @@ import { CaOrderIdKey } from './search-attributes';
  */
 export async function revokeWorkflow(input: RevokeWorkflowInput): Promise<RevokeWorkflowResult> {
   const { policy } = input;
+  const issuer = (input.issuer ?? ISSUER_BEFORE_PORT).id;
   let pushed = false;
   setHandler(caPushedSignal, (p) => {
     if (p.caOrderId === input.caOrderId) pushed = true;
   });
   upsertSearchAttributes([{ key: CaOrderIdKey, value: [input.caOrderId] }]);
 
-  const answer = await caActivities.requestRevoke.executeWithOptions({ summary: `Request revocation of CA order ${input.caOrderId}` }, [{ caOrderId: input.caOrderId, reason: input.reason, proof: input.proof }]);
+  const answer = await caActivities.requestRevoke.executeWithOptions({ summary: `Request revocation of CA order ${input.caOrderId}` }, [{ caOrderId: input.caOrderId, reason: input.reason, proof: input.proof }, issuer]);
   if (answer.revoked) return { caOrderId: input.caOrderId, revokedAt: new Date().toISOString() };
 
   const deadline = Date.now() + policy.revocationDeadlineMs;
   let interval = policy.pollInitialMs;
   for (;;) {
     pushed = false;
-    const status: OrderStatusResult = await caActivities.getCaOrderStatus.executeWithOptions({ summary: `Read the revocation status of CA order ${input.caOrderId}` }, [input.caOrderId]);
-    if (status.status === 'revoked') return { caOrderId: input.caOrderId, revokedAt: new Date().toISOString() };
-    if (status.status !== 'issued' && status.status !== 'pendingRevoke') {
+    const status = progressOf(await caActivities.getCaOrderStatus.executeWithOptions({ summary: `Read the revocation status of CA order ${input.caOrderId}` }, [input.caOrderId, issuer]));
+    if (status.phase === 'revoked') return { caOrderId: input.caOrderId, revokedAt: new Date().toISOString() };
+    if (status.phase !== 'issued' && status.phase !== 'revocationPending') {
       throw ApplicationFailure.create({ type: 'RevocationNotCompleted', message: `The CA order moved to ${status.status} instead of revoked.`, nonRetryable: true });
     }
     if (Date.now() >= deadline) {

@@ -16,7 +16,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { runCli } from '../../src/cli/program';
 import { SIM_PRODUCT_IDS } from '../../src/simulator/catalog';
 import { generateCsr } from '../../src/simulator/csr';
-import type { OrderView } from '../../src/workflows/definitions';
+import type { OrderView } from '../../src/domain/order-view';
 import { eventually } from '../support/order-harness';
 import { type Stack, startStack } from '../support/stack';
 import { uniqueId } from '../support/temporal';

@@ -16,7 +16,7 @@ import pino from 'pino';
 import { orderWorkflowId } from '../../src/domain/order';
 import { SIM_PRODUCT_IDS } from '../../src/simulator/catalog';
 import { generateCsr } from '../../src/simulator/csr';
-import type { OrderView } from '../../src/workflows/definitions';
+import type { OrderView } from '../../src/domain/order-view';
 import { eventually } from '../support/order-harness';
 import { type Stack, startStack } from '../support/stack';
 import { uniqueId } from '../support/temporal';

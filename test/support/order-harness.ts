@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import pino from 'pino';
-import type { BillingEvent, BillingNotifier } from '../../src/activities';
+import { type BillingEvent, type BillingNotifier, issuerDirectory } from '../../src/activities';
 import { createWotrusClient, type WotrusClient } from '../../src/ca/wotrus/client';
 import { createHmacPushVerifier, parsePush } from '../../src/ca/wotrus/push';
 import { type OrderPolicyInput, type OrderRequestInput, orderRequestSchema, orderWorkflowId } from '../../src/domain/order';
@@ -12,7 +12,8 @@ import { resolvePolicy } from '../../src/domain/policy';
 import { generateCsr } from '../../src/simulator/csr';
 import { type RunningSimulator, startSimulator } from '../../src/simulator/server';
 import { SIM_PRODUCT_IDS } from '../../src/simulator/catalog';
-import { caPushedSignal, type OrderWorkflowInput } from '../../src/workflows/definitions';
+import { caPushedSignal } from '../../src/workflows/messages';
+import type { OrderWorkflowInput } from '../../src/workflows/inputs';
 import { createCertflowWorker } from '../../src/worker-factory';
 import { uniqueId } from './temporal';
 
@@ -102,7 +103,7 @@ export async function startHarness(opts: { client: Client; connection: NativeCon
     connection: opts.connection,
     namespace: opts.namespace ?? 'default',
     taskQueue,
-    deps: { issuer, billing, logger: pino({ level: 'silent' }) },
+    deps: { issuers: issuerDirectory([issuer]), billing, logger: pino({ level: 'silent' }) },
     workflowBundle: opts.bundle,
     dataConverter: opts.dataConverter,
   });

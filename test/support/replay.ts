@@ -9,7 +9,7 @@ import * as proto from '@temporalio/proto';
 import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
 import { parseConfig } from '../../src/config';
 import type { z } from 'zod';
-import type { organizationSchema } from '../../src/domain/order';
+import type { organizationSchema } from '../../src/domain/documents';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import { PUSH_SECRET, SIM_ADMIN_TOKEN, TOKEN } from './order-harness';
 

@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import type { BillingEvent, BillingNotifier } from '../../src/activities';
+import { type BillingEvent, type BillingNotifier, issuerDirectory } from '../../src/activities';
 import { buildApi } from '../../src/api/server';
 import { codecCorsOrigins } from '../../src/codec/codec-server';
 import { type ConfiguredIssuer, createIssuerFromConfig } from '../../src/ca/issuer-from-config';
@@ -113,7 +113,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      deps: { issuer, billing, logger },
+      deps: { issuers: issuerDirectory([issuer]), billing, logger },
       dataConverter,
       workflowBundle: await bundles.get(key)!,
     });

@@ -12,7 +12,7 @@ import { InvalidPageTokenError, OrderConflictError, OrderNotFoundError, OrderRej
 import { createOrderService } from '../../src/orders/order-service';
 import { canonicalJson, requestHash } from '../../src/orders/request-hash';
 import { caOrderQuery, decodePageToken, encodePageToken, ordersQuery, quoteValue } from '../../src/orders/visibility';
-import { UPDATE_REJECTED } from '../../src/workflows/definitions';
+import { UPDATE_REJECTED } from '../../src/workflows/messages';
 import { BillingOrderIdKey, CaOrderIdKey, CommonNameKey, NotAfterKey, OrderStatusKey, ProductIdKey } from '../../src/workflows/search-attributes';
 import { validOrder } from './api-support';
 

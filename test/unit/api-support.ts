@@ -15,7 +15,10 @@ import { OrderConflictError, OrderNotFoundError, OrderRejectedError } from '../.
 import type { OrderService } from '../../src/orders/order-service';
 import { requestHash } from '../../src/orders/request-hash';
 import type { ListOrdersQuery, OrderPage } from '../../src/orders/schemas';
-import type { CaPushSignal, CertificateBundle, OrderState, OrderView, UpdateAnswer } from '../../src/workflows/definitions';
+import type { CaPushSignal, UpdateAnswer } from '../../src/workflows/messages';
+import type { CertificateBundle } from '../../src/domain/certificate';
+import type { OrderState } from '../../src/domain/order-states';
+import type { OrderView } from '../../src/domain/order-view';
 
 // Two ESM-only packages sit under CommonJS requires: content-disposition 3 (required by
 // @fastify/static, which @fastify/swagger-ui loads) and cookie 2 (required by
@@ -63,7 +66,7 @@ export function makeView(billingOrderId: string, state: OrderState, overrides: P
     ca: { orderId: 'CA-1', status: 'pendingValidation', checks: 2, nextCheckAt: '2025-01-01T00:05:00.000Z' },
     lineage: { caOrderIds: ['CA-1'], reissues: [], revocations: [], replacedCertificates: [] },
     timeline: [condition],
-    notifications: { caEmailFor: [], billingEvents: [], renewalReminderFor: [] },
+    notifications: { caEmailFor: [], renewalReminderFor: [] },
     continuedAsNew: 0,
     ...overrides,
   };

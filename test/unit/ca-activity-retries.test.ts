@@ -9,8 +9,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { CA_BACKOFF, backoffMs, createCaActivities } from '../../src/activities/ca';
 import { CIRCUIT_OPEN_CODE } from '../../src/ca/circuit-breaker';
+import { issuerDirectory } from '../../src/activities/ca';
 import type { Issuer } from '../../src/ca/issuer';
-import { CaBusinessError, CaProtocolError, CaRateLimitError, CaUnavailableError } from '../../src/ca/wotrus/errors';
+import { WOTRUS } from '../../src/ca/wotrus/descriptor';
+import { CaBusinessError, CaProtocolError, CaRateLimitError, CaUnavailableError } from '../../src/ca/errors';
 
 const at = { operation: 'getStatus' as const, requestId: 'wf/getCaOrderStatus/1' };
 
@@ -19,14 +21,14 @@ function failingIssuer(err: Error): Issuer {
   const fail = async (): Promise<never> => {
     throw err;
   };
-  return { name: 'test', createOrder: fail, getStatus: fail, retrieveCertificate: fail, cancelOrder: fail, requestRevoke: fail, requestReissue: fail, sendIssuedEmail: fail };
+  return { descriptor: WOTRUS, createOrder: fail, getStatus: fail, retrieveCertificate: fail, cancelOrder: fail, requestRevoke: fail, requestReissue: fail, sendIssuedEmail: fail };
 }
 
 async function attempt(err: Error, info: { attempt?: number; heartbeatDetails?: unknown; isLocal?: boolean }): Promise<{ failure: ApplicationFailure; heartbeats: unknown[] }> {
   const env = new MockActivityEnvironment({ attempt: info.attempt ?? 1, heartbeatDetails: info.heartbeatDetails, isLocal: info.isLocal ?? false });
   const heartbeats: unknown[] = [];
   env.on('heartbeat', (d: unknown) => heartbeats.push(d));
-  const { getCaOrderStatus } = createCaActivities({ issuer: failingIssuer(err) });
+  const { getCaOrderStatus } = createCaActivities({ issuers: issuerDirectory([failingIssuer(err)]) });
   try {
     await env.run(getCaOrderStatus, 'CA-1');
   } catch (failure) {
@@ -114,7 +116,7 @@ describe('CA activity retries', () => {
       const env = new MockActivityEnvironment({ attempt: 1, heartbeatDetails: o.heartbeatDetails, isLocal: o.isLocal ?? false });
       const heartbeats: unknown[] = [];
       env.on('heartbeat', (d: unknown) => heartbeats.push(d));
-      const { getCaOrderStatus } = createCaActivities({ issuer: slowIssuer(o.callMs), heartbeatEveryMs: 20 });
+      const { getCaOrderStatus } = createCaActivities({ issuers: issuerDirectory([slowIssuer(o.callMs)]), heartbeatEveryMs: 20 });
       await env.run(getCaOrderStatus, 'CA-1');
       return heartbeats;
     };

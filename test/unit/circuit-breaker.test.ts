@@ -6,7 +6,7 @@
  */
 import { CIRCUIT_OPEN_CODE, type CircuitEvent, type GuardedIssuer, withCircuitBreaker } from '../../src/ca/circuit-breaker';
 import { createWotrusClient, type WotrusClient } from '../../src/ca/wotrus/client';
-import { CaErrorType, CaUnavailableError } from '../../src/ca/wotrus/errors';
+import { CaErrorType, CaUnavailableError } from '../../src/ca/errors';
 import { spread } from '../../src/activities/ca';
 import { type RunningSimulator, startSimulator } from '../../src/simulator/server';
 

@@ -5,7 +5,7 @@
  */
 import { createPushDedupe, pushKey } from '../../src/api/push-dedupe';
 import { createPushFollowUp } from '../../src/api/push-follow-up';
-import type { CaPushSignal } from '../../src/workflows/definitions';
+import type { CaPushSignal } from '../../src/workflows/messages';
 
 const DELAYS = [20, 40, 80];
 const push = (caOrderId: string): CaPushSignal => ({ caOrderId, isIssued: true, isRevoked: false, receivedAt: new Date().toISOString() });

@@ -15,7 +15,7 @@ import {
   CaUnavailableError,
   NON_RETRYABLE_CA_ERRORS,
   isCaError,
-} from '../../src/ca/wotrus/errors';
+} from '../../src/ca/errors';
 import { buildCreateOrderBody } from '../../src/ca/wotrus/schemas';
 
 /**
@@ -358,7 +358,7 @@ describe('createWotrusClientFromConfig', () => {
     });
     handler = json(200, fixtureText('email.response'));
     await expect(c.sendIssuedEmail('O-1', 'https://c/1', ctx())).resolves.toEqual({ sent: false });
-    expect(c.name).toBe('wotrus');
+    expect(c.descriptor.id).toBe('wotrus');
     await c.close();
     await c.close(); // idempotent
   });

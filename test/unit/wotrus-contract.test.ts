@@ -14,7 +14,7 @@ import {
   NON_RETRYABLE_CA_ERRORS,
   isCaError,
   type CaError,
-} from '../../src/ca/wotrus/errors';
+} from '../../src/ca/errors';
 import {
   CANCEL_REASONS,
   SIM_ERRORS,
@@ -328,7 +328,7 @@ describe('cancelOrder', () => {
 describe('requestRevoke', () => {
   test('pendingAudit, then revoked once the CA completes it; a revoked certificate is still retrievable', async () => {
     const { id } = await issuedDvOrder();
-    const proof = { fileType: '.pdf', fileContent: Buffer.from('%PDF-1.4 revocation letter').toString('base64') };
+    const proof = { fileType: '.pdf' as const, fileContent: Buffer.from('%PDF-1.4 revocation letter').toString('base64') };
     await expect(client.requestRevoke({ caOrderId: id, reason: 'key compromise', proof }, ctx('requestRevoke'))).resolves.toEqual({ revokeStatus: 'pendingAudit', revoked: false });
     expect((await client.getStatus(id, ctx('getCaOrderStatus'))).status).toBe('pendingRevoke');
     // A retried request answers the same.
@@ -478,7 +478,7 @@ describe('errors', () => {
     expect(cancel.caMessage).toBe(SIM_ERRORS.orderNotFound(unknown));
 
     const { caOrderId } = await client.createOrder(await dvRequest(), ctx('createCaOrder'));
-    const proof = { fileType: '.pdf', fileContent: 'JVBERi0=' };
+    const proof = { fileType: '.pdf' as const, fileContent: 'JVBERi0=' };
     const revoke = await failure(client.requestRevoke({ caOrderId, reason: 'r', proof }, ctx('requestRevoke')));
     expect(revoke).toBeInstanceOf(CaBusinessError);
     expect(revoke.caMessage).toBe(SIM_ERRORS.revokeNotIssued('pendingSubmitOrderToCA'));
@@ -556,7 +556,7 @@ describe('errors', () => {
   test('errorRate 1 with a random status → CaUnavailableError on every operation', async () => {
     sim.state.setFaults({ errorRate: 1 });
     const id = 'ABCDEF00-0000-0000-0000-000000000001';
-    const proof = { fileType: '.pdf', fileContent: 'JVBERi0=' };
+    const proof = { fileType: '.pdf' as const, fileContent: 'JVBERi0=' };
     const calls: [string, Promise<unknown>][] = [
       ['getStatus', client.getStatus(id, ctx())],
       ['retrieveCertificate', client.retrieveCertificate(id, ctx())],

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type z } from 'zod';
 import { readAnswer, type AnswerContext } from '../../src/ca/wotrus/answer';
-import { CaBusinessError, CaProtocolError } from '../../src/ca/wotrus/errors';
+import { CaBusinessError, CaProtocolError } from '../../src/ca/errors';
 import {
   toCancelResult,
   toCreateOrderResult,

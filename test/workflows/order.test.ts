@@ -9,17 +9,10 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SIM_PRODUCT_IDS } from '../../src/simulator/catalog';
 import { generateCsr } from '../../src/simulator/csr';
 import { orderWorkflowId } from '../../src/domain/order';
-import {
-  cancelUpdate,
-  getCertificateQuery,
-  getOrderQuery,
-  reissueUpdate,
-  retryNowUpdate,
-  revokeUpdate,
-  type OrderView,
-} from '../../src/workflows/definitions';
+import { cancelUpdate, getCertificateQuery, getOrderQuery, reissueUpdate, retryNowUpdate, revokeUpdate } from '../../src/workflows/messages';
+import type { OrderView } from '../../src/domain/order-view';
 import { bundleWorkflows } from '../../src/worker-factory';
-import type { orderWorkflow } from '../../src/workflows/order';
+import type { orderWorkflow } from '../../src/workflows/order/workflow';
 import { type Harness, dvOrder, eventually, startHarness, workflowInput } from '../support/order-harness';
 import { createTimeSkippingEnv } from '../support/temporal';
 import { installTestRuntime } from '../support/runtime';

@@ -4,7 +4,7 @@ import type { Config } from '../../config';
 import { orderRequestSchema, orderWorkflowId } from '../../domain/order';
 import type { OrderService } from '../../orders/order-service';
 import { listOrdersQuerySchema, orderPageSchema } from '../../orders/schemas';
-import { type CertificateBundle } from '../../workflows/definitions';
+import type { CertificateBundle } from '../../domain/certificate';
 import { cancelInputSchema, reissueInputSchema, revokeInputSchema } from '../../workflows/message-schemas';
 import { apiKeyAuth } from '../auth';
 import { HttpProblem, problemResponses, ProblemType } from '../problems';

@@ -1,9 +1,10 @@
 import { type z } from 'zod';
-import { CaBusinessError, CaProtocolError, type CaOperation, type ProtocolIssue } from './errors';
+import { CaBusinessError, CaProtocolError, type CaOperation, type ProtocolIssue } from '../errors';
 import { envelopeSchema } from './schemas';
 
 /** Where an answer came from, for the errors raised while reading it. */
 export interface AnswerContext {
+  issuer?: string;
   operation: CaOperation;
   requestId: string;
   httpStatus?: number;

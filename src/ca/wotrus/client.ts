@@ -4,6 +4,7 @@ import { type z } from 'zod';
 import { type Config } from '../../config';
 import { type CallContext, type Issuer } from '../issuer';
 import { parseJsonAnswer, readAnswer, type AnswerContext, type RefusalReader } from './answer';
+import { WOTRUS, WOTRUS_DISPLAY_NAME } from './descriptor';
 import {
   CaAuthError,
   CaBusinessError,
@@ -12,7 +13,7 @@ import {
   CaRateLimitError,
   CaUnavailableError,
   type CaOperation,
-} from './errors';
+} from '../errors';
 import {
   toCancelResult,
   toCreateOrderResult,
@@ -60,8 +61,7 @@ export interface WotrusClientOptions {
   dispatcher?: Dispatcher;
 }
 
-export interface WotrusClient extends Issuer {
-  readonly name: 'wotrus';
+export interface WotrusClient extends Required<Issuer> {
   /** Closes the connection pool (if this client created it); in-flight requests finish first. */
   close(): Promise<void>;
 }
@@ -132,7 +132,7 @@ export function createWotrusClient(options: WotrusClientOptions): WotrusClient {
       Accept: 'application/json',
     };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const answerCtx: AnswerContext = { operation, requestId: ctx.requestId, redact };
+    const answerCtx: AnswerContext = { issuer: WOTRUS_DISPLAY_NAME, operation, requestId: ctx.requestId, redact };
 
     let statusCode: number;
     let responseHeaders: IncomingHttpHeaders;
@@ -161,7 +161,7 @@ export function createWotrusClient(options: WotrusClientOptions): WotrusClient {
   }
 
   return {
-    name: 'wotrus',
+    descriptor: WOTRUS,
 
     async createOrder(req, ctx) {
       const a = await call('createOrder', 'POST', WOTRUS_PATHS.createOrder, buildCreateOrderBody(req), createOrderAnswerSchema, ctx);
@@ -178,6 +178,7 @@ export function createWotrusClient(options: WotrusClientOptions): WotrusClient {
       const cert = toRetrievedCertificate(a);
       if (cert === undefined) {
         throw new CaCertificateNotReadyError({
+          issuer: WOTRUS_DISPLAY_NAME,
           operation: 'retrieveCertificate',
           requestId: ctx.requestId,
           caMessage: a.result === false ? 'result is false' : 'no certificate in the answer',

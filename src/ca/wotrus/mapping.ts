@@ -15,6 +15,7 @@ import {
   type RetrievePemAnswer,
   type RevokeAnswer,
 } from './schemas';
+import { WOTRUS_PHASES, paymentOf } from './statuses';
 
 /** WoTrus answers (already read by the schemas) to the CA-neutral Issuer results. */
 
@@ -26,9 +27,10 @@ export function toCreateOrderResult(a: CreateOrderAnswer): CreateOrderResult {
 }
 
 export function toOrderStatusResult(a: QueryOrderAnswer, requestedId: string): OrderStatusResult {
-  const result: OrderStatusResult = { caOrderId: a.id ?? requestedId.trim(), status: a.status };
+  const result: OrderStatusResult = { caOrderId: a.id ?? requestedId.trim(), phase: WOTRUS_PHASES[a.status], status: a.status };
   if (a.pendingLink !== undefined) result.pendingLink = a.pendingLink;
-  if (a.isPay !== undefined && a.isPay !== null) result.isPay = a.isPay;
+  const payment = paymentOf(a.isPay);
+  if (payment !== undefined) result.payment = payment;
   if (a.productID !== undefined) result.productId = a.productID;
   if (a.cn !== undefined) result.commonName = a.cn;
   return result;

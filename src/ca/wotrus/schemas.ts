@@ -1,12 +1,7 @@
 import { z } from 'zod';
-import {
-  CA_STATUSES,
-  type CaStatus,
-  type CreateOrderRequest,
-  type Organization,
-  type ReissueRequest,
-  type RevokeRequest,
-} from '../issuer';
+import type { Organization } from '../../domain/documents';
+import type { CreateOrderRequest, ReissueRequest, RevokeRequest } from '../issuer';
+import { WOTRUS_STATUSES, type WotrusStatus } from './statuses';
 
 /**
  * The WoTrus partner API wire format (ca-apis.md §1, seed 001).
@@ -93,12 +88,12 @@ const integer = z.union([
     .transform(Number),
 ]);
 
-const statusByLowerCase = new Map<string, CaStatus>(CA_STATUSES.map((s) => [s.toLowerCase(), s]));
+const statusByLowerCase = new Map<string, WotrusStatus>(WOTRUS_STATUSES.map((s) => [s.toLowerCase(), s]));
 
 /** A status outside the documented list is 'unknown', not a failure: the list has grown before (V1.01, V1.03). */
 export const caStatusSchema = z
   .string()
-  .transform((s): CaStatus => statusByLowerCase.get(s.trim().toLowerCase()) ?? 'unknown');
+  .transform((s): WotrusStatus => statusByLowerCase.get(s.trim().toLowerCase()) ?? 'unknown');
 
 // ---------------------------------------------------------------- envelope
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CancelInput, ReissueInput, RevokeInput, UpdateAnswer } from '../../workflows/definitions';
+import type { CancelInput, ReissueInput, RevokeInput, UpdateAnswer } from '../../workflows/messages';
 import type { CommandContext } from '../context';
 import { ExitCode } from '../exit-codes';
 import { readProofFile, readTextFile } from '../files';

@@ -1,5 +1,6 @@
 import type { OrderPage } from '../../orders/schemas';
-import type { CertificateBundle, OrderView } from '../../workflows/definitions';
+import type { CertificateBundle } from '../../domain/certificate';
+import type { OrderView } from '../../domain/order-view';
 import type { CommandContext } from '../context';
 import { ExitCode } from '../exit-codes';
 import { describeOrder, ordersTable } from '../format';

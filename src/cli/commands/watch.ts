@@ -1,4 +1,5 @@
-import { isFinalState, type OrderState, type OrderView } from '../../workflows/definitions';
+import { isFinalState, type OrderState } from '../../domain/order-states';
+import type { OrderView } from '../../domain/order-view';
 import type { CommandContext } from '../context';
 import { ExitCode } from '../exit-codes';
 import { progressLine } from '../format';

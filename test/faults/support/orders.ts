@@ -2,7 +2,8 @@
 import type { OrderRequestInput } from '../../../src/domain/order';
 import { SIM_PRODUCT_IDS } from '../../../src/simulator/catalog';
 import { generateCsr, generateKeyPair } from '../../../src/simulator/csr';
-import type { OrderState, OrderView } from '../../../src/workflows/definitions';
+import type { OrderState } from '../../../src/domain/order-states';
+import type { OrderView } from '../../../src/domain/order-view';
 import { orderWorkflowId } from '../../../src/domain/order';
 import type { FaultStack, Log } from './fault-stack';
 

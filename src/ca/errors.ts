@@ -1,16 +1,43 @@
-import {
-  CA_PROTOCOL_ERROR_MAX_ATTEMPTS,
-  CaErrorType,
-  type CaErrorTypeName,
-} from './error-types';
+/**
+ * The one error taxonomy of certflow's CA port: every issuer adapter maps its failures into
+ * these classes, and workflows and activities know only these. The type names are what
+ * Temporal matches retry policies against (`error.name`), so workflow code imports the
+ * constants from here (this module imports nothing) and never writes them as literals; they
+ * are also recorded in workflow histories, so a name never changes.
+ */
+export const CaErrorType = {
+  /** The CA refused our credentials: retrying cannot help. */
+  Auth: 'CaAuthError',
+  /** The CA declined the request on its merits. */
+  Business: 'CaBusinessError',
+  /** Rate limited, possibly with a Retry-After. */
+  RateLimit: 'CaRateLimitError',
+  /** 5xx, timeouts, connection failures, an open circuit. */
+  Unavailable: 'CaUnavailableError',
+  /** An answer we could not read. */
+  Protocol: 'CaProtocolError',
+  /** The certificate is not ready for collection yet. */
+  NotReady: 'CaCertificateNotReadyError',
+} as const;
 
-export {
-  CA_ERROR_TYPES,
-  CA_PROTOCOL_ERROR_MAX_ATTEMPTS,
-  CaErrorType,
-  NON_RETRYABLE_CA_ERRORS,
-  type CaErrorTypeName,
-} from './error-types';
+export type CaErrorTypeName = (typeof CaErrorType)[keyof typeof CaErrorType];
+
+/** Every CA error type name. */
+export const CA_ERROR_TYPES: readonly CaErrorTypeName[] = Object.freeze(Object.values(CaErrorType));
+
+/**
+ * Errors a retry cannot fix: a wrong credential, or the CA refusing the request on its
+ * merits. Temporal's RetryPolicy wants `string[]`: spread it (`[...NON_RETRYABLE_CA_ERRORS]`).
+ */
+export const NON_RETRYABLE_CA_ERRORS: readonly CaErrorTypeName[] = Object.freeze([CaErrorType.Auth, CaErrorType.Business]);
+
+/**
+ * A malformed answer is retried, but an activity gives up at this many malformed answers
+ * (other failures in between do not count): a CA that keeps answering garbage will not heal
+ * by itself.
+ */
+export const CA_PROTOCOL_ERROR_MAX_ATTEMPTS = 3;
+
 
 /** The Issuer operation that failed; named after the Issuer method. */
 export type CaOperation =
@@ -23,6 +50,8 @@ export type CaOperation =
   | 'sendIssuedEmail';
 
 export interface CaErrorDetails {
+  /** The CA's display name (`WoTrus`, …) for the message; `CA` when unknown. */
+  issuer?: string;
   operation: CaOperation;
   /** The `RequestID` header we sent, so an operator can find the CA's log line. */
   requestId: string;
@@ -33,7 +62,7 @@ export interface CaErrorDetails {
 }
 
 /**
- * Base of every WoTrus error. Carries what an operator needs to trace a failure and
+ * Base of every CA error. Carries what an operator needs to trace a failure and
  * nothing secret: the client never passes the token or request headers in here.
  */
 export abstract class CaError extends Error {
@@ -69,7 +98,7 @@ export abstract class CaError extends Error {
 function formatMessage(summary: string, d: CaErrorDetails): string {
   const status = d.httpStatus === undefined ? '' : ` (HTTP ${d.httpStatus})`;
   const ca = d.caMessage ? `: ${d.caMessage}` : '';
-  return `WoTrus ${d.operation} ${summary}${status}${ca} [requestId ${d.requestId}]`;
+  return `${d.issuer ?? 'CA'} ${d.operation} ${summary}${status}${ca} [requestId ${d.requestId}]`;
 }
 
 /** HTTP 401/403: the token is missing, wrong or revoked. Retrying cannot help. */
@@ -150,7 +179,7 @@ function describeIssues(issues: ProtocolIssue[]): string {
 }
 
 /**
- * RetrievePem answered `result: false` or without a certificate: the order is not issued
+ * The CA has no certificate to hand out yet (WoTrus: RetrievePem answered `result: false`): the order is not issued
  * yet. Deliberately not a success and not a CaBusinessError: it is the normal answer while
  * the CA is still working, so it is retryable. A workflow that prefers to go back to
  * polling the status can list it among its non-retryable types and handle it itself.

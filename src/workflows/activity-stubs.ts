@@ -1,6 +1,6 @@
 import { type RetryPolicy, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { CaErrorType, NON_RETRYABLE_CA_ERRORS } from '../ca/wotrus/error-types';
+import { CaErrorType, NON_RETRYABLE_CA_ERRORS } from '../ca/errors';
 
 /**
  * Retry policies by error class from the client's taxonomy (constants, never string

@@ -1,20 +1,21 @@
 import { condition, sleep } from '@temporalio/workflow';
-import type { RetrievedCertificate } from '../ca/issuer';
-import { CaErrorType } from '../ca/wotrus/error-types';
 import type { VerifyResult } from '../activities';
-import { checkActivities, inlineChecks } from './activities';
+import { CaErrorType } from '../ca/errors';
+import type { RetrievedCertificate } from '../ca/issuer';
+import { checkActivities, inlineChecks } from './activity-stubs';
+import { type AttentionControl, withAttention } from './attention';
+import { failureType } from './failures';
 import { readCertificate, readsInline } from './inline-first';
-import { type AttentionControl, failureType, withAttention } from './runtime';
 
 /**
  * Retrieves the PEMs of an issued CA order. A CA that says "issued" but has no PEM yet is
  * asked again on the polling schedule rather than failing the order.
  */
-export async function retrieve(ctl: AttentionControl, caOrderId: string): Promise<RetrievedCertificate> {
+export async function retrieve(ctl: AttentionControl, issuer: string, caOrderId: string): Promise<RetrievedCertificate> {
   let wait = ctl.policy.pollInitialMs;
   for (;;) {
     try {
-      return await withAttention(ctl, 'Retrieving the certificate', () => readCertificate(caOrderId, `Retrieve the certificate of CA order ${caOrderId}`));
+      return await withAttention(ctl, 'Retrieving the certificate', () => readCertificate(issuer, caOrderId, `Retrieve the certificate of CA order ${caOrderId}`));
     } catch (err) {
       if (failureType(err) !== CaErrorType.NotReady) throw err;
       ctl.record.transition('retrieving', 'CertificateNotReady', 'The CA reports the order issued but has no certificate yet; asking again.');
@@ -25,6 +26,7 @@ export async function retrieve(ctl: AttentionControl, caOrderId: string): Promis
 }
 
 export interface VerifyTarget {
+  issuer: string;
   caOrderId: string;
   csrPem: string;
   commonName: string;
@@ -40,7 +42,7 @@ export async function retrieveAndVerify(ctl: AttentionControl, target: VerifyTar
   let collected = prefetched;
   for (;;) {
     ctl.record.transition('retrieving', 'Retrieving', `Retrieving the certificate of CA order ${target.caOrderId}.`);
-    const retrieved = collected ?? (await retrieve(ctl, target.caOrderId));
+    const retrieved = collected ?? (await retrieve(ctl, target.issuer, target.caOrderId));
     collected = undefined;
     ctl.record.transition('verifying', 'Verifying', 'Checking the key, the names, the chain and the dates.');
     const result = await (readsInline() ? inlineChecks : checkActivities).verifyCertificate.executeWithOptions({ summary: `Verify key, names, chain and dates of CA order ${target.caOrderId}` }, [{

@@ -1,0 +1,22 @@
+/**
+ * Every CA adapter certflow ships, by id: the products file names one of these for each
+ * product, and the API records the chosen issuer's capabilities in the order's input.
+ * Adding a CA adds its descriptor here (docs/architecture.md, "Adding a CA").
+ */
+import { type IssuerDescriptor, type IssuerRef, issuerRef } from './issuer';
+import { WOTRUS } from './wotrus/descriptor';
+
+export const ISSUER_DESCRIPTORS: readonly IssuerDescriptor[] = Object.freeze([WOTRUS]);
+
+export const ISSUER_IDS: readonly string[] = Object.freeze(ISSUER_DESCRIPTORS.map((d) => d.id));
+
+export function issuerDescriptor(id: string): IssuerDescriptor | undefined {
+  return ISSUER_DESCRIPTORS.find((d) => d.id === id);
+}
+
+/** The issuer as an order's workflow records it; throws for an id no adapter has (the products file is validated against ISSUER_IDS). */
+export function issuerRefFor(id: string): IssuerRef {
+  const d = issuerDescriptor(id);
+  if (!d) throw new Error(`no issuer adapter "${id}" (known: ${ISSUER_IDS.join(', ')})`);
+  return issuerRef(d);
+}

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { certificateMetaSchema } from './certificate';
+import { ORDER_STATES } from './order-states';
+
+/**
+ * The order as the workflow shows it (the `getOrder` query, the API, the CLI): declared once
+ * here with its type inferred. Workflow code imports the types only (zod stays out of the
+ * workflow sandbox); the API serialises with the schema.
+ */
+
+/** A machine reason and a human message, as cert-manager conditions carry. */
+export const conditionSchema = z.object({
+  state: z.enum(ORDER_STATES),
+  reason: z.string().describe('machine reason, e.g. DomainValidationPending'),
+  message: z.string().describe('what a human should know'),
+  at: z.string().describe('ISO time of the transition'),
+});
+export type Condition = z.output<typeof conditionSchema>;
+
+export const caViewSchema = z.object({
+  /** The issuer serving the order (products file), absent for orders placed before issuers had ids. */
+  issuer: z.string().optional(),
+  orderId: z.string().optional(),
+  orderIdRsa: z.string().optional(),
+  status: z.string().optional().describe("the CA's own status word"),
+  pendingLink: z.string().optional(),
+  payment: z.enum(['unpaid', 'paid', 'payLater']).optional(),
+  lastCheckedAt: z.string().optional(),
+  nextCheckAt: z.string().optional(),
+  checks: z.number(),
+});
+export type CaView = z.output<typeof caViewSchema>;
+
+export const reissueRecordSchema = z.object({
+  id: z.string(),
+  reason: z.string(),
+  requestedAt: z.string(),
+  caOrderId: z.string().optional(),
+  status: z.enum(['running', 'completed', 'failed']),
+  message: z.string().optional(),
+  serialNumber: z.string().optional(),
+});
+export type ReissueRecord = z.output<typeof reissueRecordSchema>;
+
+export const revocationRecordSchema = z.object({
+  caOrderId: z.string(),
+  serialNumber: z.string().optional(),
+  reason: z.string(),
+  requestedAt: z.string(),
+  status: z.enum(['running', 'revoked', 'failed']),
+  completedAt: z.string().optional(),
+  /** Revocation of the whole order, or of a certificate replaced by a reissue. */
+  scope: z.enum(['order', 'replaced']),
+});
+export type RevocationRecord = z.output<typeof revocationRecordSchema>;
+
+/**
+ * What any certflow workflow that waits on a CA order shows (the order, a reissue child):
+ * its condition and timeline, the CA side, the CA order ids it follows.
+ */
+export const trackedViewSchema = z.object({
+  workflowId: z.string(),
+  condition: conditionSchema,
+  ca: caViewSchema,
+  certificate: certificateMetaSchema.optional(),
+  lineage: z.object({
+    /** Every CA order id this workflow has used, original first. */
+    caOrderIds: z.array(z.string()),
+  }),
+  timeline: z.array(conditionSchema),
+});
+export type TrackedView = z.output<typeof trackedViewSchema>;
+
+/** A reissue child's view (query `getReissue`): which CA order it replaces, and its own progress. */
+export const reissueViewSchema = trackedViewSchema.extend({
+  billingOrderId: z.string(),
+  replacesCaOrderId: z.string(),
+});
+export type ReissueView = z.output<typeof reissueViewSchema>;
+
+export const orderViewSchema = z
+  .object({
+    workflowId: z.string(),
+    billingOrderId: z.string(),
+    productId: z.string(),
+    commonName: z.string(),
+    condition: conditionSchema,
+    ca: caViewSchema,
+    certificate: certificateMetaSchema.optional(),
+    lineage: z.object({
+      renews: z.string().optional(),
+      /** Every CA order id this billing order has used, original first. */
+      caOrderIds: z.array(z.string()),
+      reissues: z.array(reissueRecordSchema),
+      revocations: z.array(revocationRecordSchema),
+      replacedCertificates: z.array(certificateMetaSchema),
+    }),
+    timeline: z.array(conditionSchema),
+    /** Serial numbers the CA e-mail and the renewal reminder were sent for. */
+    notifications: z.object({
+      caEmailFor: z.array(z.string()),
+      renewalReminderFor: z.array(z.string()),
+    }),
+    continuedAsNew: z.number(),
+  })
+  .meta({ id: 'OrderView' });
+export type OrderView = z.output<typeof orderViewSchema>;

@@ -1,0 +1,229 @@
+import { ApplicationFailure, allHandlersFinished, condition, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { BillingEvent, BillingEventType } from '../../activities';
+import { type Capability, ISSUER_BEFORE_PORT, type IssuerRef } from '../../ca/issuer';
+import type { CertificateBundle } from '../../domain/certificate';
+import { CANCELLABLE_STATES, type OrderState } from '../../domain/order-states';
+import type { OrderView } from '../../domain/order-view';
+import { billingActivities } from '../activity-stubs';
+import type { AttentionControl } from '../attention';
+import { failureMessage } from '../failures';
+import type { CarriedState, OrderWorkflowInput } from '../inputs';
+import {
+  type CaPushSignal,
+  type CancelInput,
+  type ReissueInput,
+  type RevokeInput,
+  type UpdateAnswer,
+  UPDATE_REJECTED,
+  cancelUpdate,
+  caPushedSignal,
+  getCertificateQuery,
+  getOrderQuery,
+  reissueUpdate,
+  retryNowUpdate,
+  revokeUpdate,
+} from '../messages';
+import { messageSchemas } from '../parse-message';
+import { OrderRecord } from '../record';
+
+function reject(message: string): never {
+  throw ApplicationFailure.create({ type: UPDATE_REJECTED, message, nonRetryable: true });
+}
+
+function initialView(input: OrderWorkflowInput): OrderView {
+  const at = new Date().toISOString();
+  const condition = { state: 'creating' as const, reason: 'Accepted', message: 'Creating the CA order.', at };
+  return {
+    workflowId: workflowInfo().workflowId,
+    billingOrderId: input.order.billingOrderId,
+    productId: input.order.productId,
+    commonName: input.order.commonName,
+    condition,
+    ca: { issuer: input.issuer?.id, checks: 0 },
+    lineage: { renews: input.order.renewsBillingOrderId, caOrderIds: [], reissues: [], revocations: [], replacedCertificates: [] },
+    timeline: [condition],
+    notifications: { caEmailFor: [], renewalReminderFor: [] },
+    continuedAsNew: 0,
+  };
+}
+
+/** Views carried by runs before billing keys left the public view held them there. */
+function restoreView(carried: CarriedState): { view: OrderView; billingEventKeys: string[] } {
+  const notifications = carried.view.notifications as OrderView['notifications'] & { billingEvents?: string[] };
+  const { billingEvents, ...kept } = notifications;
+  return { view: { ...carried.view, notifications: kept }, billingEventKeys: carried.billingEventKeys ?? billingEvents ?? [] };
+}
+
+/** The outcome of a cancel request, handed from the process to the waiting update. */
+type CancelOutcome = { ok: boolean; message: string };
+type ChildDone<T> = { ok: true; result: T } | { ok: false; message: string };
+
+/**
+ * One billing order's state and the handlers of its messages (the shape of Temporal's
+ * safe-message-handlers sample). Handlers record requests; the process (./workflow.ts)
+ * carries them out and answers through the fields the handlers wait on.
+ */
+export class OrderEntity {
+  readonly record: OrderRecord<OrderView>;
+  readonly issuer: IssuerRef;
+  bundle: CertificateBundle | null;
+  private readonly seenReissueRequests: Set<string>;
+  /** Idempotency keys of the billing events sent: internal bookkeeping, not part of the view. */
+  private readonly billingEventKeys: string[];
+  readonly push = { pending: false };
+  readonly retryNow = { requested: false };
+  cancelRequest: CancelInput | undefined;
+  cancelOutcome: CancelOutcome | undefined;
+  reissueRequest: ReissueInput | undefined;
+  revokeRequest: RevokeInput | undefined;
+  /** Set when the child a pending update asked for has started (`revoke` or the reissue request id). */
+  childStarted: { id: string } | undefined;
+
+  constructor(readonly input: OrderWorkflowInput) {
+    const restored = input.carried ? restoreView(input.carried) : { view: initialView(input), billingEventKeys: [] };
+    this.record = new OrderRecord(restored.view, true);
+    this.billingEventKeys = restored.billingEventKeys;
+    this.bundle = input.carried?.bundle ?? null;
+    this.seenReissueRequests = new Set(input.carried?.seenReissueRequests ?? []);
+    this.issuer = input.issuer ?? ISSUER_BEFORE_PORT;
+  }
+
+  get view(): OrderView {
+    return this.record.view;
+  }
+
+  get state(): OrderState {
+    return this.record.state;
+  }
+
+  /** What the shared waiting and attention helpers need of this order. */
+  get control(): AttentionControl {
+    return { record: this.record, policy: this.input.policy, retryNow: this.retryNow, interrupted: () => this.cancelRequest !== undefined };
+  }
+
+  can(capability: Capability): boolean {
+    return this.issuer.capabilities.includes(capability);
+  }
+
+  listen(): void {
+    setHandler(getOrderQuery, () => this.view);
+    setHandler(getCertificateQuery, () => this.bundle);
+    setHandler(caPushedSignal, (p) => this.onCaPushed(p));
+    setHandler(cancelUpdate, (req) => this.cancel(req), { validator: (req) => this.validateCancel(req) });
+    setHandler(reissueUpdate, (req) => this.reissue(req), { validator: (req) => this.validateReissue(req) });
+    setHandler(revokeUpdate, (req) => this.revoke(req), { validator: (req) => this.validateRevoke(req) });
+    setHandler(retryNowUpdate, () => this.retry(), { validator: () => this.validateRetry() });
+  }
+
+  /** A hint only: the next step reads the CA's status. Pushes for other lineage ids go to the child that waits for them. */
+  private onCaPushed(p: CaPushSignal): void {
+    if (p.caOrderId === this.view.ca.orderId) this.push.pending = true;
+  }
+
+  private validateCancel(req: CancelInput): void {
+    messageSchemas().cancelInputSchema.parse(req);
+    if (!CANCELLABLE_STATES.includes(this.state)) reject(`An order in state ${this.state} cannot be cancelled; cancel is possible only before issuance.`);
+    if (this.view.ca.orderId !== undefined && !this.can('cancel')) reject(this.missing('cancel', 'cancel an order it has accepted'));
+    if (this.cancelRequest) reject('A cancellation is already in progress.');
+  }
+
+  private async cancel(req: CancelInput): Promise<UpdateAnswer> {
+    this.cancelRequest = req;
+    await condition(() => this.cancelOutcome !== undefined);
+    const outcome = this.cancelOutcome!;
+    this.cancelOutcome = undefined;
+    if (!outcome.ok) {
+      this.cancelRequest = undefined;
+      reject(outcome.message);
+    }
+    return { accepted: true, state: this.state, message: outcome.message, caOrderId: this.view.ca.orderId };
+  }
+
+  private validateReissue(req: ReissueInput): void {
+    messageSchemas().reissueInputSchema.parse(req);
+    if (this.seenReissueRequests.has(req.requestId)) return;
+    if (!this.can('reissue')) reject(this.missing('reissue', 'reissue a certificate'));
+    if (this.state !== 'active') reject(`An order in state ${this.state} cannot be reissued; reissue is possible only for an active certificate.`);
+    if (this.reissueRequest || this.revokeRequest) reject('Another reissue or revocation is in progress.');
+  }
+
+  private async reissue(req: ReissueInput): Promise<UpdateAnswer> {
+    if (this.seenReissueRequests.has(req.requestId)) {
+      const r = this.view.lineage.reissues.find((x) => x.id === req.requestId);
+      return { accepted: true, state: this.state, message: `Reissue ${req.requestId} was already requested (${r?.status ?? 'running'}).`, caOrderId: r?.caOrderId };
+    }
+    this.seenReissueRequests.add(req.requestId);
+    this.reissueRequest = req;
+    await condition(() => this.childStarted?.id === req.requestId);
+    return { accepted: true, state: this.state, message: `Reissue ${req.requestId} started.` };
+  }
+
+  private validateRevoke(req: RevokeInput): void {
+    messageSchemas().revokeInputSchema.parse(req);
+    if (!this.can('revoke')) reject(this.missing('revoke', 'revoke a certificate'));
+    if (this.state !== 'active') reject(`An order in state ${this.state} cannot be revoked; revocation is possible only for an active certificate.`);
+    if (this.reissueRequest || this.revokeRequest) reject('Another reissue or revocation is in progress.');
+  }
+
+  private async revoke(req: RevokeInput): Promise<UpdateAnswer> {
+    this.revokeRequest = req;
+    await condition(() => this.childStarted?.id === 'revoke');
+    return { accepted: true, state: this.state, message: 'Revocation requested from the CA.', caOrderId: this.view.ca.orderId };
+  }
+
+  private validateRetry(): void {
+    if (this.state !== 'needsAttention') reject(`Nothing to retry: the order is ${this.state}.`);
+  }
+
+  private retry(): UpdateAnswer {
+    this.retryNow.requested = true;
+    return { accepted: true, state: this.state, message: 'Retrying now.' };
+  }
+
+  private missing(capability: Capability, what: string): string {
+    return `The order's issuer (${this.issuer.id}) cannot ${what}: it lacks the capability "${capability}".`;
+  }
+
+  /** Answers the waiting cancel update. */
+  answerCancel(outcome: CancelOutcome): void {
+    this.cancelOutcome = outcome;
+  }
+
+  /**
+   * One event per idempotency key (order, event, certificate serial): a retried or replayed
+   * delivery carries the same key and billing can drop duplicates.
+   */
+  async notifyBilling(type: BillingEventType, key: string, data: Record<string, unknown>): Promise<void> {
+    const idempotencyKey = `${this.view.billingOrderId}:${type}:${key}`;
+    if (this.billingEventKeys.includes(idempotencyKey)) return;
+    const event: BillingEvent = { type, billingOrderId: this.view.billingOrderId, occurredAt: new Date().toISOString(), data };
+    try {
+      await billingActivities.notifyBilling.executeWithOptions({ summary: `Billing webhook: ${type}` }, [event, idempotencyKey]);
+    } catch (err) {
+      // Billing being down for a day must not block the certificate; the event is recorded as lost.
+      this.note('BillingWebhookFailed', `${type}: ${failureMessage(err)}`);
+    }
+    this.billingEventKeys.push(idempotencyKey);
+  }
+
+  /** A timeline entry that does not change the order's state (a side step that failed). */
+  note(reason: string, message: string): void {
+    this.view.timeline.push({ ...this.view.condition, reason, message, at: new Date().toISOString() });
+  }
+
+  /** The order's last state: billing is told, pending updates answered, then the workflow returns the view. */
+  async finish(state: OrderState, reason: string, message: string, event?: BillingEventType): Promise<OrderView> {
+    this.record.transition(state, reason, message);
+    this.record.setNextCheck(undefined);
+    if (event) await this.notifyBilling(event, state, { reason, message });
+    await condition(allHandlersFinished);
+    return this.view;
+  }
+
+  /** What continue-as-new hands to the next run. */
+  carried(): CarriedState {
+    return { view: this.view, bundle: this.bundle, seenReissueRequests: [...this.seenReissueRequests], billingEventKeys: [...this.billingEventKeys] };
+  }
+}
+
+export type { CancelOutcome, ChildDone };

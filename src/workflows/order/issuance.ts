@@ -1,0 +1,128 @@
+import { CancellationScope, condition } from '@temporalio/workflow';
+import { CaErrorType } from '../../ca/errors';
+import type { CreateOrderRequest, RetrievedCertificate } from '../../ca/issuer';
+import type { OrderView } from '../../domain/order-view';
+import { caActivities } from '../activity-stubs';
+import { Interrupted, withAttention } from '../attention';
+import { awaitIssuance } from '../await-issuance';
+import { failureMessage, failureType } from '../failures';
+import { retrieveAndVerify } from '../retrieve-and-verify';
+import type { OrderEntity } from './entity';
+
+/**
+ * Issuance: create the CA order (idempotent on the billing order id), wait through review,
+ * validation and issuance, then retrieve and verify the certificate. Resolves with the final
+ * view when the order ended without a certificate (refused, rejected, cancelled, deadline),
+ * or undefined once a verified certificate is on the order.
+ */
+export async function issue(order: OrderEntity): Promise<OrderView | undefined> {
+  if (!order.view.ca.orderId) {
+    const ended = await createCaOrder(order);
+    if (ended) return ended;
+  }
+  const waited = await waitForIssuance(order);
+  if (waited.ended) return waited.ended;
+
+  const { input, view } = order;
+  const verified = await retrieveAndVerify(
+    order.control,
+    { issuer: order.issuer.id, caOrderId: view.ca.orderId!, csrPem: input.order.csr, commonName: input.order.commonName, hosts: input.order.hosts },
+    waited.retrieved,
+  );
+  order.bundle = verified.bundle;
+  view.certificate = verified.certificate;
+  return undefined;
+}
+
+async function createCaOrder(order: OrderEntity): Promise<OrderView | undefined> {
+  const { order: o } = order.input;
+  const req: CreateOrderRequest = {
+    productId: o.productId,
+    commonName: o.commonName,
+    csr: o.csr,
+    month: o.month,
+    idempotenceId: o.billingOrderId,
+    hosts: o.hosts,
+    organization: o.organization,
+    documents: o.documents,
+  };
+  try {
+    const created = await withAttention(order.control, 'Creating the CA order', () =>
+      caActivities.createCaOrder.executeWithOptions({ summary: `Create the CA order for ${o.commonName}` }, [req, order.issuer.id]),
+    );
+    order.view.ca.orderId = created.caOrderId;
+    order.view.ca.orderIdRsa = created.caOrderIdRsa;
+    order.record.addCaOrderId(created.caOrderId);
+    return undefined;
+  } catch (err) {
+    if (err instanceof Interrupted) {
+      order.answerCancel({ ok: true, message: 'Cancelled before the CA order was created.' });
+      return await order.finish('cancelled', 'CancelledByRequest', `Cancelled before the CA order was created: ${order.cancelRequest?.reason}`, 'order.cancelled');
+    }
+    if (failureType(err) === CaErrorType.Business) return await order.finish('failed', 'CaRefusedOrder', `The CA refused the order: ${failureMessage(err)}`, 'order.failed');
+    throw err;
+  }
+}
+
+/** Waits until the CA has issued, or the order ended (a refused cancel request keeps it waiting). */
+async function waitForIssuance(order: OrderEntity): Promise<{ ended?: OrderView; retrieved?: RetrievedCertificate }> {
+  const { view, record } = order;
+  const caOrderId = view.ca.orderId!;
+  const validationStartedAt = Date.parse(view.timeline[0]?.at ?? view.condition.at);
+  for (;;) {
+    const outcome = await awaitIssuance({ ...order.control, issuer: order.issuer.id, caOrderId, validationStartedAt, push: order.push });
+    switch (outcome.kind) {
+      case 'issued':
+        return { retrieved: outcome.retrieved };
+      case 'interrupted': {
+        const ended = await cancelAtCa(order, caOrderId);
+        if (ended) return { ended };
+        continue;
+      }
+      case 'deadline':
+        record.transition(record.state, 'DeadlineExceeded', `${outcome.message} Cancelling the CA order.`);
+        await compensate(order, `${outcome.stage} deadline exceeded`);
+        return { ended: await order.finish('failed', outcome.stage === 'validation' ? 'ValidationDeadlineExceeded' : 'IssuanceDeadlineExceeded', outcome.message, 'order.failed') };
+      case 'rejected':
+        return { ended: await order.finish('failed', 'CaRejected', outcome.message, 'order.failed') };
+      case 'closed':
+        return { ended: await order.finish('cancelled', 'CaClosed', outcome.message, 'order.cancelled') };
+      case 'revoked':
+        return { ended: await order.finish('needsAttention', 'UnexpectedRevocation', outcome.message) };
+    }
+  }
+}
+
+/** A cancel request: ask the CA; if it refuses, the update fails with its reason and the order keeps waiting. */
+async function cancelAtCa(order: OrderEntity, caOrderId: string): Promise<OrderView | undefined> {
+  if (!order.can('cancel')) {
+    order.answerCancel({ ok: false, message: `The order's issuer (${order.issuer.id}) cannot cancel an order it has accepted: it lacks the capability "cancel".` });
+  } else {
+    const r = await caActivities.cancelCaOrder.executeWithOptions({ summary: `Cancel CA order ${caOrderId}` }, [caOrderId, order.cancelRequest?.reason ?? 'cancelled', order.issuer.id]);
+    if (r.cancelled) {
+      order.answerCancel({ ok: true, message: 'The CA order was cancelled.' });
+      return await order.finish('cancelled', 'CancelledByRequest', `Cancelled: ${order.cancelRequest?.reason}`, 'order.cancelled');
+    }
+    order.answerCancel({ ok: false, message: `The CA refused to cancel: ${r.failedReason ?? 'no reason given'}` });
+  }
+  await condition(() => order.cancelRequest === undefined);
+  return undefined;
+}
+
+/** Compensation: cancel the CA order even if this workflow is being cancelled; nothing to do where the issuer cannot cancel. */
+export async function compensate(order: OrderEntity, reason: string): Promise<void> {
+  const caOrderId = order.view.ca.orderId;
+  if (!caOrderId) return;
+  if (!order.can('cancel')) {
+    order.note('CompensationUnavailable', `The issuer (${order.issuer.id}) cannot cancel orders; CA order ${caOrderId} stays as it is.`);
+    return;
+  }
+  await CancellationScope.nonCancellable(async () => {
+    try {
+      const r = await caActivities.cancelCaOrder.executeWithOptions({ summary: `Compensation: cancel CA order ${caOrderId}` }, [caOrderId, reason, order.issuer.id]);
+      if (!r.cancelled) order.note('CompensationRefused', `The CA refused to cancel: ${r.failedReason ?? 'no reason given'}`);
+    } catch (err) {
+      order.note('CompensationFailed', failureMessage(err));
+    }
+  });
+}

@@ -1,0 +1,64 @@
+import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import type { OrderState } from '../domain/order-states';
+import type { TrackedView } from '../domain/order-view';
+import { CaOrderIdKey, NotAfterKey, OrderStatusKey } from './search-attributes';
+
+const TIMELINE_LIMIT = 100;
+
+/**
+ * The workflow's observable record: state with machine reason and human message, mirrored
+ * to search attributes (for lists and the Web UI) and to the UI's current details on every
+ * transition.
+ */
+export class OrderRecord<V extends TrackedView = TrackedView> {
+  constructor(readonly view: V, private readonly searchable: boolean) {}
+
+  get state(): OrderState {
+    return this.view.condition.state;
+  }
+
+  transition(state: OrderState, reason: string, message: string): void {
+    const c = this.view.condition;
+    if (c.state === state && c.reason === reason && c.message === message) return;
+    const at = new Date().toISOString();
+    this.view.condition = { state, reason, message, at };
+    this.view.timeline.push({ state, reason, message, at });
+    if (this.view.timeline.length > TIMELINE_LIMIT) this.view.timeline.splice(0, this.view.timeline.length - TIMELINE_LIMIT);
+    this.publish();
+  }
+
+  addCaOrderId(id: string): void {
+    if (!this.view.lineage.caOrderIds.includes(id)) this.view.lineage.caOrderIds.push(id);
+    this.publish();
+  }
+
+  setNextCheck(at: Date | undefined): void {
+    this.view.ca.nextCheckAt = at?.toISOString();
+    this.publishDetails();
+  }
+
+  publish(): void {
+    if (this.searchable) {
+      upsertSearchAttributes([
+        { key: OrderStatusKey, value: this.view.condition.state },
+        ...(this.view.lineage.caOrderIds.length > 0 ? [{ key: CaOrderIdKey, value: [...this.view.lineage.caOrderIds] }] : []),
+        ...(this.view.certificate ? [{ key: NotAfterKey, value: new Date(this.view.certificate.notAfter) }] : []),
+      ]);
+    }
+    this.publishDetails();
+  }
+
+  /** What the Web UI shows for a running order: what it waits for and when it checks next. */
+  publishDetails(): void {
+    const v = this.view;
+    const lines = [
+      `**${v.condition.state}** — ${v.condition.reason}`,
+      v.condition.message,
+      v.ca.orderId ? `CA order: ${v.ca.orderId}${v.ca.status ? ` (${v.ca.status})` : ''}` : undefined,
+      v.ca.pendingLink ? `Customer link: ${v.ca.pendingLink}` : undefined,
+      v.ca.nextCheckAt ? `Next check: ${v.ca.nextCheckAt}` : undefined,
+      v.certificate ? `Certificate ${v.certificate.serialNumber}, valid until ${v.certificate.notAfter}` : undefined,
+    ].filter((l): l is string => l !== undefined);
+    setCurrentDetails(lines.join('\n\n'));
+  }
+}
