@@ -28,7 +28,7 @@ const workflowProbe = [
   "import { request } from 'undici';", // 2: I/O module
   "import { createWotrusClient } from '../ca/wotrus/client';", // 3: CA client at run time
   "import type { Issuer } from '../ca/issuer';", // 4: type-only: allowed
-  "import { CaErrorType } from '../ca/wotrus/error-types';", // 5: dependency-free constants: allowed
+  "import { CaErrorType } from '../ca/errors';", // 5: the port's error constants: allowed
   'export const t = setTimeout;', // 6: timers belong to Temporal
   'export type X = Issuer;',
   "import { z } from 'zod';", // 8: zod evaluated in every workflow context
@@ -38,6 +38,38 @@ const workflowProbe = [
   'export type Y = CancelInput;',
   'export const used = [fs, request, createWotrusClient, CaErrorType, z, cancelInputSchema, csrPemSchema];',
 ].join('\n');
+
+/** Workflows and activities reach a CA only through the port: a vendor folder is refused, even for types. */
+const vendorProbe = (up: string): string =>
+  [
+    `import type { WotrusClient } from '${up}ca/wotrus/client';`, // 1: a vendor folder, even as a type
+    `import { WOTRUS_STATUSES } from '${up}ca/wotrus/statuses';`, // 2: a vendor folder at run time
+    `import type { Issuer } from '${up}ca/issuer';`, // 3: the port: allowed
+    `import { CaErrorType } from '${up}ca/errors';`, // 4: the port's errors: allowed
+    `import type { X } from '${up}signing/wosigndoc/client';`, // 5: the signing service's vendor folder
+    'export type Used = [WotrusClient, Issuer, X];',
+    'export const used = [WOTRUS_STATUSES, CaErrorType];',
+  ].join('\n');
+
+describe('issuer port lint rule', () => {
+  it.each([
+    ['src/workflows/order/__lint_probe__.ts', '../../'],
+    ['src/activities/__lint_probe__.ts', '../'],
+  ])('refuses vendor folders in %s and allows the port', async (file, up) => {
+    const found = await rulesFor(vendorProbe(up), file);
+    const at = (line: number): string[] => found.filter((f) => f.line === line && f.rule === 'no-restricted-imports').map((f) => f.rule);
+    expect(at(1)).toContain('no-restricted-imports');
+    expect(at(2)).toContain('no-restricted-imports');
+    expect(at(3)).toEqual([]);
+    expect(at(4)).toEqual([]);
+    expect(at(5)).toContain('no-restricted-imports');
+  });
+
+  it('lets the CA layer itself import its adapters', async () => {
+    const found = await rulesFor("import { WOTRUS } from './wotrus/descriptor';\nexport const all = [WOTRUS];\n", 'src/ca/__lint_probe__.ts');
+    expect(found.filter((f) => f.rule === 'no-restricted-imports')).toEqual([]);
+  });
+});
 
 describe('workflow determinism lint rules', () => {
   it('reject Node built-ins, I/O modules, runtime imports of the CA client, eager zod and raw timers in workflow code, and allow the rest', async () => {
