@@ -12,12 +12,14 @@ import {
 import { ApplicationFailure, type SearchAttributePair } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { temporal } from '@temporalio/proto';
-import { type OrderPolicyInput, type OrderRequest, orderWorkflowId } from '../domain/order';
+import type { OrderPolicyInput, OrderRequest } from '../domain/order';
+import { billingOrderIdOf, orderWorkflowId } from '../domain/workflow-ids';
 import { resolvePolicy } from '../domain/policy';
 import { type CancelInput, type CaPushSignal, type ReissueInput, type RevokeInput, type UpdateAnswer, cancelUpdate, caPushedSignal, getCertificateQuery, getOrderQuery, reissueUpdate, retryNowUpdate, revokeUpdate } from '../workflows/messages';
 import type { CertificateBundle } from '../domain/certificate';
 import type { OrderView } from '../domain/order-view';
 import type { OrderWorkflowInput } from '../workflows/inputs';
+import { orderWorkflow } from '../workflows/order/workflow';
 import {
   BillingOrderIdKey,
   CommonNameKey,
@@ -37,7 +39,6 @@ import type { ListOrdersQuery, OrderPage, OrderSummary, PlaceOrderResult } from 
 import {
   decodePageToken,
   encodePageToken,
-  ORDER_WORKFLOW_TYPE,
   ordersQuery,
 } from './visibility';
 
@@ -143,7 +144,7 @@ function toSummary(raw: temporal.api.workflow.v1.IWorkflowExecutionInfo): OrderS
   const notAfter = attrs.get(NotAfterKey);
   return {
     workflowId,
-    billingOrderId: attrs.get(BillingOrderIdKey) ?? workflowId.replace(/^order-/, ''),
+    billingOrderId: attrs.get(BillingOrderIdKey) ?? billingOrderIdOf(workflowId) ?? workflowId,
     status: attrs.get(OrderStatusKey),
     commonName: attrs.get(CommonNameKey),
     productId: attrs.get(ProductIdKey),
@@ -241,7 +242,7 @@ export function createOrderService({
         { key: ProductIdKey, value: productId },
       ];
       try {
-        const handle = await within(rpcTimeoutMs, () => client.workflow.start(ORDER_WORKFLOW_TYPE, {
+        const handle = await within(rpcTimeoutMs, () => client.workflow.start(orderWorkflow, {
           workflowId,
           taskQueue,
           args: [input],
@@ -320,7 +321,7 @@ export function createOrderService({
       try {
         await within(rpcTimeoutMs, () => client.workflow.getHandle(workflowId).signal(caPushedSignal, push));
       } catch (err) {
-        throw translate(err, workflowId.replace(/^order-/, ''));
+        throw translate(err, billingOrderIdOf(workflowId));
       }
     },
   };

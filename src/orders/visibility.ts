@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import { orderWorkflow } from '../workflows/order/workflow';
 import { InvalidPageTokenError } from './errors';
 
-/** Workflow type name of an order, as registered by the worker. */
-export const ORDER_WORKFLOW_TYPE = 'orderWorkflow';
+/** Workflow type name of an order, as registered by the worker (the function's name). */
+export const ORDER_WORKFLOW_TYPE = orderWorkflow.name;
 
 /**
  * A string literal of Temporal's SQL-like visibility query language. Its tokenizer reads

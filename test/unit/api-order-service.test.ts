@@ -13,6 +13,7 @@ import { createOrderService } from '../../src/orders/order-service';
 import { canonicalJson, requestHash } from '../../src/orders/request-hash';
 import { caOrderQuery, decodePageToken, encodePageToken, ordersQuery, quoteValue } from '../../src/orders/visibility';
 import { UPDATE_REJECTED } from '../../src/workflows/messages';
+import { orderWorkflow } from '../../src/workflows/order/workflow';
 import { BillingOrderIdKey, CaOrderIdKey, CommonNameKey, NotAfterKey, OrderStatusKey, ProductIdKey } from '../../src/workflows/search-attributes';
 import { validOrder } from './api-support';
 
@@ -44,11 +45,11 @@ function fakeClient(timeouts: { queryTimeoutMs?: number } = {}) {
 }
 
 describe('placeOrder', () => {
-  test('starts orderWorkflow by name with id, input, memo hash, search attributes and summary', async () => {
+  test('starts orderWorkflow by its function with id, input, memo hash, search attributes and summary', async () => {
     const { client, service } = fakeClient();
     await expect(service.placeOrder(order)).resolves.toEqual({ workflowId: 'order-B-1001', runId: 'run-1', created: true });
-    const [type, options] = client.workflow.start.mock.calls[0] as unknown as [string, Record<string, unknown>];
-    expect(type).toBe('orderWorkflow');
+    const [type, options] = client.workflow.start.mock.calls[0] as unknown as [unknown, Record<string, unknown>];
+    expect(type).toBe(orderWorkflow);
     expect(options).toMatchObject({
       workflowId: 'order-B-1001',
       taskQueue: 'certflow-test',

@@ -197,12 +197,12 @@ describe('getStatus through the state machine (manual mode)', () => {
       const s = await client.getStatus(caOrderId, ctx('getCaOrderStatus'));
       expect(s).toMatchObject({
         caOrderId,
-        isPay: 1,
+        payment: 'paid',
         productId: SIM_PRODUCT_IDS.rsaDv,
         commonName: req.commonName,
         pendingLink: `${sim.url}/pending/${caOrderId}`,
       });
-      seen.push(s.status);
+      seen.push(`${s.status}:${s.phase}`);
     };
     await read();
     await drive(caOrderId, 'pass-review');
@@ -211,7 +211,7 @@ describe('getStatus through the state machine (manual mode)', () => {
     await read();
     await drive(caOrderId, 'issue');
     await read();
-    expect(seen).toEqual(['pendingSubmitOrderToCA', 'pendingDCV', 'pendingCAIssued', 'issued']);
+    expect(seen).toEqual(['pendingSubmitOrderToCA:review', 'pendingDCV:validation', 'pendingCAIssued:issuance', 'issued:issued']);
   });
 
   test('OV: the legal review holds the order until it is passed', async () => {

@@ -70,8 +70,9 @@ describe('seed 001 answers map to Issuer results', () => {
     const a = read(fixture('query-order.response'), queryOrderAnswerSchema);
     expect(toOrderStatusResult(a, 'ignored-when-the-answer-has-an-id')).toEqual({
       caOrderId: 'a4a78326-0546-4602-9586-8ee3c05e8068',
+      phase: 'autoIssuance',
       status: 'pendingAutoIssue',
-      isPay: 1,
+      payment: 'paid',
       productId: '30B3F256-9D2D-43C5-ABCB-017AA9D3CB6D',
       commonName: 'fyt.amazingboy.cn',
       pendingLink:
@@ -257,7 +258,7 @@ describe('tolerant reading', () => {
 
   test('the query falls back to the requested id, trimmed', () => {
     const a = read(answer({ status: 'issued', isPay: '2', pendingLink: '' }), queryOrderAnswerSchema);
-    expect(toOrderStatusResult(a, ' ORD-1 ')).toEqual({ caOrderId: 'ORD-1', status: 'issued', isPay: 2 });
+    expect(toOrderStatusResult(a, ' ORD-1 ')).toEqual({ caOrderId: 'ORD-1', phase: 'issued', status: 'issued', payment: 'payLater' });
   });
 
   test('null messages, null page, missing page', () => {
