@@ -14,6 +14,7 @@ import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/pa
 import { temporal } from '@temporalio/proto';
 import { type OrderPolicyInput, type OrderRequest, orderWorkflowId } from '../domain/order';
 import { resolvePolicy } from '../domain/policy';
+import type { ProductCatalog } from '../domain/products';
 import {
   type CancelInput,
   type CaPushSignal,
@@ -44,6 +45,7 @@ import {
   OrderRejectedError,
   OrderTooLargeError,
   TemporalUnavailableError,
+  UnknownProductError,
 } from './errors';
 import { requestHash } from './request-hash';
 import type { ListOrdersQuery, OrderPage, OrderSummary, PlaceOrderResult } from './schemas';
@@ -77,6 +79,8 @@ export interface OrderService {
 export interface OrderServiceDeps {
   client: Client;
   taskQueue: string;
+  /** The products this deployment sells (PRODUCTS_FILE): an order for any other is refused. */
+  products: ProductCatalog;
   /** Base of the URL the CA e-mails the customer for collection. */
   publicBaseUrl: string;
   /** Signs that URL so the customer can open it without an API key. */
@@ -171,6 +175,7 @@ export function createOrderService({
   collectLinkSecret,
   client,
   taskQueue,
+  products,
   publicBaseUrl,
   rpcTimeoutMs = 5_000,
   queryTimeoutMs = 10_000,
@@ -240,11 +245,13 @@ export function createOrderService({
   return {
     async placeOrder(request) {
       const { billingOrderId, commonName, productId } = request;
+      const product = products.find(productId);
+      if (!product) throw new UnknownProductError(productId);
       const workflowId = orderWorkflowId(billingOrderId);
       const hash = requestHash(request);
       const input: OrderWorkflowInput = {
         order: request,
-        policy: resolvePolicy(productId, policyOverrides),
+        policy: resolvePolicy(product, policyOverrides),
         collectUrl: collectUrl(base, billingOrderId, collectLinkSecret),
       };
       const searchAttributes: SearchAttributePair[] = [
