@@ -24,6 +24,7 @@ import { type RunningDevServer, SQLITE_PRAGMAS, startDevServer, stopChild } from
 import { locateTemporalCli } from '../src/engine/locator';
 import { freePort, waitUntil } from '../src/engine/ports';
 import { createOrderService, type OrderService } from '../src/orders/order-service';
+import { loadProductCatalogFromConfig } from '../src/products-file';
 import type { Delays } from '../src/simulator/settings';
 import { type RunningSimulator, startSimulator } from '../src/simulator/server';
 import { connectClient } from '../src/temporal/connection';
@@ -200,7 +201,7 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
   };
   const preliminary = parseConfig(env);
   const client = await connectClient(preliminary);
-  const serviceDeps = { client, taskQueue, publicBaseUrl: preliminary.PUBLIC_BASE_URL! };
+  const serviceDeps = { client, taskQueue, products: loadProductCatalogFromConfig(preliminary), publicBaseUrl: preliminary.PUBLIC_BASE_URL! };
   let current: OrderService = createOrderService(serviceDeps);
   // The API holds one OrderService; this one forwards to whichever policy is current.
   const orders: OrderService = {

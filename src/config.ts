@@ -84,6 +84,12 @@ export const configSchema = z
     SIMULATOR_ADMIN_TOKEN: optionalSecret,
     SIMULATOR_PUSH_URL: url.optional(),
 
+    /**
+     * The products this deployment sells (docs/products.md). Unset outside production: the
+     * simulator's products (tools/simulators/wotrus/products.json).
+     */
+    PRODUCTS_FILE: z.string().min(1).optional(),
+
     BILLING_WEBHOOK_URL: url.optional(),
     BILLING_WEBHOOK_SECRET: optionalSecret,
 
@@ -108,7 +114,7 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: ['CODEC_CURRENT_KEY_ID'], message: 'must name one of the keys in CODEC_KEYS' });
     }
     if (c.CERTFLOW_ENV === 'production') {
-      for (const key of ['CA_BASE_URL', 'CA_TOKEN', 'CA_PUSH_SECRET', 'API_KEYS', 'PUBLIC_BASE_URL', 'DOWNLOAD_LINK_SECRET'] as const) {
+      for (const key of ['CA_BASE_URL', 'CA_TOKEN', 'CA_PUSH_SECRET', 'API_KEYS', 'PUBLIC_BASE_URL', 'DOWNLOAD_LINK_SECRET', 'PRODUCTS_FILE'] as const) {
         if (c[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'required in production' });
       }
       if (!c.CODEC_KEYS && !c.CODEC_KEYS_FILE) {

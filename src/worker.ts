@@ -8,6 +8,7 @@ import { createIssuerFromConfig } from './ca/issuer-from-config';
 import { exitOnConfigError, loadConfigOrExit } from './config';
 import { createBillingWebhookSender } from './delivery/billing-webhook';
 import { createLogger } from './lib/logger';
+import { loadProductCatalogOrExit } from './products-file';
 import { connectWorker } from './temporal/connection';
 import { createDataConverter } from './temporal/data-converter';
 import { loadWorkflowBundle } from './workflow-bundle';
@@ -15,6 +16,8 @@ import { createCertflowWorker } from './worker-factory';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  // Checked at start like the environment, so a bad products file stops every process alike.
+  const products = loadProductCatalogOrExit(config);
   const logger = createLogger('worker', config.LOG_LEVEL);
   Runtime.install({ logger: new DefaultLogger(config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'DEBUG' : 'WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } });
   const issuer = createIssuerFromConfig(config, logger);
@@ -37,7 +40,7 @@ async function main(): Promise<void> {
       maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     },
   });
-  logger.info({ workflowBundle: config.WORKFLOW_BUNDLE_PATH ?? 'built at start', taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, address: config.TEMPORAL_ADDRESS, ca: issuer.descriptor.id }, 'worker running');
+  logger.info({ workflowBundle: config.WORKFLOW_BUNDLE_PATH ?? 'built at start', taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, address: config.TEMPORAL_ADDRESS, ca: issuer.descriptor.id, products: products.products.length }, 'worker running');
   // Worker.run() handles SIGINT/SIGTERM: it stops polling and lets running activities finish.
   await worker.run();
   await issuer.close();

@@ -1,7 +1,8 @@
 import { createHmacPushVerifier, type PushVerifier } from '../ca/wotrus/push';
-import { loadConfigOrExit } from '../config';
+import { exitOnConfigError, loadConfigOrExit } from '../config';
 import { createLogger } from '../lib/logger';
 import { createOrderService } from '../orders/order-service';
+import { loadProductCatalogOrExit } from '../products-file';
 import { connectClient } from '../temporal/connection';
 import { buildApi } from './server';
 import { codecCorsOrigins } from '../codec/codec-server';
@@ -10,10 +11,11 @@ import { createCodecFromConfig } from '../temporal/data-converter';
 /** The API process: configuration, Temporal client, server; stops cleanly on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  const products = loadProductCatalogOrExit(config);
   const logger = createLogger('api', config.LOG_LEVEL);
   const client = await connectClient(config);
   const publicBaseUrl = config.PUBLIC_BASE_URL ?? `http://${config.API_HOST}:${config.API_PORT}`;
-  const orders = createOrderService({ client, taskQueue: config.TEMPORAL_TASK_QUEUE, publicBaseUrl, collectLinkSecret: config.DOWNLOAD_LINK_SECRET });
+  const orders = createOrderService({ client, taskQueue: config.TEMPORAL_TASK_QUEUE, products, publicBaseUrl, collectLinkSecret: config.DOWNLOAD_LINK_SECRET });
 
   let pushVerifier: PushVerifier;
   if (config.CA_PUSH_SECRET) {
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
     codec: codec && config.OPERATOR_TOKEN ? { codec, operatorToken: config.OPERATOR_TOKEN, corsOrigins: codecCorsOrigins(config) } : undefined,
   });
   const url = await app.listen({ host: config.API_HOST, port: config.API_PORT });
-  logger.info({ url, docs: `${url}/docs`, openapi: `${url}/openapi.json` }, `certflow API listening on ${url}`);
+  logger.info({ url, products: products.products.length, docs: `${url}/docs`, openapi: `${url}/openapi.json` }, `certflow API listening on ${url}`);
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  exitOnConfigError(err);
   process.stderr.write(`certflow api: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

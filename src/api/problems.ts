@@ -8,6 +8,7 @@ import {
   OrderRejectedError,
   OrderTooLargeError,
   TemporalUnavailableError,
+  UnknownProductError,
 } from '../orders/errors';
 import { type FieldError, fieldErrorSchema, type Problem, PROBLEM_CONTENT_TYPE, problemSchema } from './problem-schema';
 
@@ -133,6 +134,11 @@ export function toProblem(err: unknown): { problem: Omit<Problem, 'instance'>; h
   if (err instanceof InvalidPageTokenError) {
     return {
       problem: { type: ProblemType.validation, title: 'Invalid request', status: 400, detail: err.message, errors: [{ path: 'query.pageToken', rule: err.message }] },
+    };
+  }
+  if (err instanceof UnknownProductError) {
+    return {
+      problem: { type: ProblemType.validation, title: 'Invalid request', status: 400, detail: err.message, errors: [{ path: 'body.productId', rule: 'is not a product this service sells' }] },
     };
   }
   if (err instanceof OrderTooLargeError) {

@@ -1,14 +1,13 @@
 import { type OrderPolicy, type OrderPolicyInput, orderPolicySchema } from './order';
-import { productInfo } from './products';
+import type { ProductEntry } from './products';
 
 /**
  * Timing and behaviour for one order, resolved by the caller (API, CLI, tests) so that
- * workflow code reads no configuration. Overrides come from tests and benchmarks.
+ * workflow code reads no configuration. Layers, later winning: the policy's defaults, what
+ * the product's kind and CA imply, the product's own `policy` from the products file, then
+ * the caller's overrides (tests and benchmarks).
  */
-export function resolvePolicy(productId: string, overrides: OrderPolicyInput = {}): OrderPolicy {
-  const product = productInfo(productId);
-  const fromProduct: OrderPolicyInput = product
-    ? { caRevokesReplaced: product.caRevokesReplaced, expectDnsNames: product.kind !== 'pdf' }
-    : {};
-  return orderPolicySchema.parse({ ...fromProduct, ...overrides });
+export function resolvePolicy(product: ProductEntry, overrides: OrderPolicyInput = {}): OrderPolicy {
+  const fromProduct: OrderPolicyInput = { caRevokesReplaced: product.caRevokesReplaced, expectDnsNames: product.kind !== 'pdf' };
+  return orderPolicySchema.parse({ ...fromProduct, ...product.policy, ...overrides });
 }

@@ -1,25 +1,109 @@
+import { z } from 'zod';
+import { orderPolicySchema, productIdSchema } from './order';
+
 /**
- * What certflow needs to know per CA product. The three document-signing GUIDs and
- * "超快 SSL V1" come from the WoTrus document; the others are the simulator's products
- * (a real deployment lists its contracted products here or in configuration).
+ * The products a deployment sells, as its products file lists them (PRODUCTS_FILE; the format
+ * is in docs/products.md). Declared once here; the types are inferred. Reading the file is
+ * src/products-file.ts's job: this module does no I/O and imports no CA adapter.
  */
-export interface ProductInfo {
-  name: string;
-  kind: 'dv' | 'ov' | 'ev' | 'sm2' | 'pdf';
-  /** SM2 and Sectigo: the CA revokes the replaced certificate itself after a reissue. */
-  caRevokesReplaced: boolean;
+
+export const productKinds = ['dv', 'ov', 'ev', 'sm2', 'pdf'] as const;
+
+/** Policy fields a product may not set: they come from the entry itself or are engine-wide. */
+const NOT_PER_PRODUCT = { caRevokesReplaced: true, expectDnsNames: true, maxHistoryEvents: true } as const;
+
+/** orderPolicySchema's shape with each default removed, so an override names only what it changes. */
+function withoutDefaults<S extends Record<string, z.ZodDefault<z.ZodType>>>(shape: S): { [K in keyof S]: z.ZodOptional<ReturnType<S[K]['unwrap']>> } {
+  return Object.fromEntries(Object.entries(shape).map(([k, s]) => [k, s.unwrap().optional()])) as { [K in keyof S]: z.ZodOptional<ReturnType<S[K]['unwrap']>> };
 }
 
-export const PRODUCTS: Readonly<Record<string, ProductInfo>> = {
-  '76ECE651-B59E-48F2-A47B-135614AADAD9': { name: 'PDF sign + encrypt', kind: 'pdf', caRevokesReplaced: false },
-  '2C17C336-A772-42F8-B3DD-4F2591A5B116': { name: 'Organisation document signing', kind: 'pdf', caRevokesReplaced: false },
-  'D4D30B75-68D5-471C-B66A-21299F1DFAA5': { name: 'Personal document signing', kind: 'pdf', caRevokesReplaced: false },
-  '30B3F256-9D2D-43C5-ABCB-017AA9D3CB6D': { name: '超快 SSL V1', kind: 'dv', caRevokesReplaced: false },
-  '2E80A645-CB80-4EC3-ACCD-729EBBBDCBBB': { name: 'RSA DV SSL (simulator)', kind: 'dv', caRevokesReplaced: false },
-  'F6E8DB8D-C5F7-4BE9-8750-B6537CCF1B96': { name: 'RSA OV SSL (simulator)', kind: 'ov', caRevokesReplaced: false },
-  '587FF659-72E0-4882-90F5-287A2452DC77': { name: 'RSA EV SSL (simulator)', kind: 'ev', caRevokesReplaced: false },
-  '13CBA8EE-2D09-4953-871B-C90531BB64A5': { name: 'SM2 DV SSL (simulator)', kind: 'sm2', caRevokesReplaced: true },
-  '05F459B2-0F81-4653-B3C3-F9CF7C90608E': { name: 'Sectigo DV SSL (simulator)', kind: 'dv', caRevokesReplaced: true },
-};
+/**
+ * Per-product overrides of the order policy (domain/order.ts orderPolicySchema): poll schedule,
+ * deadlines, renewal lead, attention retry, sendCaEmail, revokeReplacedCertificate. Unset
+ * fields keep the policy's defaults.
+ */
+export const productPolicySchema = z.object(withoutDefaults(orderPolicySchema.omit(NOT_PER_PRODUCT).shape)).strict();
 
-export const productInfo = (productId: string): ProductInfo | undefined => PRODUCTS[productId.toUpperCase()];
+export const productEntrySchema = z
+  .object({
+    /** The CA's product GUID; compared upper-cased, as orders are. */
+    id: productIdSchema,
+    name: z.string().trim().min(1, 'must not be empty').max(200),
+    /** dv/ov/ev/sm2: SSL (certificates carry DNS names); pdf: document signing (none). */
+    kind: z.enum(productKinds),
+    /** Which CA adapter serves the product, by id (checked against the issuers this build knows). */
+    issuer: z.string().min(1, 'must not be empty'),
+    /** The CA revokes the replaced certificate itself after a reissue (WoTrus: SM2 and Sectigo). */
+    caRevokesReplaced: z.boolean(),
+    policy: productPolicySchema.optional(),
+  })
+  .strict();
+
+export type ProductEntry = z.output<typeof productEntrySchema>;
+export type ProductEntryInput = z.input<typeof productEntrySchema>;
+export type ProductKind = ProductEntry['kind'];
+export type ProductPolicy = z.output<typeof productPolicySchema>;
+
+/** The file: `{ "products": [ … ] }`, optionally with a `$comment`. */
+export const productsFileSchema = z
+  .object({
+    $comment: z.string().optional(),
+    products: z.array(productEntrySchema).min(1, 'must list at least one product'),
+  })
+  .strict();
+export type ProductsFile = z.output<typeof productsFileSchema>;
+
+/**
+ * What one entry cannot know alone: ids are unique, and each issuer is one the caller can
+ * serve. Read from the raw input and parsed on its own, so these issues are listed even when
+ * entries have other problems (zod skips refinements after a type error).
+ */
+function crossEntrySchema(issuers: readonly string[]) {
+  return z.unknown().superRefine((file, ctx) => {
+    const entries = typeof file === 'object' && file !== null ? (file as { products?: unknown }).products : undefined;
+    if (!Array.isArray(entries)) return;
+    const firstIndex = new Map<string, number>();
+    entries.forEach((entry: unknown, i) => {
+      if (typeof entry !== 'object' || entry === null) return;
+      const { issuer, id } = entry as { issuer?: unknown; id?: unknown };
+      if (typeof issuer === 'string' && issuer !== '' && !issuers.includes(issuer)) {
+        ctx.addIssue({ code: 'custom', path: ['products', i, 'issuer'], message: `must be one of the issuers this build knows: ${issuers.join(', ')} (got "${issuer}")` });
+      }
+      const guid = productIdSchema.safeParse(id);
+      if (!guid.success) return;
+      const first = firstIndex.get(guid.data);
+      if (first === undefined) firstIndex.set(guid.data, i);
+      else ctx.addIssue({ code: 'custom', path: ['products', i, 'id'], message: `duplicates products[${first}]; list each product once` });
+    });
+  });
+}
+
+const entryIndex = (issue: z.core.$ZodIssue): number => (issue.path[0] === 'products' && typeof issue.path[1] === 'number' ? issue.path[1] : Number.MAX_SAFE_INTEGER);
+
+/**
+ * Parses a products file's JSON. `issuers` are the issuer ids the caller can serve (the
+ * domain imports no CA adapter); every issue is returned, grouped by entry in file order.
+ */
+export function parseProductsFile(
+  raw: unknown,
+  opts: { issuers: readonly string[]; error?: z.core.$ZodErrorMap },
+): { success: true; data: ProductsFile } | { success: false; issues: z.core.$ZodIssue[] } {
+  const structure = productsFileSchema.safeParse(raw, { error: opts.error });
+  const cross = crossEntrySchema(opts.issuers).safeParse(raw);
+  const issues = [...(structure.error?.issues ?? []), ...(cross.error?.issues ?? [])];
+  if (structure.success && issues.length === 0) return { success: true, data: structure.data };
+  // A stable sort: within an entry, the issues keep the order of its fields.
+  return { success: false, issues: issues.sort((a, b) => entryIndex(a) - entryIndex(b)) };
+}
+
+/** The products a process serves, looked up by GUID in any case. */
+export interface ProductCatalog {
+  readonly products: readonly ProductEntry[];
+  find(productId: string): ProductEntry | undefined;
+}
+
+export function createProductCatalog(products: readonly ProductEntry[]): ProductCatalog {
+  const frozen = Object.freeze(products.map((p) => Object.freeze({ ...p, policy: p.policy && Object.freeze({ ...p.policy }) })));
+  const byId = new Map(frozen.map((p) => [p.id, p]));
+  return Object.freeze({ products: frozen, find: (productId: string) => byId.get(productId.trim().toUpperCase()) });
+}

@@ -11,6 +11,14 @@ export class OrderNotFoundError extends Error {
   }
 }
 
+/** The order names a product the products file does not list (PRODUCTS_FILE). */
+export class UnknownProductError extends Error {
+  override readonly name = 'UnknownProductError';
+  constructor(readonly productId: string) {
+    super(`Product ${productId} is not one this service sells (not in its products file).`);
+  }
+}
+
 /** The billing order id is taken by an order placed with a different body. */
 export class OrderConflictError extends Error {
   override readonly name = 'OrderConflictError';

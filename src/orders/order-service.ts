@@ -14,7 +14,9 @@ import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/pa
 import { temporal } from '@temporalio/proto';
 import type { OrderPolicyInput, OrderRequest } from '../domain/order';
 import { billingOrderIdOf, orderWorkflowId } from '../domain/workflow-ids';
+import { issuerRefFor } from '../ca/registry';
 import { resolvePolicy } from '../domain/policy';
+import type { ProductCatalog } from '../domain/products';
 import { type CancelInput, type CaPushSignal, type ReissueInput, type RevokeInput, type UpdateAnswer, cancelUpdate, caPushedSignal, getCertificateQuery, getOrderQuery, reissueUpdate, retryNowUpdate, revokeUpdate } from '../workflows/messages';
 import type { CertificateBundle } from '../domain/certificate';
 import type { OrderView } from '../domain/order-view';
@@ -33,6 +35,7 @@ import {
   OrderRejectedError,
   OrderTooLargeError,
   TemporalUnavailableError,
+  UnknownProductError,
 } from './errors';
 import { requestHash } from './request-hash';
 import type { ListOrdersQuery, OrderPage, OrderSummary, PlaceOrderResult } from './schemas';
@@ -65,6 +68,8 @@ export interface OrderService {
 export interface OrderServiceDeps {
   client: Client;
   taskQueue: string;
+  /** The products this deployment sells (PRODUCTS_FILE): an order for any other is refused. */
+  products: ProductCatalog;
   /** Base of the URL the CA e-mails the customer for collection. */
   publicBaseUrl: string;
   /** Signs that URL so the customer can open it without an API key. */
@@ -159,6 +164,7 @@ export function createOrderService({
   collectLinkSecret,
   client,
   taskQueue,
+  products,
   publicBaseUrl,
   rpcTimeoutMs = 5_000,
   queryTimeoutMs = 10_000,
@@ -228,12 +234,15 @@ export function createOrderService({
   return {
     async placeOrder(request) {
       const { billingOrderId, commonName, productId } = request;
+      const product = products.find(productId);
+      if (!product) throw new UnknownProductError(productId);
       const workflowId = orderWorkflowId(billingOrderId);
       const hash = requestHash(request);
       const input: OrderWorkflowInput = {
         order: request,
-        policy: resolvePolicy(productId, policyOverrides),
+        policy: resolvePolicy(product, policyOverrides),
         collectUrl: collectUrl(base, billingOrderId, collectLinkSecret),
+        issuer: issuerRefFor(product.issuer),
       };
       const searchAttributes: SearchAttributePair[] = [
         { key: BillingOrderIdKey, value: billingOrderId },

@@ -9,6 +9,7 @@ import { createWotrusClient, type WotrusClient } from '../../src/ca/wotrus/clien
 import { createHmacPushVerifier, parsePush } from '../../src/ca/wotrus/push';
 import { type OrderPolicyInput, type OrderRequestInput, orderRequestSchema, orderWorkflowId } from '../../src/domain/order';
 import { resolvePolicy } from '../../src/domain/policy';
+import { loadProductCatalogFromConfig } from '../../src/products-file';
 import { generateCsr } from '../../src/simulator/csr';
 import { type RunningSimulator, startSimulator } from '../../src/simulator/server';
 import { SIM_PRODUCT_IDS } from '../../src/simulator/catalog';
@@ -129,10 +130,15 @@ export async function dvOrder(overrides: Partial<OrderRequestInput> = {}, csrCom
   return { billingOrderId: uniqueId('B'), productId: SIM_PRODUCT_IDS.rsaDv, commonName, csr: csrPem, month: 12, ...overrides };
 }
 
+/** The simulator's products, as a test deployment lists them (PRODUCTS_FILE unset). */
+const testProducts = loadProductCatalogFromConfig({ CERTFLOW_ENV: 'test' });
+
 /** Production durations unless a test says otherwise. */
 export function workflowInput(order: OrderRequestInput, policy: OrderPolicyInput = {}): OrderWorkflowInput {
   const parsed = orderRequestSchema.parse(order);
-  return { order: parsed, policy: resolvePolicy(parsed.productId, policy), collectUrl: `https://certflow.test/v1/orders/${parsed.billingOrderId}/certificate` };
+  const product = testProducts.find(parsed.productId);
+  if (!product) throw new Error(`product ${parsed.productId} is not in the simulator's products file`);
+  return { order: parsed, policy: resolvePolicy(product, policy), collectUrl: `https://certflow.test/v1/orders/${parsed.billingOrderId}/certificate` };
 }
 
 /** Polls a condition in real time (the time-skipping server keeps time locked meanwhile). */

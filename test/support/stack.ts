@@ -15,6 +15,7 @@ import { type ConfiguredIssuer, createIssuerFromConfig } from '../../src/ca/issu
 import { createHmacPushVerifier } from '../../src/ca/wotrus/push';
 import { type Config, parseConfig } from '../../src/config';
 import { createOrderService, type OrderService } from '../../src/orders/order-service';
+import { loadProductCatalogFromConfig } from '../../src/products-file';
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from '../../src/simulator/server';
 import { connectClient } from '../../src/temporal/connection';
 import { createCodecFromConfig, createDataConverter } from '../../src/temporal/data-converter';
@@ -78,7 +79,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
   const preliminary = parseConfig(env);
   const client = await connectClient(preliminary);
-  const orders = createOrderService({ client, taskQueue: preliminary.TEMPORAL_TASK_QUEUE, publicBaseUrl: preliminary.PUBLIC_BASE_URL!, collectLinkSecret: preliminary.DOWNLOAD_LINK_SECRET });
+  const orders = createOrderService({ client, taskQueue: preliminary.TEMPORAL_TASK_QUEUE, products: loadProductCatalogFromConfig(preliminary), publicBaseUrl: preliminary.PUBLIC_BASE_URL!, collectLinkSecret: preliminary.DOWNLOAD_LINK_SECRET });
   const codec = createCodecFromConfig(preliminary);
   const app: FastifyInstance = await buildApi({
     config: preliminary,

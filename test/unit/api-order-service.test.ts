@@ -8,8 +8,9 @@ import { ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundErr
 import { ApplicationFailure } from '@temporalio/common';
 import { encodeUnifiedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { orderRequestSchema, type OrderRequest } from '../../src/domain/order';
-import { InvalidPageTokenError, OrderConflictError, OrderNotFoundError, OrderRejectedError, TemporalUnavailableError } from '../../src/orders/errors';
+import { InvalidPageTokenError, OrderConflictError, OrderNotFoundError, OrderRejectedError, TemporalUnavailableError, UnknownProductError } from '../../src/orders/errors';
 import { createOrderService } from '../../src/orders/order-service';
+import { createProductCatalog } from '../../src/domain/products';
 import { canonicalJson, requestHash } from '../../src/orders/request-hash';
 import { caOrderQuery, decodePageToken, encodePageToken, ordersQuery, quoteValue } from '../../src/orders/visibility';
 import { UPDATE_REJECTED } from '../../src/workflows/messages';
@@ -18,6 +19,9 @@ import { BillingOrderIdKey, CaOrderIdKey, CommonNameKey, NotAfterKey, OrderStatu
 import { validOrder } from './api-support';
 
 const order: OrderRequest = orderRequestSchema.parse(validOrder());
+const products = createProductCatalog([
+  { id: order.productId, name: 'Test DV', kind: 'dv', issuer: 'wotrus', caRevokesReplaced: false, policy: { pollInitialMs: 120_000 } },
+]);
 
 function grpcError(code: number, message = 'boom'): ServiceError {
   return new ServiceError('Failed', { cause: Object.assign(new Error(message), { code, details: message, metadata: {} }) });
@@ -40,7 +44,7 @@ function fakeClient(timeouts: { queryTimeoutMs?: number } = {}) {
     },
     workflowService: { listWorkflowExecutions: jest.fn() },
   };
-  const service = createOrderService({ client: client as unknown as Client, taskQueue: 'certflow-test', publicBaseUrl: 'https://certs.example.com/', ...timeouts });
+  const service = createOrderService({ client: client as unknown as Client, taskQueue: 'certflow-test', products, publicBaseUrl: 'https://certs.example.com/', ...timeouts });
   return { client, handle, service };
 }
 
@@ -60,7 +64,8 @@ describe('placeOrder', () => {
     });
     const [input] = options.args as [{ order: OrderRequest; policy: { pollInitialMs: number }; collectUrl: string }];
     expect(input.order).toEqual(order);
-    expect(input.policy.pollInitialMs).toBe(60_000);
+    // The product's policy from the products file; the rest are the policy's defaults.
+    expect(input.policy).toMatchObject({ pollInitialMs: 120_000, pollMaxMs: 3_600_000, expectDnsNames: true, caRevokesReplaced: false });
     expect(input.collectUrl).toBe('https://certs.example.com/v1/orders/B-1001/certificate');
     expect(options.typedSearchAttributes).toEqual([
       { key: BillingOrderIdKey, value: 'B-1001' },
@@ -68,6 +73,14 @@ describe('placeOrder', () => {
       { key: CommonNameKey, value: 'shop.example.com' },
       { key: ProductIdKey, value: order.productId },
     ]);
+  });
+
+  test('an order for a product the products file does not list is refused before anything starts', async () => {
+    const { client, service } = fakeClient();
+    const other = { ...order, productId: '11111111-2222-3333-4444-555555555555' };
+    await expect(service.placeOrder(other)).rejects.toThrow(UnknownProductError);
+    await expect(service.placeOrder(other)).rejects.toThrow(/Product 11111111-2222-3333-4444-555555555555 is not one this service sells/);
+    expect(client.workflow.start).not.toHaveBeenCalled();
   });
 
   test('an existing order with the same request hash is the same order (created=false)', async () => {

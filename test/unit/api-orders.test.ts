@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { TemporalUnavailableError } from '../../src/orders/errors';
+import { TemporalUnavailableError, UnknownProductError } from '../../src/orders/errors';
 import { AUTH, buildTestApi, CSR, type FakeOrderService, INTERMEDIATE, LEAF, makeView, PRODUCT_ID, ROOT, validOrder } from './api-support';
 
 let app: FastifyInstance;
@@ -118,6 +118,17 @@ describe('POST /v1/orders', () => {
     const huge = JSON.stringify({ ...validOrder(), commonName: 'x'.repeat(3 * 1024 * 1024) });
     expectProblem(await app.inject({ method: 'POST', url: '/v1/orders', headers: { ...AUTH, 'content-type': 'application/json' }, payload: huge }), 413);
     expect(orders.calls).toHaveLength(0);
+  });
+
+  test('a product the products file does not list is a 400 naming body.productId', async () => {
+    orders.failWith = new UnknownProductError('11111111-2222-3333-4444-555555555555');
+    const res = await post('/v1/orders', validOrder({ productId: '11111111-2222-3333-4444-555555555555' }));
+    const problem = expectProblem(res, 400);
+    expect(problem).toMatchObject({
+      type: 'urn:certflow:problem:validation',
+      detail: 'Product 11111111-2222-3333-4444-555555555555 is not one this service sells (not in its products file).',
+      errors: [{ path: 'body.productId', rule: 'is not a product this service sells' }],
+    });
   });
 
   test('Temporal unavailable is a 503 problem with Retry-After', async () => {

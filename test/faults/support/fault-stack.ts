@@ -17,6 +17,7 @@ import { type RunningDevServer, startDevServer } from '../../../src/engine/dev-s
 import { locateTemporalCli } from '../../../src/engine/locator';
 import { freePort } from '../../../src/engine/ports';
 import { createOrderService, type OrderService } from '../../../src/orders/order-service';
+import { loadProductCatalogFromConfig } from '../../../src/products-file';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from '../../../src/simulator/server';
 import { connectClient } from '../../../src/temporal/connection';
@@ -111,7 +112,7 @@ export async function startFaultStack(o: FaultStackOptions): Promise<FaultStack>
     CODEC_CURRENT_KEY_ID: 'f1',
   });
   const client = await connectClient(config);
-  const orders = createOrderService({ client, taskQueue, publicBaseUrl: config.PUBLIC_BASE_URL! });
+  const orders = createOrderService({ client, taskQueue, products: loadProductCatalogFromConfig(config), publicBaseUrl: config.PUBLIC_BASE_URL! });
   const ready = async (): Promise<boolean> => {
     await client.withDeadline(Date.now() + 2_000, () => client.workflowService.getSystemInfo({}));
     return true;
