@@ -104,7 +104,7 @@ export async function awaitIssuance(w: IssuanceWait): Promise<IssuanceOutcome> {
         if (unchanged && patched(RETRIEVE_WHILE_PENDING_PATCH)) {
           const retrieved = await tryRetrieve(w);
           if (retrieved) {
-            record.transition('retrieving', 'Issued', 'The CA handed out the certificate while its status still said it was issuing.');
+            record.transition('retrieving', 'Issued', `The CA handed out the certificate while its status still said ${status.status}.`);
             return { kind: 'issued', retrieved };
           }
         }
