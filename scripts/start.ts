@@ -10,10 +10,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { ConfigError, parseConfig } from '../src/config';
-import { startDevServer, stopChild, type RunningDevServer } from '../src/engine/dev-server';
-import { locateTemporalCli } from '../src/engine/locator';
-import { PortInUseError, assertPortFree, waitUntil } from '../src/engine/ports';
-import { stderrProgress as say } from '../src/engine/progress';
+import { startDevServer, stopChild, type RunningDevServer } from '../tools/engine/dev-server';
+import { locateTemporalCli } from '../tools/engine/locator';
+import { PortInUseError, assertPortFree, waitUntil } from '../tools/engine/ports';
+import { stderrProgress as say } from '../tools/engine/progress';
 
 const root = path.resolve(__dirname, '..');
 
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   say(`Temporal ready on ${server.address}`);
 
   const parts: Part[] = [];
-  if (embeddedCa) parts.push({ name: 'simulator', script: 'src/simulator/main.ts', restarts: 0 });
+  if (embeddedCa) parts.push({ name: 'simulator', script: '../tools/simulators/wotrus/main.ts', restarts: 0 });
   parts.push({ name: 'worker', script: 'src/worker.ts', restarts: 0 }, { name: 'api', script: 'src/api/main.ts', restarts: 0 });
 
   let stopping = false;

@@ -24,10 +24,10 @@ import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { type OrderPolicyInput, type OrderRequestInput, orderWorkflowId } from '../src/domain/order';
-import { SIM_PRODUCT_IDS } from '../src/simulator/catalog';
-import { generateCsr } from '../src/simulator/csr';
-import { bundleWorkflows } from '../src/worker-factory';
+import { type OrderPolicyInput, type OrderRequestInput, orderWorkflowId } from '../../src/domain/order';
+import { SIM_PRODUCT_IDS } from '../../tools/simulators/wotrus/catalog';
+import { generateCsr } from '../../tools/simulators/wotrus/csr';
+import { bundleWorkflows } from '../../src/worker-factory';
 import {
   type OrderView,
   cancelUpdate,
@@ -35,9 +35,9 @@ import {
   reissueUpdate,
   retryNowUpdate,
   revokeUpdate,
-} from '../src/workflows/definitions';
-import type { orderWorkflow } from '../src/workflows/order';
-import { type Harness, eventually, startHarness, workflowInput } from '../test/support/order-harness';
+} from '../../src/workflows/definitions';
+import type { orderWorkflow } from '../../src/workflows/order';
+import { type Harness, eventually, startHarness, workflowInput } from '../support/order-harness';
 import {
   type History,
   type HistoryEntry,
@@ -50,8 +50,8 @@ import {
   prettyJson,
   readManifest,
   replayDataConverter,
-} from '../test/support/replay';
-import { createTimeSkippingEnv } from '../test/support/temporal';
+} from '../support/replay';
+import { createTimeSkippingEnv } from '../support/temporal';
 
 const trace = (m: string): void => void (process.env.RECORD_TRACE && process.stderr.write(`[trace] ${new Date().toISOString()} ${m}\n`));
 

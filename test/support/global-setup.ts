@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { locateTemporalCli } from '../../src/engine/locator';
-import { startDevServer, type RunningDevServer } from '../../src/engine/dev-server';
-import { freePort } from '../../src/engine/ports';
-import { ensureTestServer } from '../../src/engine/test-server';
+import { locateTemporalCli } from '../../tools/engine/locator';
+import { startDevServer, type RunningDevServer } from '../../tools/engine/dev-server';
+import { freePort } from '../../tools/engine/ports';
+import { ensureTestServer } from '../../tools/engine/test-server';
 
 declare global {
   var __certflowDevServer: RunningDevServer | undefined;

@@ -9,9 +9,9 @@ import { createWotrusClient, type WotrusClient } from '../../src/ca/wotrus/clien
 import { createHmacPushVerifier, parsePush } from '../../src/ca/wotrus/push';
 import { type OrderPolicyInput, type OrderRequestInput, orderRequestSchema, orderWorkflowId } from '../../src/domain/order';
 import { resolvePolicy } from '../../src/domain/policy';
-import { generateCsr } from '../../src/simulator/csr';
-import { type RunningSimulator, startSimulator } from '../../src/simulator/server';
-import { SIM_PRODUCT_IDS } from '../../src/simulator/catalog';
+import { generateCsr } from '../../tools/simulators/wotrus/csr';
+import { type RunningSimulator, startSimulator } from '../../tools/simulators/wotrus/server';
+import { SIM_PRODUCT_IDS } from '../../tools/simulators/wotrus/catalog';
 import { caPushedSignal, type OrderWorkflowInput } from '../../src/workflows/definitions';
 import { createCertflowWorker } from '../../src/worker-factory';
 import { uniqueId } from './temporal';

@@ -15,7 +15,7 @@ import { type ConfiguredIssuer, createIssuerFromConfig } from '../../src/ca/issu
 import { createHmacPushVerifier } from '../../src/ca/wotrus/push';
 import { type Config, parseConfig } from '../../src/config';
 import { createOrderService, type OrderService } from '../../src/orders/order-service';
-import { type RunningSimulator, type SimulatorOptions, startSimulator } from '../../src/simulator/server';
+import { type RunningSimulator, type SimulatorOptions, startSimulator } from '../../tools/simulators/wotrus/server';
 import { connectClient } from '../../src/temporal/connection';
 import { createCodecFromConfig, createDataConverter } from '../../src/temporal/data-converter';
 import { bundleWorkflows, createCertflowWorker } from '../../src/worker-factory';

@@ -1,6 +1,6 @@
 import { type ClientOptionsForTestEnv, TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
-import { ensureTestServer } from '../../src/engine/test-server';
+import { ensureTestServer } from '../../tools/engine/test-server';
 import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 
 /**

@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { stopChild } from '../../../src/engine/dev-server';
+import { stopChild } from '../../../tools/engine/dev-server';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 

@@ -3,7 +3,7 @@
  * environment (src/config.ts). State and CA keys persist under DATA_DIR/simulator/.
  */
 import pino from 'pino';
-import { loadConfigOrExit } from '../config';
+import { loadConfigOrExit } from '../../../src/config';
 import { startSimulator } from './server';
 
 async function main(): Promise<void> {
