@@ -10,6 +10,16 @@ const forbiddenInWorkflows = [
 ];
 
 /**
+ * `src/` is the product (`npm run build`, the production image): it never imports the dev
+ * tooling (`tools/`: simulators, engine launchers, the stack composer), the tests, the
+ * benchmark or the scripts, not even for types. `tools/` may import `src/`.
+ */
+const productBoundary = {
+  regex: '^(\\.\\./)+(tools|test|bench|scripts)(/|$)',
+  message: 'src/ is the product: it must not import tools/, test/, bench/ or scripts/.',
+};
+
+/**
  * Imports workflow code may not make at run time. `eagerZod` also bans zod and the modules
  * built on it: evaluated in every workflow context, zod cost ~1.3 MiB of heap per cached
  * workflow (the benchmark's memory finding), so validators load message-schemas lazily.
@@ -21,7 +31,8 @@ function workflowImportRule(eagerZod) {
       ...(eagerZod ? [{ name: 'zod', allowTypeImports: true, message: 'No zod in workflow code: use messageSchemas() from ./parse-message (loaded on first use).' }] : []),
     ],
     patterns: [
-      { regex: '^\\.\\./(activities|api|orders|cli|simulator|delivery|codec|engine|temporal)/|^\\.\\./ca/(?!wotrus/error-types$)', allowTypeImports: true, message: 'Import activities and I/O modules as types only.' },
+      productBoundary,
+      { regex: '^\\.\\./(activities|api|orders|cli|delivery|codec|temporal)/|^\\.\\./ca/(?!wotrus/error-types$)', allowTypeImports: true, message: 'Import activities and I/O modules as types only.' },
       ...(eagerZod ? [{ regex: '^\\./message-schemas$|^\\.\\./domain/', allowTypeImports: true, message: 'These modules evaluate zod: import their types only, and the schemas through messageSchemas() from ./parse-message.' }] : []),
     ],
   };
@@ -43,6 +54,11 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [productBoundary] }] },
+  },
+  {
+    // Replaces the rule above for workflow code; workflowImportRule carries productBoundary too.
     files: ['src/workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', workflowImportRule(true)],
