@@ -98,8 +98,8 @@ async function main(): Promise<void> {
   say(`Temporal ready on ${server.address}`);
 
   const parts: Part[] = [];
-  if (embeddedCa) parts.push({ name: 'simulator', script: '../tools/simulators/wotrus/main.ts', restarts: 0 });
-  parts.push({ name: 'worker', script: 'src/worker.ts', restarts: 0 }, { name: 'api', script: 'src/api/main.ts', restarts: 0 });
+  if (embeddedCa) parts.push({ name: 'simulator', script: ENTRIES.simulator, restarts: 0 });
+  parts.push({ name: 'worker', script: ENTRIES.worker, restarts: 0 }, { name: 'api', script: ENTRIES.api, restarts: 0 });
 
   let stopping = false;
   const launch = (part: Part): void => {
