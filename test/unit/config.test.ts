@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, configKeys, parseConfig } from '../../src/config';
-import { simulatorEnvKeys } from '../../tools/simulators/wotrus/env';
+import { parseSimulatorEnv, simulatorEnvKeys } from '../../tools/simulators/wotrus/env';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -47,6 +47,16 @@ describe('configuration', () => {
     const table = readme.split('<!-- config-table:start -->')[1]!.split('<!-- config-table:end -->')[0]!;
     const documented = [...table.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]);
     expect(documented.sort()).toEqual([...configKeys].sort());
+  });
+});
+
+describe('simulator settings (a dev tool: its own schema, not certflow configuration)', () => {
+  it('needs CA_TOKEN, defaults the rest and never shows a value', () => {
+    expect(() => parseSimulatorEnv({})).toThrow(/CA_TOKEN/);
+    const s = parseSimulatorEnv({ CA_TOKEN: 'ca-token-1', SIMULATOR_PORT: '' });
+    expect(s).toMatchObject({ SIMULATOR_HOST: '127.0.0.1', SIMULATOR_PORT: 8090, DATA_DIR: '.data', LOG_LEVEL: 'info' });
+    expect(() => parseSimulatorEnv({ CA_TOKEN: 'ca-token-1', SIMULATOR_ADMIN_TOKEN: 'short-secret' })).toThrow(/SIMULATOR_ADMIN_TOKEN: must be at least 16/);
+    expect(() => parseSimulatorEnv({ CA_TOKEN: 'ca-token-1', SIMULATOR_ADMIN_TOKEN: 'short-secret' })).not.toThrow(/short-secret/);
   });
 });
 
