@@ -1,7 +1,8 @@
-# certflow worker / API / simulator image. The process is chosen by the command:
+# certflow worker / API image: the product (src/) only. The process is chosen by the command:
 #   worker: node dist/src/worker.js          (default; WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js)
 #   api:    node dist/src/api/main.js
-#   sim:    node dist/src/simulator/main.js
+# The CA simulator is a dev tool (tools/), never in this image: the `simulator` stage below
+# (docker compose --profile simulator) runs it from the build stage through tsx.
 # Compiled JavaScript rather than tsx at run time: no loader or transpiler in the process,
 # ~60 MiB less resident memory per worker (docs/benchmark.md, Memory).
 
@@ -16,6 +17,12 @@ RUN npm run build
 # The workflow bundle, built once: a worker that bundles at start keeps ~100 MiB of webpack's
 # leftovers. Encoded failures match a worker with CODEC_KEYS (see src/workflow-bundle.ts).
 RUN node --import tsx scripts/bundle-workflows.ts --out dist/workflow-bundle.js --failures encoded
+
+# Dev tool: the WoTrus simulator (tools/simulators/wotrus) on the build stage's sources.
+FROM build AS simulator
+COPY tools/simulators ./tools/simulators
+USER node
+CMD ["node", "--import", "tsx", "tools/simulators/wotrus/main.ts"]
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production

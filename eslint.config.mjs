@@ -23,6 +23,16 @@ const vendorPatterns = [
 ];
 
 /**
+ * `src/` is the product (`npm run build`, the production image): it never imports the dev
+ * tooling (`tools/`: simulators, engine launchers, the stack composer), the tests, the
+ * benchmark or the scripts, not even for types. `tools/` may import `src/`.
+ */
+const productBoundary = {
+  regex: '^(\\.\\./)+(tools|test|bench|scripts)(/|$)',
+  message: 'src/ is the product: it must not import tools/, test/, bench/ or scripts/.',
+};
+
+/**
  * Imports workflow code may not make at run time. `eagerZod` also bans zod and the modules
  * built on it: evaluated in every workflow context, zod cost ~1.3 MiB of heap per cached
  * workflow (the benchmark's memory finding), so validators load message-schemas lazily.

@@ -4,10 +4,10 @@
  * with CA calls and latencies read from the simulator's counters and order milestones.
  */
 import { Agent, request } from 'undici';
-import { API_OPS, type ApiOp, type CountersView } from '../src/simulator/counters';
-import { SIM_PRODUCT_IDS } from '../src/simulator/catalog';
-import { generateCsr, generateKeyPair } from '../src/simulator/csr';
-import type { RunningSimulator } from '../src/simulator/server';
+import { API_OPS, type ApiOp, type CountersView } from '../tools/simulators/wotrus/counters';
+import { SIM_PRODUCT_IDS } from '../tools/simulators/wotrus/catalog';
+import { generateCsr, generateKeyPair } from '../tools/simulators/wotrus/csr';
+import type { RunningSimulator } from '../tools/simulators/wotrus/server';
 import { type LatencySummary, summarize } from './stats';
 
 export interface PreparedOrder {

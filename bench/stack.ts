@@ -4,34 +4,24 @@
  * and the worker either as a child process (so its memory and CPU are measured on their own)
  * or in this process (the smoke test).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
-import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
-import { buildApi } from '../src/api/server';
-import { issuerDirectory } from '../src/activities';
-import { type ConfiguredIssuer, createIssuerFromConfig } from '../src/ca/issuer-from-config';
-import { writeWorkflowBundle } from '../src/workflow-bundle';
-import { createHmacPushVerifier } from '../src/ca/wotrus/push';
-import { type Config, parseConfig } from '../src/config';
+import type { Worker } from '@temporalio/worker';
+import type { Config } from '../src/config';
 import type { OrderPolicyInput } from '../src/domain/order';
-import { type RunningDevServer, SQLITE_PRAGMAS, startDevServer, stopChild } from '../src/engine/dev-server';
-import { locateTemporalCli } from '../src/engine/locator';
-import { freePort, waitUntil } from '../src/engine/ports';
-import { createOrderService, type OrderService } from '../src/orders/order-service';
-import { loadProductCatalogFromConfig } from '../src/products-file';
-import type { Delays } from '../src/simulator/settings';
-import { type RunningSimulator, startSimulator } from '../src/simulator/server';
-import { connectClient } from '../src/temporal/connection';
+import { createOrderService, type OrderService, type OrderServiceDeps } from '../src/orders/order-service';
 import { createDataConverter } from '../src/temporal/data-converter';
-import { bundleWorkflows, createCertflowWorker } from '../src/worker-factory';
+import { writeWorkflowBundle } from '../src/workflow-bundle';
+import { type RunningDevServer, SQLITE_PRAGMAS, stopChild } from '../tools/engine/dev-server';
+import { waitUntil } from '../tools/engine/ports';
+import type { RunningSimulator } from '../tools/simulators/wotrus/server';
+import type { Delays } from '../tools/simulators/wotrus/settings';
+import { type InProcessWorker, ROOT, isPolling, randomSecrets, serviceEnv, spawnNode, startEngine, startFront, startInProcessWorker } from '../tools/stack/compose';
 
-export const ROOT = path.resolve(__dirname, '..');
+export { ROOT };
 export const PROBE_PATH = path.join(__dirname, 'worker-probe.cjs');
 
 export interface WorkerTuning {
@@ -112,13 +102,8 @@ export async function spawnWorker(entry: string, env: Record<string, string>, o:
   const out = fs.openSync(o.logFile, 'a');
   // A V8 flag, so it bounds the workflow threads' heaps as well as the main one.
   const heap = o.heapMb ? [`--max-old-space-size=${o.heapMb}`] : [];
-  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
   const profile = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
-  const child = spawn(process.execPath, [...heap, ...profile, '--require', PROBE_PATH, ...loader, entry], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', out, out, 'ipc'],
-  });
+  const child = spawnNode(entry, { nodeArgs: [...heap, ...profile, '--require', PROBE_PATH], env: { ...process.env, ...env }, stdio: ['ignore', out, out, 'ipc'] });
   let memory: WorkerMemory | undefined;
   const listeners: ((msg: unknown) => void)[] = [];
   child.on('message', (msg: unknown) => {
@@ -129,10 +114,7 @@ export async function spawnWorker(entry: string, env: Record<string, string>, o:
   child.once('exit', () => (exited = true));
   await waitUntil(
     `worker ${path.basename(entry)} polling ${o.taskQueue}`,
-    async () => {
-      const r = await o.client.workflowService.describeTaskQueue({ namespace: o.client.options.namespace, taskQueue: { name: o.taskQueue }, taskQueueType: 1 });
-      return r.pollers.length > 0;
-    },
+    () => isPolling(o.client, o.client.options.namespace, o.taskQueue),
     { timeoutMs: 120_000, intervalMs: 250, isAlive: () => !exited },
   ).catch((err: unknown) => {
     const tail = fs.existsSync(o.logFile) ? fs.readFileSync(o.logFile, 'utf8').slice(-3000) : '';
@@ -164,77 +146,57 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
   let dbFile: string | undefined;
   let address = o.temporalAddress;
   if (!address) {
-    const cli = await locateTemporalCli();
     dbFile = o.inMemory ? undefined : path.join(tmpDir, 'temporal.sqlite');
-    server = await startDevServer({
-      cliPath: cli.path,
-      port: await freePort(),
-      headless: true,
-      logLevel: 'error',
-      logFile: path.join(tmpDir, 'dev-server.log'),
-      dbFile,
-      sqlitePragmas: o.sqlitePragmas ?? SQLITE_PRAGMAS,
-    });
+    server = await startEngine({ headless: true, logLevel: 'error', logFile: path.join(tmpDir, 'dev-server.log'), dbFile, sqlitePragmas: o.sqlitePragmas ?? SQLITE_PRAGMAS });
     address = server.address;
     log(`dev server ${address} (pid ${server.process.pid}, ${dbFile ? `SQLite ${dbFile}` : 'in memory'})`);
   }
 
-  const apiKey = `key_${randomBytes(12).toString('hex')}`;
-  const caToken = randomBytes(12).toString('hex');
-  const pushSecret = randomBytes(24).toString('hex');
+  const secrets = randomSecrets();
   const taskQueue = `bench-${process.pid}-${Date.now().toString(36)}`;
   const env: Record<string, string> = {
     CERTFLOW_ENV: 'test',
     LOG_LEVEL: 'warn',
-    TEMPORAL_ADDRESS: address,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    API_KEYS: `bench:${createHash('sha256').update(apiKey).digest('hex')}`,
-    CA_TOKEN: caToken,
-    CA_PUSH_SECRET: pushSecret,
-    CA_BASE_URL: 'http://127.0.0.1:1',
-    PUBLIC_BASE_URL: 'http://certflow.bench',
+    ...serviceEnv({ secrets, keyName: 'bench', temporalAddress: address, taskQueue, publicBaseUrl: 'http://certflow.bench', codecKeyId: o.codec ? 'bench1' : false, operator: false }),
     CA_POOL_CONNECTIONS: String(o.caPoolConnections ?? 32),
     WORKER_MAX_CACHED_WORKFLOWS: String(tuning.maxCachedWorkflows),
     WORKER_MAX_CONCURRENT_ACTIVITIES: String(tuning.maxConcurrentActivityTaskExecutions),
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: String(tuning.maxConcurrentWorkflowTaskExecutions),
-    ...(o.codec ? { CODEC_KEYS: `bench1:${randomBytes(32).toString('base64')}`, CODEC_CURRENT_KEY_ID: 'bench1' } : {}),
   };
-  const preliminary = parseConfig(env);
-  const client = await connectClient(preliminary);
-  const serviceDeps = { client, taskQueue, products: loadProductCatalogFromConfig(preliminary), publicBaseUrl: preliminary.PUBLIC_BASE_URL! };
-  let current: OrderService = createOrderService(serviceDeps);
+  let serviceDeps: OrderServiceDeps | undefined;
+  let current: OrderService | undefined;
+  const now = (): OrderService => current!;
   // The API holds one OrderService; this one forwards to whichever policy is current.
-  const orders: OrderService = {
-    placeOrder: (r) => current.placeOrder(r),
-    getOrder: (id) => current.getOrder(id),
-    listOrders: (q) => current.listOrders(q),
-    getCertificate: (id) => current.getCertificate(id),
-    cancel: (id, i) => current.cancel(id, i),
-    reissue: (id, i) => current.reissue(id, i),
-    revoke: (id, i) => current.revoke(id, i),
-    retryNow: (id) => current.retryNow(id),
-    findByCaOrderId: (id) => current.findByCaOrderId(id),
-    signalPush: (id, p) => current.signalPush(id, p),
+  const forwarding: OrderService = {
+    placeOrder: (r) => now().placeOrder(r),
+    getOrder: (id) => now().getOrder(id),
+    listOrders: (q) => now().listOrders(q),
+    getCertificate: (id) => now().getCertificate(id),
+    cancel: (id, i) => now().cancel(id, i),
+    reissue: (id, i) => now().reissue(id, i),
+    revoke: (id, i) => now().revoke(id, i),
+    retryNow: (id) => now().retryNow(id),
+    findByCaOrderId: (id) => now().findByCaOrderId(id),
+    signalPush: (id, p) => now().signalPush(id, p),
   };
-  const app: FastifyInstance = await buildApi({ config: preliminary, orders, pushVerifier: createHmacPushVerifier(pushSecret), logger: pino({ level: 'silent' }) });
-  const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-  const sim = await startSimulator({
-    token: caToken,
-    pushUrl: `${apiUrl}/v1/ca/wotrus/push`,
-    pushSecret,
-    delays: { submitMs: 0, reviewMs: 0, dcvMs: 0, issueMs: 0, revokeMs: 0, ...o.delays },
+  const front = await startFront({
+    env,
+    secrets,
+    simulator: { adminToken: undefined, delays: { submitMs: 0, reviewMs: 0, dcvMs: 0, issueMs: 0, revokeMs: 0, ...o.delays } },
+    orders: (deps) => {
+      serviceDeps = deps;
+      current = createOrderService(deps);
+      return forwarding;
+    },
   });
-  const config = parseConfig({ ...env, CA_BASE_URL: sim.url });
+  const { config, client, apiUrl, sim } = front;
   log(`simulator ${sim.url}, API ${apiUrl}, task queue ${taskQueue}`);
 
   let worker: ChildWorker | undefined;
   let compiledDir: string | undefined;
-  let inProcessWorker: Worker | undefined;
-  let workerRun: Promise<void> | undefined;
-  let issuer: ConfiguredIssuer | undefined;
-  let connection: NativeConnection | undefined;
+  let inProcess: InProcessWorker | undefined;
   if (o.worker === 'child') {
-    const childEnv: Record<string, string> = { ...env, CA_BASE_URL: sim.url };
+    const childEnv: Record<string, string> = { ...front.env };
     if (o.mallocArenaMax) childEnv.MALLOC_ARENA_MAX = String(o.mallocArenaMax);
     if (o.workerRuntime === 'compiled') compiledDir = compileWorker(log);
     const entry = compiledDir ? path.join(compiledDir, 'src', 'worker.js') : path.join(ROOT, 'src', 'worker.ts');
@@ -247,20 +209,9 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
     worker = await spawnWorker(entry, childEnv, { client, taskQueue, logFile: path.join(tmpDir, 'worker.log'), heapMb: o.workerHeapMb, cpuProfDir: o.workerCpuProfDir });
     log(`certflow worker pid ${worker.pid} (${o.workerRuntime === 'compiled' ? 'compiled JS, ' : ''}${o.mallocArenaMax ? `MALLOC_ARENA_MAX=${o.mallocArenaMax}, ` : ''}${o.workerBundle === 'prebuilt' ? 'prebuilt bundle, ' : ''}${o.workerHeapMb ? `heap limit ${o.workerHeapMb} MiB, ` : ''}cache ${tuning.maxCachedWorkflows}, activity slots ${tuning.maxConcurrentActivityTaskExecutions}, workflow task slots ${tuning.maxConcurrentWorkflowTaskExecutions}, codec ${o.codec ? 'on' : 'off'})`);
   } else {
-    const dataConverter = createDataConverter(config);
-    issuer = createIssuerFromConfig(config, pino({ level: 'silent' }));
-    connection = await NativeConnection.connect({ address });
-    inProcessWorker = await createCertflowWorker({
-      connection,
-      namespace: config.TEMPORAL_NAMESPACE,
-      taskQueue,
-      deps: { issuers: issuerDirectory([issuer]), logger: pino({ level: 'silent' }) },
-      dataConverter,
-      workflowBundle: await bundleWorkflows(dataConverter),
-      tuning,
-    });
-    workerRun = inProcessWorker.run();
+    inProcess = await startInProcessWorker(config, { tuning });
   }
+  const inProcessWorker: Worker | undefined = inProcess?.worker;
 
   return {
     address,
@@ -271,26 +222,19 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
     tmpDir,
     config,
     apiUrl,
-    apiKey,
+    apiKey: secrets.apiKey,
     sim,
     client,
     setPolicyOverrides: (overrides) => {
-      current = createOrderService({ ...serviceDeps, policyOverrides: overrides });
+      current = createOrderService({ ...serviceDeps!, policyOverrides: overrides });
     },
     worker,
     inProcessWorker,
     tuning,
     close: async () => {
       await worker?.stop();
-      if (inProcessWorker) {
-        inProcessWorker.shutdown();
-        await workerRun;
-      }
-      await issuer?.close();
-      await connection?.close();
-      await app.close();
-      await sim.close();
-      await client.connection.close();
+      await inProcess?.close();
+      await front.close();
       await server?.stop();
       fs.rmSync(tmpDir, { recursive: true, force: true });
       if (compiledDir) fs.rmSync(compiledDir, { recursive: true, force: true });

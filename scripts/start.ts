@@ -4,35 +4,23 @@
  * worker and the API — supervised: each part is awaited until ready, a crashed part is
  * restarted, and Ctrl-C stops every child.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { ConfigError, parseConfig } from '../src/config';
-import { startDevServer, stopChild, type RunningDevServer } from '../src/engine/dev-server';
-import { locateTemporalCli } from '../src/engine/locator';
-import { PortInUseError, assertPortFree, waitUntil } from '../src/engine/ports';
-import { stderrProgress as say } from '../src/engine/progress';
-
-const root = path.resolve(__dirname, '..');
-
-interface DevSecrets {
-  caToken: string;
-  simulatorAdminToken: string;
-  pushSecret: string;
-  apiKey: string;
-  operatorToken: string;
-  codecKey: string;
-  downloadLinkSecret?: string;
-}
+import { parseConfig } from '../src/config';
+import { stopChild } from '../tools/engine/dev-server';
+import { PortInUseError, assertPortFree, waitUntil } from '../tools/engine/ports';
+import { stderrProgress as say } from '../tools/engine/progress';
+import { parseSimulatorEnv } from '../tools/simulators/wotrus/env';
+import { ENTRIES, type Engine, ROOT as root, type StackSecrets, isPolling, randomSecrets, serviceEnv, simulatorEnv, spawnNode, startEngine } from '../tools/stack/compose';
 
 /** Dev mode only: random secrets generated once and kept under the data dir, never in code. */
-function devSecrets(dataDir: string): DevSecrets {
+function devSecrets(dataDir: string): StackSecrets {
   const file = path.join(dataDir, 'dev-secrets.json');
-  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as DevSecrets;
-  const r = (n = 24): string => randomBytes(n).toString('base64url');
-  const s: DevSecrets = { caToken: r(), simulatorAdminToken: r(), pushSecret: r(32), apiKey: `dev_${r()}`, operatorToken: r(), codecKey: randomBytes(32).toString('base64') };
+  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as StackSecrets;
+  const s = randomSecrets('dev_');
   fs.mkdirSync(dataDir, { recursive: true });
   fs.writeFileSync(file, JSON.stringify(s, null, 2), { mode: 0o600 });
   return s;
@@ -56,37 +44,31 @@ async function main(): Promise<void> {
   const secrets = devSecrets(dataDir);
   const embeddedCa = !env.CA_BASE_URL;
 
-  // Embedded defaults: only what is unset, so any variable can still be overridden.
-  const simPort = env.SIMULATOR_PORT ?? '8090';
-  const apiPort = env.API_PORT ?? '8080';
-  const defaults: Record<string, string> = {
-    API_KEYS: `dev:${createHash('sha256').update(secrets.apiKey).digest('hex')}`,
-    OPERATOR_TOKEN: secrets.operatorToken,
-    CA_PUSH_SECRET: secrets.pushSecret,
-    PUBLIC_BASE_URL: `http://localhost:${apiPort}`,
-    CODEC_KEYS: `dev1:${secrets.codecKey}`,
-    CODEC_CURRENT_KEY_ID: 'dev1',
-  };
-  if (embeddedCa) {
-    Object.assign(defaults, {
-      CA_BASE_URL: `http://127.0.0.1:${simPort}`,
-      CA_TOKEN: secrets.caToken,
-      SIMULATOR_ADMIN_TOKEN: secrets.simulatorAdminToken,
-      SIMULATOR_PUSH_URL: `http://127.0.0.1:${apiPort}/v1/ca/wotrus/push`,
-    });
-  }
   if (!secrets.downloadLinkSecret) {
     secrets.downloadLinkSecret = randomBytes(24).toString('base64url');
     fs.writeFileSync(path.join(dataDir, 'dev-secrets.json'), JSON.stringify(secrets, null, 2), { mode: 0o600 });
   }
-  defaults.DOWNLOAD_LINK_SECRET = secrets.downloadLinkSecret;
+
+  // Embedded defaults: only what is unset, so any variable can still be overridden.
+  const simPort = env.SIMULATOR_PORT || '8090';
+  const apiPort = env.API_PORT || '8080';
+  const defaults = serviceEnv({ secrets, keyName: 'dev', publicBaseUrl: `http://localhost:${apiPort}`, codecKeyId: 'dev1', caBaseUrl: `http://127.0.0.1:${simPort}` });
+  if (embeddedCa) Object.assign(defaults, simulatorEnv({ secrets, port: simPort, apiUrl: `http://127.0.0.1:${apiPort}` }));
+  else {
+    // A CA of the caller's own: its token is the caller's too.
+    delete defaults.CA_BASE_URL;
+    delete defaults.CA_TOKEN;
+  }
   for (const [k, v] of Object.entries(defaults)) if (env[k] === undefined || env[k] === '') env[k] = v;
 
   let config;
+  let simulatorPort = 0;
   try {
     config = parseConfig(env);
+    if (embeddedCa) simulatorPort = parseSimulatorEnv(env).SIMULATOR_PORT;
   } catch (err) {
-    if (err instanceof ConfigError) {
+    // ConfigError (certflow) or the simulator's settings error: every issue listed, EX_CONFIG.
+    if (err instanceof Error) {
       process.stderr.write(`certflow: ${err.message}\n`);
       process.exit(78);
     }
@@ -99,15 +81,13 @@ async function main(): Promise<void> {
     [config.TEMPORAL_UI_PORT, 'TEMPORAL_UI_PORT', 'Temporal Web UI'],
     [config.API_PORT, 'API_PORT', 'certflow API'],
   ];
-  if (embeddedCa) checks.push([config.SIMULATOR_PORT, 'SIMULATOR_PORT', 'CA simulator']);
+  if (embeddedCa) checks.push([simulatorPort, 'SIMULATOR_PORT', 'CA simulator']);
   for (const [port, variable, what] of checks) await assertPortFree(port, variable, what);
 
-  const cli = await locateTemporalCli({ progress: say });
-  say(`Temporal CLI: ${cli.path} (${cli.source})`);
   const dbFile = path.join(dataDir, 'temporal.sqlite');
   say(`starting the Temporal dev server (data: ${dbFile})`);
-  const server: RunningDevServer = await startDevServer({
-    cliPath: cli.path,
+  const server: Engine = await startEngine({
+    progress: say,
     port: temporalPort,
     uiPort: config.TEMPORAL_UI_PORT,
     dbFile,
@@ -118,15 +98,15 @@ async function main(): Promise<void> {
   say(`Temporal ready on ${server.address}`);
 
   const parts: Part[] = [];
-  if (embeddedCa) parts.push({ name: 'simulator', script: 'src/simulator/main.ts', restarts: 0 });
-  parts.push({ name: 'worker', script: 'src/worker.ts', restarts: 0 }, { name: 'api', script: 'src/api/main.ts', restarts: 0 });
+  if (embeddedCa) parts.push({ name: 'simulator', script: ENTRIES.simulator, restarts: 0 });
+  parts.push({ name: 'worker', script: ENTRIES.worker, restarts: 0 }, { name: 'api', script: ENTRIES.api, restarts: 0 });
 
   let stopping = false;
   const launch = (part: Part): void => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, part.script)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnNode(part.script, { env });
     part.child = child;
     const prefix = (line: string): string => `[${part.name}] ${line}\n`;
-    for (const stream of [child.stdout, child.stderr]) {
+    for (const stream of [child.stdout!, child.stderr!]) {
       let buf = '';
       stream.setEncoding('utf8');
       stream.on('data', (chunk: string) => {
@@ -204,8 +184,7 @@ async function main(): Promise<void> {
 async function hasPoller(address: string, namespace: string, taskQueue: string): Promise<boolean> {
   const conn = await Connection.connect({ address, connectTimeout: 1000 });
   try {
-    const r = await conn.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType: 1 });
-    return (r.pollers ?? []).length > 0;
+    return await isPolling(conn, namespace, taskQueue);
   } finally {
     await conn.close();
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * One configuration for worker, API, CLI and simulator: a zod schema over the environment,
+ * One configuration for worker, API and CLI: a zod schema over the environment,
  * parsed once and frozen. No secret has a default here; `npm start` (embedded dev mode)
  * generates dev secrets under the data dir and passes them in, so nothing secret ever
  * lives in code.
@@ -79,11 +79,6 @@ export const configSchema = z
     /** Signs the certificate link the CA e-mails to the customer (who has no API key). */
     DOWNLOAD_LINK_SECRET: optionalSecret,
 
-    SIMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
-    SIMULATOR_PORT: port.default(8090),
-    SIMULATOR_ADMIN_TOKEN: optionalSecret,
-    SIMULATOR_PUSH_URL: url.optional(),
-
     /**
      * The products this deployment sells (docs/products.md). Unset outside production: the
      * simulator's products (tools/simulators/wotrus/products.json).
@@ -129,7 +124,7 @@ export const configKeys = Object.keys(configSchema.shape) as ConfigKey[];
 
 const SECRET_KEYS = new Set<string>([
   'TEMPORAL_API_KEY', 'CA_TOKEN', 'CA_PUSH_SECRET', 'API_KEYS', 'OPERATOR_TOKEN',
-  'SIMULATOR_ADMIN_TOKEN', 'BILLING_WEBHOOK_SECRET', 'CODEC_KEYS', 'DOWNLOAD_LINK_SECRET',
+  'BILLING_WEBHOOK_SECRET', 'CODEC_KEYS', 'DOWNLOAD_LINK_SECRET',
 ]);
 export const isSecretKey = (key: string): boolean => SECRET_KEYS.has(key);
 

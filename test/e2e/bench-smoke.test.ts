@@ -6,7 +6,7 @@
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { type BareWorkerHandle, startBareWorker } from '../../bench/bare';
-import { API_OPS } from '../../src/simulator/counters';
+import { API_OPS } from '../../tools/simulators/wotrus/counters';
 import { bareShapeFor, orderShape, phaseA, phaseC, phaseD } from '../../bench/phases';
 import { type BenchStack, startBenchStack } from '../../bench/stack';
 import { percentile, summarize } from '../../bench/stats';

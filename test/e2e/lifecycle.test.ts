@@ -10,9 +10,9 @@
 import { X509Certificate } from 'node:crypto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { orderWorkflowId } from '../../src/domain/order';
-import { SIM_PRODUCT_IDS } from '../../src/simulator/catalog';
-import { type GeneratedCsr, generateCsr } from '../../src/simulator/csr';
-import type { DriveAction } from '../../src/simulator/state-machine';
+import { SIM_PRODUCT_IDS } from '../../tools/simulators/wotrus/catalog';
+import { type GeneratedCsr, generateCsr } from '../../tools/simulators/wotrus/csr';
+import type { DriveAction } from '../../tools/simulators/wotrus/state-machine';
 import type { OrderView } from '../../src/domain/order-view';
 import type { UpdateAnswer } from '../../src/workflows/messages';
 import { eventually } from '../support/order-harness';

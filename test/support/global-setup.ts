@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { locateTemporalCli } from '../../src/engine/locator';
-import { startDevServer, type RunningDevServer } from '../../src/engine/dev-server';
-import { freePort } from '../../src/engine/ports';
-import { ensureTestServer } from '../../src/engine/test-server';
+import type { RunningDevServer } from '../../tools/engine/dev-server';
+import { ensureTestServer } from '../../tools/engine/test-server';
+import { startEngine } from '../../tools/stack/compose';
 
 declare global {
   var __certflowDevServer: RunningDevServer | undefined;
@@ -16,14 +15,12 @@ declare global {
  * per file (time skipping is global to a server, so files must not share one).
  */
 export default async function globalSetup(): Promise<void> {
-  const cli = await locateTemporalCli();
-  await ensureTestServer();
-  const port = await freePort();
+  const launcher = await ensureTestServer();
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-engine-'));
-  const server = await startDevServer({ cliPath: cli.path, port, headless: true, logLevel: 'error', logFile: path.join(logDir, 'dev-server.log') });
+  const server = await startEngine({ headless: true, logLevel: 'error', logFile: path.join(logDir, 'dev-server.log') });
   globalThis.__certflowDevServer = server;
   process.env.CERTFLOW_TEST_TEMPORAL_ADDRESS = server.address;
   process.env.CERTFLOW_TEST_TEMPORAL_PID = String(server.process.pid);
-  process.env.CERTFLOW_TEST_TEMPORAL_CLI = cli.path;
-  process.env.CERTFLOW_TEST_SERVER_LAUNCHER = await ensureTestServer();
+  process.env.CERTFLOW_TEST_TEMPORAL_CLI = server.cliPath;
+  process.env.CERTFLOW_TEST_SERVER_LAUNCHER = launcher;
 }

@@ -1,5 +1,5 @@
 /**
- * Shared by the history recorder (scripts/record-histories.ts) and the replay tests
+ * Shared by the history recorder (test/histories/record.ts) and the replay tests
  * (test/replay): where histories live, what each one is, and the data converter both sides use.
  */
 import fs from 'node:fs';

@@ -1,27 +1,9 @@
 import { type ClientOptionsForTestEnv, TestWorkflowEnvironment } from '@temporalio/testing';
-import { temporal } from '@temporalio/proto';
-import { ensureTestServer } from '../../src/engine/test-server';
-import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
+import { startTimeSkipping } from '../../tools/stack/compose';
 
-/**
- * The Java time-skipping test server from the per-user cache (never the SDK's download).
- * The SDK already passes `<port> --enable-time-skipping`; adding the flag again makes the
- * server time every workflow out at once, so extraArgs stays empty.
- */
-export async function createTimeSkippingEnv(options: { client?: ClientOptionsForTestEnv } = {}): Promise<TestWorkflowEnvironment> {
-  const path = process.env.CERTFLOW_TEST_SERVER_LAUNCHER ?? (await ensureTestServer());
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } }, client: options.client });
-  // The test server validates upserts against registered attributes, like a real cluster.
-  const types: Record<string, temporal.api.enums.v1.IndexedValueType> = {
-    Keyword: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-    KeywordList: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
-    Datetime: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
-  };
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => [name, types[type]!])),
-  });
-  return env;
+/** The Java time-skipping test server from the per-user cache (globalSetup resolved it once), search attributes registered. */
+export function createTimeSkippingEnv(options: { client?: ClientOptionsForTestEnv } = {}): Promise<TestWorkflowEnvironment> {
+  return startTimeSkipping({ client: options.client, launcher: process.env.CERTFLOW_TEST_SERVER_LAUNCHER });
 }
 
 /** The run's shared dev server (started by globalSetup). */

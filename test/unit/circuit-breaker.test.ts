@@ -8,7 +8,7 @@ import { CIRCUIT_OPEN_CODE, type CircuitEvent, type GuardedIssuer, withCircuitBr
 import { createWotrusClient, type WotrusClient } from '../../src/ca/wotrus/client';
 import { CaErrorType, CaUnavailableError } from '../../src/ca/errors';
 import { spread } from '../../src/activities/ca';
-import { type RunningSimulator, startSimulator } from '../../src/simulator/server';
+import { type RunningSimulator, startSimulator } from '../../tools/simulators/wotrus/server';
 
 const TOKEN = 'breaker-test-token';
 const OPTIONS = { threshold: 0.7, windowCalls: 20, minimumCalls: 4, initialOpenMs: 400, maxOpenMs: 1_600 };

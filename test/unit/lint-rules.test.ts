@@ -97,3 +97,26 @@ describe('workflow determinism lint rules', () => {
     expect(found).toContainEqual({ line: 2, rule: '@typescript-eslint/no-floating-promises' });
   });
 });
+
+// src/ is the product: it never imports the dev tooling, the tests, the benchmark or the scripts.
+const boundaryProbe = [
+  "import { startFront } from '../../tools/stack/compose';", // 1: the stack composer
+  "import type { RunningSimulator } from '../../tools/simulators/wotrus/server';", // 2: types too
+  "import { startStack } from '../../test/support/stack';", // 3: test support
+  "import { startBenchStack } from '../../bench/stack';", // 4: the benchmark
+  "import '../../scripts/start';", // 5: a script
+  "import { parseConfig } from '../config';", // 6: product code: allowed
+  "import { toolsVersion } from '../tools-like-name';", // 7: a src module whose name only starts like one: allowed
+  'export type S = RunningSimulator;',
+  'export const used = [startFront, startStack, startBenchStack, parseConfig, toolsVersion];',
+].join('\n');
+
+describe('product boundary lint rule', () => {
+  it.each(['src/api/__lint_probe__.ts', 'src/workflows/__lint_probe__.ts'])('rejects imports of tools/, test/, bench/ and scripts/ from %s', async (file) => {
+    const found = await rulesFor(boundaryProbe, file);
+    const at = (line: number): string[] => found.filter((f) => f.line === line).map((f) => f.rule);
+    for (const line of [1, 2, 3, 4, 5]) expect(at(line)).toContain('no-restricted-imports');
+    expect(at(7)).not.toContain('no-restricted-imports');
+    if (file.startsWith('src/api/')) expect(at(6)).toEqual([]);
+  });
+});

@@ -8,13 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, parseConfig } from '../../src/config';
 import { resolvePolicy } from '../../src/domain/policy';
+import { SIM_PRODUCTS } from '../../tools/simulators/wotrus/catalog';
 import { createProductCatalog, type ProductEntryInput, productEntrySchema } from '../../src/domain/products';
 import { KNOWN_ISSUERS, loadProductCatalog, loadProductCatalogFromConfig, packageRoot, ProductsFileError, productsFileFor, SIMULATOR_PRODUCTS_FILE } from '../../src/products-file';
 
 const root = path.resolve(__dirname, '../..');
-// The simulator is moving from src/simulator/ to tools/simulators/wotrus/: its catalogue from either place.
-const simulatorCatalog = ['tools/simulators/wotrus/catalog.ts', 'src/simulator/catalog.ts'].map((p) => path.join(root, p)).find((p) => fs.existsSync(p))!;
-const { SIM_PRODUCTS } = jest.requireActual<typeof import('../../src/simulator/catalog')>(simulatorCatalog);
 let dir: string;
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-products-'));

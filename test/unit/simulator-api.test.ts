@@ -16,8 +16,8 @@ import {
   type SimulatorAdmin,
   type SimulatorOptions,
   startSimulator,
-} from '../../src/simulator';
-import type { CryptoKeyPair } from '../../src/simulator/x509';
+} from '../../tools/simulators/wotrus';
+import type { CryptoKeyPair } from '../../tools/simulators/wotrus/x509';
 
 const TOKEN = 'api-test-token-1234';
 const ADMIN = 'api-test-admin-token-1234';

@@ -4,8 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { generateCsr, inspectCsr, type RunningSimulator, SIM_PRODUCT_IDS, startSimulator } from '../../src/simulator';
-import { x509 } from '../../src/simulator/x509';
+import { generateCsr, inspectCsr, type RunningSimulator, SIM_PRODUCT_IDS, startSimulator } from '../../tools/simulators/wotrus';
+import { x509 } from '../../tools/simulators/wotrus/x509';
 
 const run = promisify(execFile);
 const TOKEN = 'pki-test-token-123';

@@ -23,11 +23,11 @@ import {
   startSimulator,
   type DriveAction,
   type RunningSimulator,
-} from '../../src/simulator';
+} from '../../tools/simulators/wotrus';
 
 /**
  * Contract tests: the real WoTrus client (src/ca/wotrus) against the real simulator
- * (src/simulator) over real HTTP on 127.0.0.1, in-process. wotrus-client.test.ts pins the
+ * (tools/simulators/wotrus) over real HTTP on 127.0.0.1, in-process. wotrus-client.test.ts pins the
  * client against scripted answers; simulator-api.test.ts pins the simulator with raw
  * requests; this file checks that the two agree on every Issuer operation and every
  * error class, as a workflow activity would see them.

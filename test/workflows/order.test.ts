@@ -6,8 +6,8 @@
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { SIM_PRODUCT_IDS } from '../../src/simulator/catalog';
-import { generateCsr } from '../../src/simulator/csr';
+import { SIM_PRODUCT_IDS } from '../../tools/simulators/wotrus/catalog';
+import { generateCsr } from '../../tools/simulators/wotrus/csr';
 import { orderWorkflowId } from '../../src/domain/order';
 import { cancelUpdate, getCertificateQuery, getOrderQuery, reissueUpdate, retryNowUpdate, revokeUpdate } from '../../src/workflows/messages';
 import type { OrderView } from '../../src/domain/order-view';

@@ -3,7 +3,7 @@
  *    5 % malformed bodies, 5 % 429 with Retry-After — plus a full outage: every order active,
  *    CA calls ≤ 2.5× the fault-free run of the same N, no call earlier than Retry-After.
  */
-import type { Faults } from '../../../src/simulator/faults';
+import type { Faults } from '../../../tools/simulators/wotrus/faults';
 import { checkRetryAfter } from '../support/call-log';
 import { startFaultStack } from '../support/fault-stack';
 import { allActive, finalStates, orderIds, placeOrders, totalCalls, waitForStates } from '../support/orders';

@@ -3,25 +3,16 @@
  * worker(s) as child processes, and Temporal either the caller's dev server or one of the
  * scenario's own (SQLite file in a temp dir, so it can be SIGKILLed and restarted).
  */
-import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
-import { buildApi } from '../../../src/api/server';
-import { createHmacPushVerifier } from '../../../src/ca/wotrus/push';
-import { parseConfig } from '../../../src/config';
-import { type RunningDevServer, startDevServer } from '../../../src/engine/dev-server';
-import { locateTemporalCli } from '../../../src/engine/locator';
-import { freePort } from '../../../src/engine/ports';
-import { createOrderService, type OrderService } from '../../../src/orders/order-service';
-import { loadProductCatalogFromConfig } from '../../../src/products-file';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
-import { type RunningSimulator, type SimulatorOptions, startSimulator } from '../../../src/simulator/server';
-import { connectClient } from '../../../src/temporal/connection';
+import type { OrderService } from '../../../src/orders/order-service';
 import { writeWorkflowBundle } from '../../../src/workflow-bundle';
+import type { RunningDevServer } from '../../../tools/engine/dev-server';
+import type { RunningSimulator, SimulatorOptions } from '../../../tools/simulators/wotrus/server';
+import { type ApiCall, randomSecrets, serviceEnv, startEngine, startFront } from '../../../tools/stack/compose';
 import { OrderStatusKey } from '../../../src/workflows/search-attributes';
 import { CallLog } from './call-log';
 import { track, type WorkerConfig, WorkerProcess } from './worker-process';
@@ -59,7 +50,7 @@ export interface FaultStack {
   startWorker(): Promise<WorkerProcess>;
   /** SIGKILLs the own dev server, waits `downMs`, starts it again on the same port and file. */
   restartServer(downMs: number): Promise<{ downMs: number }>;
-  api(pathname: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
+  api: ApiCall;
   /** Order states by billing order id, from visibility (the OrderStatus search attribute). */
   states(): Promise<Map<string, string>>;
   close(): Promise<void>;
@@ -86,9 +77,9 @@ export async function startFaultStack(o: FaultStackOptions): Promise<FaultStack>
   let serverPort = 0;
   const dbFile = o.persistent ? path.join(tmp, 'temporal.sqlite') : undefined;
   const startServer = async (): Promise<RunningDevServer> => {
-    cliPath ??= (await locateTemporalCli()).path;
-    serverPort ||= await freePort();
-    const started = await startDevServer({ cliPath, port: serverPort, headless: true, dbFile, logLevel: 'error', logFile: path.join(tmp, 'dev-server.log') });
+    const started = await startEngine({ cliPath, port: serverPort, headless: true, dbFile, logLevel: 'error', logFile: path.join(tmp, 'dev-server.log') });
+    cliPath = started.cliPath;
+    serverPort = started.port;
     track(started.process);
     return started;
   };
@@ -97,46 +88,24 @@ export async function startFaultStack(o: FaultStackOptions): Promise<FaultStack>
     temporalAddress = server.address;
   }
 
-  const apiKey = `key_${randomBytes(12).toString('hex')}`;
-  const caToken = randomBytes(12).toString('hex');
-  const pushSecret = randomBytes(24).toString('hex');
-  const codecKey = `f1:${randomBytes(32).toString('base64')}`;
+  const secrets = randomSecrets();
   const taskQueue = `faults-${o.name}-${process.pid}-${Date.now().toString(36)}`;
-  const config = parseConfig({
-    TEMPORAL_ADDRESS: temporalAddress,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    API_KEYS: `faults:${createHash('sha256').update(apiKey).digest('hex')}`,
-    CA_PUSH_SECRET: pushSecret,
-    PUBLIC_BASE_URL: 'http://certflow.faults.test',
-    CODEC_KEYS: codecKey,
-    CODEC_CURRENT_KEY_ID: 'f1',
-  });
-  const client = await connectClient(config);
-  const orders = createOrderService({ client, taskQueue, products: loadProductCatalogFromConfig(config), publicBaseUrl: config.PUBLIC_BASE_URL! });
-  const ready = async (): Promise<boolean> => {
-    await client.withDeadline(Date.now() + 2_000, () => client.workflowService.getSystemInfo({}));
-    return true;
-  };
-  const app: FastifyInstance = await buildApi({ config, orders, pushVerifier: createHmacPushVerifier(pushSecret), logger: pino({ level: 'silent' }), ready });
-  const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   const calls = new CallLog();
-  const sim = await startSimulator({
-    token: caToken,
-    adminToken: randomBytes(16).toString('hex'),
-    pushUrl: `${apiUrl}/v1/ca/wotrus/push`,
-    pushSecret,
-    delays: { submitMs: 50, reviewMs: 300, dcvMs: 300, issueMs: 300, revokeMs: 300 },
-    logger: calls.logger(),
-    ...o.simulator,
+  const front = await startFront({
+    env: serviceEnv({ secrets, keyName: 'faults', temporalAddress, taskQueue, publicBaseUrl: 'http://certflow.faults.test', codecKeyId: 'f1', operator: false }),
+    secrets,
+    readiness: true,
+    simulator: { delays: { submitMs: 50, reviewMs: 300, dcvMs: 300, issueMs: 300, revokeMs: 300 }, logger: calls.logger(), ...o.simulator },
   });
+  const { client, orders, apiUrl, sim } = front;
 
   const workerConfig: WorkerConfig = {
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: taskQueue,
     CA_BASE_URL: sim.url,
-    CA_TOKEN: caToken,
+    CA_TOKEN: secrets.caToken,
     CA_TIMEOUT_MS: String(o.caTimeoutMs ?? 2_000),
-    CODEC_KEYS: codecKey,
+    CODEC_KEYS: front.env.CODEC_KEYS,
     CODEC_CURRENT_KEY_ID: 'f1',
     LOG_LEVEL: 'warn',
     // Built once per process and shared, as production does: a restarted worker polls within
@@ -155,8 +124,8 @@ export async function startFaultStack(o: FaultStackOptions): Promise<FaultStack>
   const stack: FaultStack = {
     taskQueue,
     apiUrl,
-    apiKey,
-    pushSecret,
+    apiKey: secrets.apiKey,
+    pushSecret: secrets.pushSecret,
     sim,
     calls,
     client,
@@ -175,12 +144,7 @@ export async function startFaultStack(o: FaultStackOptions): Promise<FaultStack>
       stack.server = server;
       return { downMs: Date.now() - started };
     },
-    api: (pathname, init = {}) =>
-      fetch(`${apiUrl}${pathname}`, {
-        method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-        headers: { authorization: `Bearer ${apiKey}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      }),
+    api: front.api,
     async states() {
       const out = new Map<string, string>();
       let nextPageToken: Uint8Array | undefined;
@@ -198,9 +162,7 @@ export async function startFaultStack(o: FaultStackOptions): Promise<FaultStack>
     },
     async close() {
       await Promise.all(workers.map((w) => w.stop()));
-      await app.close();
-      await sim.close();
-      await client.connection.close();
+      await front.close();
       await server?.stop();
       fs.rmSync(tmp, { recursive: true, force: true });
     },

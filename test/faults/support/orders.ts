@@ -1,7 +1,7 @@
 /** Placing orders through the API and watching them, with a progress line per phase. */
 import type { OrderRequestInput } from '../../../src/domain/order';
-import { SIM_PRODUCT_IDS } from '../../../src/simulator/catalog';
-import { generateCsr, generateKeyPair } from '../../../src/simulator/csr';
+import { SIM_PRODUCT_IDS } from '../../../tools/simulators/wotrus/catalog';
+import { generateCsr, generateKeyPair } from '../../../tools/simulators/wotrus/csr';
 import type { OrderState } from '../../../src/domain/order-states';
 import type { OrderView } from '../../../src/domain/order-view';
 import { orderWorkflowId } from '../../../src/domain/order';

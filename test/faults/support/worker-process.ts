@@ -2,13 +2,13 @@
  * The worker as a real child process (`node --import tsx src/worker.ts`), configured through
  * its environment alone, so a scenario can SIGKILL it the way an OOM killer or a lost VM would.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { stopChild } from '../../../src/engine/dev-server';
+import { stopChild } from '../../../tools/engine/dev-server';
+import { ENTRIES, isPolling, spawnNode } from '../../../tools/stack/compose';
 
-export const ROOT = path.resolve(__dirname, '../../..');
+export { ROOT } from '../../../tools/stack/compose';
 
 /** Every child process the suite started and that still runs: an interrupted run kills them by pid. */
 export const liveChildren = new Set<ChildProcess>();
@@ -55,11 +55,7 @@ export class WorkerProcess {
     readonly name: string,
     config: WorkerConfig,
   ) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/worker.ts')], {
-      cwd: ROOT,
-      env: workerEnv(config),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    this.child = spawnNode(ENTRIES.worker, { env: workerEnv(config) });
     track(this.child);
     const keep = (c: Buffer): void => void (this.tail = (this.tail + c.toString()).slice(-4000));
     this.child.stdout?.on('data', keep);
@@ -90,13 +86,7 @@ export class WorkerProcess {
     for (;;) {
       if (!this.alive) throw new Error(`worker ${this.name} (pid ${this.pid}) exited before it polled:\n${this.tail}`);
       try {
-        const found = await Promise.all(
-          types.map(async (taskQueueType) => {
-            const r = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: taskQueue }, taskQueueType });
-            return r.pollers.some((p) => p.identity?.startsWith(`${this.pid}@`));
-          }),
-        );
-        if (found.every(Boolean)) {
+        if (await isPolling(client, client.options.namespace, taskQueue, { types, pid: this.pid })) {
           this.readyAt = Date.now();
           return;
         }

@@ -1,18 +1,20 @@
 /**
  * `npm run simulator`: the WoTrus-compatible CA as a standalone process, configured from the
- * environment (src/config.ts). State and CA keys persist under DATA_DIR/simulator/.
+ * environment (./env.ts). State and CA keys persist under DATA_DIR/simulator/.
  */
 import pino from 'pino';
-import { loadConfigOrExit } from '../config';
+import { parseSimulatorEnv, type SimulatorEnv } from './env';
 import { startSimulator } from './server';
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit();
-  const log = pino({ level: config.LOG_LEVEL, name: 'simulator' });
-  if (!config.CA_TOKEN) {
-    process.stderr.write('certflow simulator: CA_TOKEN is required (the token clients send as WoTrusToken)\n');
-    process.exit(78); // EX_CONFIG, as loadConfigOrExit
+  let config: SimulatorEnv;
+  try {
+    config = parseSimulatorEnv(process.env);
+  } catch (err) {
+    process.stderr.write(`certflow simulator: ${(err as Error).message}\n`);
+    process.exit(78); // EX_CONFIG
   }
+  const log = pino({ level: config.LOG_LEVEL, name: 'simulator' });
   const sim = await startSimulator({
     host: config.SIMULATOR_HOST,
     port: config.SIMULATOR_PORT,

@@ -3,7 +3,7 @@
  * persisted format, so a state file written by one run is validated when the next run loads it.
  */
 import { z } from 'zod';
-import { WOTRUS_STATUSES as CA_STATUSES } from '../ca/wotrus/statuses';
+import { WOTRUS_STATUSES as CA_STATUSES } from '../../../src/ca/wotrus/statuses';
 
 export const caStatusSchema = z.enum(CA_STATUSES);
 export type SimStatus = z.infer<typeof caStatusSchema>;

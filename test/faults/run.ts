@@ -6,8 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { SCENARIOS, type ScenarioResult, reliabilityMarkdown, terminalTable } from '../test/faults';
-import { killAllChildren } from '../test/faults/support/worker-process';
+import { SCENARIOS, type ScenarioResult, reliabilityMarkdown, terminalTable } from '.';
+import { killAllChildren } from './support/worker-process';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const durationMs = Date.now() - started.getTime();
   process.stdout.write(`\n${terminalTable(results)}\n`);
   if (report) {
-    const file = path.resolve(__dirname, '../docs/reliability.md');
+    const file = path.resolve(__dirname, '../../docs/reliability.md');
     fs.writeFileSync(file, reliabilityMarkdown(results, { startedAt: started, durationMs, command: `npm run test:faults -- ${args.join(' ')}`.trim() }));
     log(`wrote ${path.relative(process.cwd(), file)}`);
   }

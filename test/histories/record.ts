@@ -24,14 +24,14 @@ import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { type OrderPolicyInput, type OrderRequestInput, orderWorkflowId } from '../src/domain/order';
-import { SIM_PRODUCT_IDS } from '../src/simulator/catalog';
-import { generateCsr } from '../src/simulator/csr';
-import { bundleWorkflows } from '../src/worker-factory';
-import type { OrderView } from '../src/domain/order-view';
-import { cancelUpdate, getOrderQuery, reissueUpdate, retryNowUpdate, revokeUpdate } from '../src/workflows/messages';
-import type { orderWorkflow } from '../src/workflows/order/workflow';
-import { type Harness, eventually, startHarness, workflowInput } from '../test/support/order-harness';
+import { type OrderPolicyInput, type OrderRequestInput, orderWorkflowId } from '../../src/domain/order';
+import { SIM_PRODUCT_IDS } from '../../tools/simulators/wotrus/catalog';
+import { generateCsr } from '../../tools/simulators/wotrus/csr';
+import { bundleWorkflows } from '../../src/worker-factory';
+import type { OrderView } from '../../src/domain/order-view';
+import { cancelUpdate, getOrderQuery, reissueUpdate, retryNowUpdate, revokeUpdate } from '../../src/workflows/messages';
+import type { orderWorkflow } from '../../src/workflows/order/workflow';
+import { type Harness, eventually, startHarness, workflowInput } from '../support/order-harness';
 import {
   type History,
   type HistoryEntry,
@@ -44,8 +44,8 @@ import {
   prettyJson,
   readManifest,
   replayDataConverter,
-} from '../test/support/replay';
-import { createTimeSkippingEnv } from '../test/support/temporal';
+} from '../support/replay';
+import { createTimeSkippingEnv } from '../support/temporal';
 
 const trace = (m: string): void => void (process.env.RECORD_TRACE && process.stderr.write(`[trace] ${new Date().toISOString()} ${m}\n`));
 

@@ -2,9 +2,9 @@
  * `npm run engine`: makes sure the Temporal CLI (dev server) and the Java time-skipping test
  * server are available in the per-user cache, building/resolving them once. Used by .ci/run.
  */
-import { locateTemporalCli } from '../src/engine/locator';
-import { ensureTestServer } from '../src/engine/test-server';
-import { stderrProgress } from '../src/engine/progress';
+import { locateTemporalCli } from './locator';
+import { ensureTestServer } from './test-server';
+import { stderrProgress } from './progress';
 
 async function main(): Promise<void> {
   const what = new Set(process.argv.slice(2));
