@@ -1,9 +1,6 @@
 import { z } from 'zod';
 import { documentSchema, organizationSchema } from './documents';
 
-/** The id scheme lives in ./workflow-ids; re-exported for the callers that import it with the order. */
-export { orderWorkflowId } from './workflow-ids';
-
 /**
  * The billing order as certflow accepts it: validated by every caller (API, CLI, tests)
  * before a workflow starts, and again inside the workflow's update validators. Types are

@@ -9,7 +9,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { orderWorkflowId } from '../../src/domain/order';
+import { orderWorkflowId, reissueWorkflowId, revokeWorkflowId } from '../../src/domain/workflow-ids';
 import { SIM_PRODUCT_IDS } from '../../tools/simulators/wotrus/catalog';
 import { type GeneratedCsr, generateCsr } from '../../tools/simulators/wotrus/csr';
 import type { DriveAction } from '../../tools/simulators/wotrus/state-machine';
@@ -145,7 +145,7 @@ describe('order lifecycle through the API', () => {
 
     const newCaOrderId = await eventually('the CA reissue order', async () => stack.sim.state.order(o.caOrderId)?.reissuedTo[0]);
     expect(stack.sim.state.counters().calls.reissue).toBe(reissues + 1);
-    await drive(newCaOrderId, 'issue', `${orderWorkflowId(o.id)}/reissue/rotate-1`);
+    await drive(newCaOrderId, 'issue', reissueWorkflowId(orderWorkflowId(o.id), 'rotate-1'));
     const reissued = await until(o.id, 'reissued and active', (v) => v.condition.state === 'active' && v.lineage.reissues[0]?.status === 'completed');
     expect(reissued.certificate?.caOrderId).toBe(newCaOrderId);
     expect(reissued.certificate?.serialNumber).not.toBe(oldSerial);
@@ -162,7 +162,7 @@ describe('order lifecycle through the API', () => {
 
     // The replaced certificate is revoked through a child of its own.
     await eventually('replaced revocation requested', async () => stack.sim.state.order(o.caOrderId)?.status === 'pendingRevoke');
-    await drive(o.caOrderId, 'revoke', `${orderWorkflowId(o.id)}/revoke/${o.caOrderId}`);
+    await drive(o.caOrderId, 'revoke', revokeWorkflowId(orderWorkflowId(o.id), o.caOrderId));
     const settled = await until(o.id, 'replaced certificate revoked', (v) => v.lineage.revocations.some((r) => r.scope === 'replaced' && r.status === 'revoked'));
     expect(settled.lineage.revocations).toEqual([expect.objectContaining({ caOrderId: o.caOrderId, serialNumber: oldSerial, scope: 'replaced', status: 'revoked' })]);
     expect(settled.condition.state).toBe('active');
@@ -189,7 +189,7 @@ describe('order lifecycle through the API', () => {
     await new Promise((res) => setTimeout(res, 300));
     expect((await view(o.id)).condition.state).toBe('revoking');
 
-    await drive(o.caOrderId, 'revoke', `${orderWorkflowId(o.id)}/revoke/${o.caOrderId}`);
+    await drive(o.caOrderId, 'revoke', revokeWorkflowId(orderWorkflowId(o.id), o.caOrderId));
     const revoked = await until(o.id, 'revoked', (v) => v.condition.state === 'revoked');
     expect(revoked.condition.reason).toBe('Revoked');
     expect(revoked.lineage.revocations).toEqual([expect.objectContaining({ caOrderId: o.caOrderId, status: 'revoked', completedAt: expect.any(String) })]);

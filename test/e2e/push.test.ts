@@ -12,7 +12,7 @@
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { PUSH_SIGNATURE_HEADER, signPushBody } from '../../src/ca/wotrus/push';
-import { orderWorkflowId } from '../../src/domain/order';
+import { orderWorkflowId } from '../../src/domain/workflow-ids';
 import { SIM_PRODUCT_IDS } from '../../tools/simulators/wotrus/catalog';
 import { generateCsr } from '../../tools/simulators/wotrus/csr';
 import { pushBody } from '../../tools/simulators/wotrus/pushes';

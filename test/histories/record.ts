@@ -24,7 +24,8 @@ import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { type OrderPolicyInput, type OrderRequestInput, orderWorkflowId } from '../../src/domain/order';
+import { type OrderPolicyInput, type OrderRequestInput } from '../../src/domain/order';
+import { orderWorkflowId, reissueWorkflowId, revokeWorkflowId } from '../../src/domain/workflow-ids';
 import { SIM_PRODUCT_IDS } from '../../tools/simulators/wotrus/catalog';
 import { generateCsr } from '../../tools/simulators/wotrus/csr';
 import { bundleWorkflows } from '../../src/worker-factory';
@@ -234,8 +235,8 @@ const SCENARIOS: Scenario[] = [
       await eventually('revoke request for the replaced certificate', async () => ['pendingRevoke', 'revoked'].includes(c.h.sim.state.order(id)!.status));
       await c.h.sim.state.drive(id, 'revoke');
       await eventually('replaced revoked', async () => (await c.view(handle)).lineage.revocations.find((r) => r.scope === 'replaced' && r.status === 'revoked'));
-      const reissueId = `${handle.workflowId}/reissue/r1`;
-      const revokeId = `${handle.workflowId}/revoke/${id}`;
+      const reissueId = reissueWorkflowId(handle.workflowId, 'r1');
+      const revokeId = revokeWorkflowId(handle.workflowId, id);
       await c.env.client.workflow.getHandle(reissueId).result();
       await c.env.client.workflow.getHandle(revokeId).result();
       return [
@@ -261,7 +262,7 @@ const SCENARIOS: Scenario[] = [
       await handle.result();
       return [
         parent(handle, 'revoke update on an active certificate (order with a synthetic contact, recorded with the codec): revoke child, order ends revoked.'),
-        { workflowId: `${handle.workflowId}/revoke/${id}`, workflowType: 'revokeWorkflow', description: 'The revoke child: request with proof, pendingRevoke learnt by push, revoked.' },
+        { workflowId: revokeWorkflowId(handle.workflowId, id), workflowType: 'revokeWorkflow', description: 'The revoke child: request with proof, pendingRevoke learnt by push, revoked.' },
       ];
     },
   },
@@ -287,8 +288,8 @@ const SCENARIOS: Scenario[] = [
       await handle.result();
       return [
         parent(handle, 'reissue, then revoke: the revocation targets the reissued certificate (revokeReplacedCertificate off); order ends revoked.'),
-        { workflowId: `${handle.workflowId}/reissue/r-2`, workflowType: 'reissueWorkflow', description: 'The reissue child of reissue-then-revoke.' },
-        { workflowId: `${handle.workflowId}/revoke/${newId}`, workflowType: 'revokeWorkflow', description: 'The revoke child for the reissued certificate.' },
+        { workflowId: reissueWorkflowId(handle.workflowId, 'r-2'), workflowType: 'reissueWorkflow', description: 'The reissue child of reissue-then-revoke.' },
+        { workflowId: revokeWorkflowId(handle.workflowId, newId), workflowType: 'revokeWorkflow', description: 'The revoke child for the reissued certificate.' },
       ];
     },
   },

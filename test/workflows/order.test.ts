@@ -8,7 +8,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SIM_PRODUCT_IDS } from '../../tools/simulators/wotrus/catalog';
 import { generateCsr } from '../../tools/simulators/wotrus/csr';
-import { orderWorkflowId } from '../../src/domain/order';
+import { orderWorkflowId } from '../../src/domain/workflow-ids';
 import { cancelUpdate, getCertificateQuery, getOrderQuery, reissueUpdate, retryNowUpdate, revokeUpdate } from '../../src/workflows/messages';
 import type { OrderView } from '../../src/domain/order-view';
 import { bundleWorkflows } from '../../src/worker-factory';

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../../config';
-import { orderRequestSchema, orderWorkflowId } from '../../domain/order';
+import { orderRequestSchema } from '../../domain/order';
+import { orderWorkflowId } from '../../domain/workflow-ids';
 import type { OrderService } from '../../orders/order-service';
 import { listOrdersQuerySchema, orderPageSchema } from '../../orders/schemas';
 import type { CertificateBundle } from '../../domain/certificate';

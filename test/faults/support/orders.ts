@@ -4,7 +4,7 @@ import { SIM_PRODUCT_IDS } from '../../../tools/simulators/wotrus/catalog';
 import { generateCsr, generateKeyPair } from '../../../tools/simulators/wotrus/csr';
 import type { OrderState } from '../../../src/domain/order-states';
 import type { OrderView } from '../../../src/domain/order-view';
-import { orderWorkflowId } from '../../../src/domain/order';
+import { orderWorkflowId } from '../../../src/domain/workflow-ids';
 import type { FaultStack, Log } from './fault-stack';
 
 let keys: ReturnType<typeof generateKeyPair> | undefined;
