@@ -2,11 +2,10 @@ import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@te
 import type { CertificateMeta } from '../../domain/certificate';
 import { isFinalState } from '../../domain/order-states';
 import type { OrderView } from '../../domain/order-view';
-import type { ReissueWorkflowResult, RevokeWorkflowResult } from '../inputs';
+import type { OrderWorkflowInput, ReissueWorkflowResult, RevokeWorkflowResult } from '../inputs';
 import { type RunningChild, revokeReplaced, startReissue, startRevoke } from './children';
 import { deliver } from './delivery';
 import type { OrderEntity } from './entity';
-import type { orderWorkflow } from './workflow';
 
 /** The children of one lifecycle run: at most one reissue or revocation at a time, plus replaced certificates being revoked. */
 interface Children {
@@ -73,7 +72,7 @@ export async function lifecycle(order: OrderEntity): Promise<OrderView> {
       await Promise.all(children.replacedRevocations);
       await condition(allHandlersFinished);
       view.continuedAsNew += 1;
-      return await continueAsNew<typeof orderWorkflow>({ ...input, carried: order.carried() });
+      return await continueAsNew<(input: OrderWorkflowInput) => Promise<OrderView>>({ ...input, carried: order.carried() });
     }
 
     const nextEvent = view.notifications.renewalReminderFor.includes(cert.serialNumber) ? notAfter : remindAt;
