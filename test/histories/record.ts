@@ -83,7 +83,7 @@ interface Scenario {
 }
 
 /** The newest patch id in the workflow code; recorded per history in the manifest. */
-const CURRENT_CODE = 'inline-ca-reads';
+const CURRENT_CODE = 'issuer-port';
 
 const PROOF = { fileType: '.pdf' as const, fileContent: Buffer.from('%PDF-1.4 synthetic revocation request').toString('base64') };
 

@@ -10,6 +10,7 @@ import { createHmacPushVerifier, parsePush } from '../../src/ca/wotrus/push';
 import { type OrderPolicyInput, type OrderRequestInput, orderRequestSchema } from '../../src/domain/order';
 import { orderWorkflowId, reissueWorkflowId, revokeWorkflowId } from '../../src/domain/workflow-ids';
 import { resolvePolicy } from '../../src/domain/policy';
+import { issuerRefFor } from '../../src/ca/registry';
 import { loadProductCatalogFromConfig } from '../../src/products-file';
 import { generateCsr } from '../../tools/simulators/wotrus/csr';
 import { type RunningSimulator, startSimulator } from '../../tools/simulators/wotrus/server';
@@ -139,7 +140,7 @@ export function workflowInput(order: OrderRequestInput, policy: OrderPolicyInput
   const parsed = orderRequestSchema.parse(order);
   const product = testProducts.find(parsed.productId);
   if (!product) throw new Error(`product ${parsed.productId} is not in the simulator's products file`);
-  return { order: parsed, policy: resolvePolicy(product, policy), collectUrl: `https://certflow.test/v1/orders/${parsed.billingOrderId}/certificate` };
+  return { order: parsed, policy: resolvePolicy(product, policy), collectUrl: `https://certflow.test/v1/orders/${parsed.billingOrderId}/certificate`, issuer: issuerRefFor(product.issuer) };
 }
 
 /** Polls a condition in real time (the time-skipping server keeps time locked meanwhile). */
