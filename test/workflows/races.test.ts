@@ -212,10 +212,11 @@ beforeEach(() => {
   fake = new FakeCa();
   taskQueue = uniqueId('races');
 });
-afterEach(async () => {
-  // Orders left waiting (an active certificate lives for a year) are not left on the shared server.
+
+/** Orders left waiting (an active certificate lives for a year) are not left on the shared server. */
+async function terminateStarted(): Promise<void> {
   await Promise.all(started.splice(0).map((h) => h.terminate('test over').catch(() => undefined)));
-});
+}
 
 /** A Worker per test on its own task queue, running until `fn` settles; held activities are released after. */
 async function run<T>(fn: () => Promise<T>): Promise<T> {
@@ -224,6 +225,8 @@ async function run<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } finally {
+      // A workflow task stopped mid-flight (local activities pending) can hold up the worker's shutdown.
+      await terminateStarted();
       fake.releaseAll();
     }
   });
@@ -390,6 +393,13 @@ describe('orderWorkflow races (mocked activities)', () => {
       expect(v.lineage.reissues).toHaveLength(winner === 'reissue' ? 1 : 0);
       expect(v.lineage.revocations).toHaveLength(winner === 'revoke' ? 1 : 0);
       expect(fake.names()).not.toContain(winner === 'reissue' ? 'requestRevoke' : 'requestReissue');
+
+      // The winner runs to its end; the refused request left no trace.
+      reissueCall.release();
+      revokeCall.release();
+      const done = await until(handle, `the ${winner} done`, (x) => (winner === 'reissue' ? x.lineage.reissues[0]?.status === 'completed' : x.lineage.revocations[0]?.status === 'revoked'));
+      expect(done.lineage.reissues).toHaveLength(winner === 'reissue' ? 1 : 0);
+      expect(done.lineage.revocations.filter((r) => r.scope === 'order')).toHaveLength(winner === 'revoke' ? 1 : 0);
     });
   });
 
