@@ -1,0 +1,491 @@
+/**
+ * The races of orderWorkflow's updates (cancel, reissue, revoke, retryNow) and its children,
+ * with mocked activities: a small fake CA in this file, no simulator, no HTTP, no webhook.
+ * Deferred promises inside the activities hold the workflow at the exact step a race needs.
+ *
+ * All tests run on the run's shared dev server (real time), not the time-skipping server:
+ * the workflow's timers (1-minute polls, 1-hour attention retries, year-long certificates)
+ * then never fire during a test, so every step the workflow takes is caused by the message
+ * or the activity the test released — a time-skipping server would skip to those timers
+ * whenever the workflow waits, which is exactly the wall-clock control these tests give up.
+ */
+import { Context } from '@temporalio/activity';
+import { WorkflowUpdateFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Activities, BillingEvent } from '../../src/activities';
+import type { CancelResult, CaStatus } from '../../src/ca/issuer';
+import { CaErrorType } from '../../src/ca/wotrus/error-types';
+import { type OrderPolicyInput, orderPolicySchema, orderRequestSchema, orderWorkflowId } from '../../src/domain/order';
+import { bundleWorkflows } from '../../src/worker-factory';
+import type { orderWorkflow } from '../../src/workflows';
+import {
+  UPDATE_REJECTED,
+  type OrderState,
+  type OrderView,
+  cancelUpdate,
+  getOrderQuery,
+  reissueUpdate,
+  retryNowUpdate,
+  revokeUpdate,
+} from '../../src/workflows/definitions';
+import { installTestRuntime } from '../support/runtime';
+import { connectDevServer, uniqueId } from '../support/temporal';
+
+installTestRuntime();
+jest.setTimeout(30_000);
+
+// ---- A controllable fake CA ------------------------------------------------------------------
+
+type Name = keyof Activities;
+interface Call {
+  name: Name;
+  args: unknown[];
+  /** Run as a local activity (the workflow's inline reads and checks). */
+  local: boolean;
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(v: T): void;
+}
+function deferred<T = void>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+interface Gate {
+  name: Name;
+  match: (c: Call) => boolean;
+  entered: Deferred<Call>;
+  release: Deferred<void>;
+}
+
+const CSR = '-----BEGIN CERTIFICATE REQUEST-----\nMIIBfake\n-----END CERTIFICATE REQUEST-----';
+const PROOF = { fileType: '.pdf' as const, fileContent: Buffer.from('%PDF-1.4 proof').toString('base64') };
+const YEAR_MS = 365 * 86_400_000;
+
+const authError = (): ApplicationFailure => ApplicationFailure.create({ type: CaErrorType.Auth, message: 'the CA rejected the API token (401)', nonRetryable: true });
+
+class FakeCa {
+  readonly calls: Call[] = [];
+  readonly status = new Map<string, CaStatus>();
+  readonly billing: BillingEvent[] = [];
+  /** What a new CA order (create or reissue) reads as first. */
+  initialStatus: CaStatus = 'pendingDCV';
+  /** Answers of cancelCaOrder, in order; then "cancelled". */
+  readonly cancelAnswers: CancelResult[] = [];
+  private seq = 0;
+  private readonly byIdempotenceId = new Map<string, string>();
+  private readonly gates: Gate[] = [];
+  private readonly faults: { name: Name; match: (c: Call) => boolean; error: () => Error }[] = [];
+
+  /** Holds the next matching call of `name` until `release()`; `entered` resolves when it starts. */
+  hold(name: Name, match: (c: Call) => boolean = () => true): { entered: Promise<Call>; release(): void } {
+    const gate: Gate = { name, match, entered: deferred<Call>(), release: deferred() };
+    this.gates.push(gate);
+    return { entered: gate.entered.promise, release: () => gate.release.resolve() };
+  }
+
+  /** The next matching call of `name` throws. */
+  failNext(name: Name, error: () => Error, match: (c: Call) => boolean = () => true): void {
+    this.faults.push({ name, match, error });
+  }
+
+  releaseAll(): void {
+    for (const g of this.gates) g.release.resolve();
+  }
+
+  names(): Name[] {
+    return this.calls.map((c) => c.name);
+  }
+
+  argsOf(name: Name): unknown[][] {
+    return this.calls.filter((c) => c.name === name).map((c) => c.args);
+  }
+
+  billingTypes(): string[] {
+    return this.billing.map((e) => e.type);
+  }
+
+  private async enter(name: Name, args: unknown[]): Promise<void> {
+    const call: Call = { name, args, local: Context.current().info.isLocal };
+    this.calls.push(call);
+    const fault = this.faults.findIndex((f) => f.name === name && f.match(call));
+    if (fault >= 0) throw this.faults.splice(fault, 1)[0]!.error();
+    const gate = this.gates.findIndex((g) => g.name === name && g.match(call));
+    if (gate >= 0) {
+      const g = this.gates.splice(gate, 1)[0]!;
+      g.entered.resolve(call);
+      await g.release.promise;
+    }
+  }
+
+  private newOrder(): string {
+    const id = `CA-${++this.seq}`;
+    this.status.set(id, this.initialStatus);
+    return id;
+  }
+
+  activities(): Activities {
+    return {
+      createCaOrder: async (req) => {
+        await this.enter('createCaOrder', [req]);
+        // Idempotent on idempotenceId, as the CA is.
+        const id = this.byIdempotenceId.get(req.idempotenceId) ?? this.newOrder();
+        this.byIdempotenceId.set(req.idempotenceId, id);
+        return { caOrderId: id };
+      },
+      getCaOrderStatus: async (caOrderId) => {
+        await this.enter('getCaOrderStatus', [caOrderId]);
+        return { caOrderId, status: this.status.get(caOrderId) ?? 'unknown' };
+      },
+      retrieveCertificate: async (caOrderId) => {
+        await this.enter('retrieveCertificate', [caOrderId]);
+        if (this.status.get(caOrderId) !== 'issued') throw ApplicationFailure.create({ type: CaErrorType.NotReady, message: 'not issued yet', nonRetryable: true });
+        return { certificatePem: `leaf of ${caOrderId}`, chainPems: ['root', 'intermediate'] };
+      },
+      cancelCaOrder: async (caOrderId, reason) => {
+        await this.enter('cancelCaOrder', [caOrderId, reason]);
+        const answer = this.cancelAnswers.shift() ?? { cancelled: true };
+        if (answer.cancelled) this.status.set(caOrderId, 'closed');
+        return answer;
+      },
+      requestRevoke: async (req) => {
+        await this.enter('requestRevoke', [req]);
+        this.status.set(req.caOrderId, 'revoked');
+        return { revokeStatus: 'revoked', revoked: true };
+      },
+      requestReissue: async (req) => {
+        await this.enter('requestReissue', [req]);
+        const id = this.byIdempotenceId.get(req.idempotenceId) ?? this.newOrder();
+        this.byIdempotenceId.set(req.idempotenceId, id);
+        return { newCaOrderId: id };
+      },
+      sendCaEmail: async (caOrderId, collectUrl) => {
+        await this.enter('sendCaEmail', [caOrderId, collectUrl]);
+        return { sent: true };
+      },
+      notifyBilling: async (event, key) => {
+        await this.enter('notifyBilling', [event, key]);
+        this.billing.push(event);
+        return { delivered: true };
+      },
+      verifyCertificate: async (input) => {
+        await this.enter('verifyCertificate', [input]);
+        const now = Date.now();
+        const certificate = {
+          caOrderId: input.caOrderId,
+          serialNumber: `serial-${input.caOrderId}`,
+          notBefore: new Date(now).toISOString(),
+          notAfter: new Date(now + YEAR_MS).toISOString(),
+          sha256Fingerprint: `fp-${input.caOrderId}`,
+          subject: `CN=${input.commonName}`,
+          issuer: 'CN=Fake CA',
+          sans: [input.commonName],
+        };
+        return { ok: true, certificate, bundle: { caOrderId: input.caOrderId, leafPem: input.retrieved.certificatePem, chainPems: input.retrieved.chainPems } };
+      },
+    };
+  }
+}
+
+// ---- Harness -----------------------------------------------------------------------------------
+
+type Handle = WorkflowHandleWithFirstExecutionRunId<typeof orderWorkflow>;
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+let fake: FakeCa;
+let taskQueue: string;
+const started: Handle[] = [];
+
+beforeAll(async () => {
+  [env, bundle] = await Promise.all([connectDevServer(), bundleWorkflows()]);
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+beforeEach(() => {
+  fake = new FakeCa();
+  taskQueue = uniqueId('races');
+});
+
+/** Orders left waiting (an active certificate lives for a year) are not left on the shared server. */
+async function terminateStarted(): Promise<void> {
+  await Promise.all(started.splice(0).map((h) => h.terminate('test over').catch(() => undefined)));
+}
+
+/** A Worker per test on its own task queue, running until `fn` settles; held activities are released after. */
+async function run<T>(fn: () => Promise<T>): Promise<T> {
+  const worker = await Worker.create({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: bundle, activities: fake.activities() });
+  return worker.runUntil(async () => {
+    try {
+      return await fn();
+    } finally {
+      // A workflow task stopped mid-flight (local activities pending) can hold up the worker's shutdown.
+      await terminateStarted();
+      fake.releaseAll();
+    }
+  });
+}
+
+async function start(policy: OrderPolicyInput = {}): Promise<Handle> {
+  const billingOrderId = uniqueId('B');
+  const order = orderRequestSchema.parse({ billingOrderId, productId: '00000000-0000-4000-8000-000000000001', commonName: 'www.example.com', csr: CSR, month: 12 });
+  const handle = await env.client.workflow.start<typeof orderWorkflow>('orderWorkflow', {
+    taskQueue,
+    workflowId: orderWorkflowId(billingOrderId),
+    args: [{ order, policy: orderPolicySchema.parse(policy), collectUrl: `https://certflow.test/v1/orders/${billingOrderId}/certificate` }],
+  });
+  started.push(handle);
+  return handle;
+}
+
+const view = (h: Handle): Promise<OrderView> => h.query(getOrderQuery);
+
+/** Polls the order's query until `ok` holds (queries are answered by the worker, not by a timer). */
+async function until(h: Handle, what: string, ok: (v: OrderView) => boolean, timeoutMs = 10_000): Promise<OrderView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await view(h);
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the order is ${v.condition.state} (${v.condition.reason})`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+const stateIs = (h: Handle, state: OrderState): Promise<OrderView> => until(h, `state ${state}`, (v) => v.condition.state === state);
+
+async function activeOrder(policy: OrderPolicyInput = {}): Promise<{ handle: Handle; v: OrderView }> {
+  fake.initialStatus = 'issued';
+  const handle = await start(policy);
+  const v = await stateIs(handle, 'active');
+  return { handle, v };
+}
+
+/** The failure of an update the workflow refused or failed: always an ApplicationFailure. */
+async function refusal(p: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  const cause = (err as WorkflowUpdateFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  return cause as ApplicationFailure;
+}
+
+/** Settles to 'ok' or the refusal, so two racing updates can be compared whichever wins. */
+const outcome = (p: Promise<unknown>): Promise<'ok' | ApplicationFailure> => p.then(() => 'ok' as const, (e: unknown) => (e as WorkflowUpdateFailedError).cause as ApplicationFailure);
+
+// ---- Races ---------------------------------------------------------------------------------------
+
+describe('orderWorkflow races (mocked activities)', () => {
+  it('cancel while createCaOrder is in flight: the update waits for the CA order, then cancels exactly that one', async () => {
+    const create = fake.hold('createCaOrder');
+    await run(async () => {
+      const handle = await start();
+      await create.entered;
+      const cancel = await handle.startUpdate(cancelUpdate, { args: [{ reason: 'customer changed their mind' }], waitForStage: 'ACCEPTED' });
+      let answered = false;
+      const answer = cancel.result().finally(() => (answered = true));
+      // Accepted, but no answer can exist yet: the CA order is still being created.
+      expect((await view(handle)).condition.state).toBe('creating');
+      expect(answered).toBe(false);
+
+      create.release();
+      expect(await answer).toMatchObject({ accepted: true, state: 'cancelled', caOrderId: 'CA-1', message: 'The CA order was cancelled.' });
+      const final = await handle.result();
+      expect(final.condition).toMatchObject({ state: 'cancelled', reason: 'CancelledByRequest' });
+      expect(final.ca.orderId).toBe('CA-1');
+    });
+    // One CA order, cancelled without a status read first; billing hears once.
+    expect(fake.names()).toEqual(['createCaOrder', 'cancelCaOrder', 'notifyBilling']);
+    expect(fake.argsOf('cancelCaOrder')).toEqual([['CA-1', 'customer changed their mind']]);
+    expect(fake.billingTypes()).toEqual(['order.cancelled']);
+  });
+
+  it('cancel while creation waits in needsAttention (CA auth failure): cancelled before any CA order exists, nothing to cancel at the CA', async () => {
+    fake.failNext('createCaOrder', authError);
+    await run(async () => {
+      const handle = await start();
+      const attention = await stateIs(handle, 'needsAttention');
+      expect(attention.condition.reason).toBe('CaAuthenticationFailed');
+      const answer = await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'duplicate order' }] });
+      expect(answer).toEqual({ accepted: true, state: 'cancelled', message: 'Cancelled before the CA order was created.' });
+      const final = await handle.result();
+      expect(final.condition).toMatchObject({ state: 'cancelled', reason: 'CancelledByRequest' });
+      expect(final.lineage.caOrderIds).toEqual([]);
+    });
+    expect(fake.names()).toEqual(['createCaOrder', 'notifyBilling']);
+    expect(fake.billingTypes()).toEqual(['order.cancelled']);
+  });
+
+  it('two cancels at once: one is accepted, the other refused by the validator as already in progress', async () => {
+    const create = fake.hold('createCaOrder');
+    await run(async () => {
+      const handle = await start();
+      await create.entered;
+      // Sent together: they may land in one workflow task; the first handler marks the cancel
+      // before the second validator runs.
+      const both = [handle.executeUpdate(cancelUpdate, { args: [{ reason: 'first' }] }), handle.executeUpdate(cancelUpdate, { args: [{ reason: 'second' }] })].map(outcome);
+      // The accepted one cannot finish while createCaOrder is held, so the first to settle is the refusal.
+      const refused = await Promise.race(both);
+      expect(refused).toBeInstanceOf(ApplicationFailure);
+      expect((refused as ApplicationFailure).type).toBe(UPDATE_REJECTED);
+      expect((refused as ApplicationFailure).message).toMatch(/already in progress/);
+
+      create.release();
+      const results = await Promise.all(both);
+      expect(results.filter((r) => r === 'ok')).toHaveLength(1);
+      expect((await handle.result()).condition.state).toBe('cancelled');
+    });
+    expect(fake.argsOf('cancelCaOrder')).toHaveLength(1);
+    expect(fake.billingTypes()).toEqual(['order.cancelled']);
+  });
+
+  it('the CA refuses a cancel: the update fails with its reason, the order keeps waiting, a later cancel is accepted', async () => {
+    fake.cancelAnswers.push({ cancelled: false, failedReason: 'DCV already submitted' });
+    await run(async () => {
+      const handle = await start();
+      await stateIs(handle, 'awaitingValidation');
+      const failure = await refusal(handle.executeUpdate(cancelUpdate, { args: [{ reason: 'too slow' }] }));
+      expect(failure.type).toBe(UPDATE_REJECTED);
+      expect(failure.message).toBe('The CA refused to cancel: DCV already submitted');
+
+      // Back to waiting: the status is read again, and the order is still cancellable.
+      const waiting = await until(handle, 'a status read after the refusal', (v) => v.ca.checks >= 2);
+      expect(waiting.condition.state).toBe('awaitingValidation');
+      const answer = await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'asked again' }] });
+      expect(answer).toMatchObject({ accepted: true, state: 'cancelled', caOrderId: 'CA-1' });
+      expect((await handle.result()).condition.state).toBe('cancelled');
+    });
+    expect(fake.argsOf('cancelCaOrder')).toEqual([
+      ['CA-1', 'too slow'],
+      ['CA-1', 'asked again'],
+    ]);
+    expect(fake.billingTypes()).toEqual(['order.cancelled']);
+  });
+
+  it('reissue and revoke sent together on an active order: exactly one is accepted and runs, the other is refused', async () => {
+    const reissueCall = fake.hold('requestReissue');
+    const revokeCall = fake.hold('requestRevoke');
+    await run(async () => {
+      const { handle } = await activeOrder();
+      const [reissue, revoke] = await Promise.all(
+        [
+          handle.executeUpdate(reissueUpdate, { args: [{ csr: CSR, reason: 'new key', requestId: 'r1' }] }),
+          handle.executeUpdate(revokeUpdate, { args: [{ reason: 'decommissioned', proof: PROOF }] }),
+        ].map(outcome),
+      );
+      const winner = reissue === 'ok' ? 'reissue' : 'revoke';
+      const loser = winner === 'reissue' ? revoke : reissue;
+      expect([reissue, revoke].filter((r) => r === 'ok')).toHaveLength(1);
+      expect(loser).toBeInstanceOf(ApplicationFailure);
+      expect((loser as ApplicationFailure).type).toBe(UPDATE_REJECTED);
+
+      // Only the winner's child reaches the CA.
+      await (winner === 'reissue' ? reissueCall : revokeCall).entered;
+      const v = await view(handle);
+      expect(v.condition.state).toBe(winner === 'reissue' ? 'reissuing' : 'revoking');
+      expect(v.lineage.reissues).toHaveLength(winner === 'reissue' ? 1 : 0);
+      expect(v.lineage.revocations).toHaveLength(winner === 'revoke' ? 1 : 0);
+      expect(fake.names()).not.toContain(winner === 'reissue' ? 'requestRevoke' : 'requestReissue');
+
+      // The winner runs to its end; the refused request left no trace.
+      reissueCall.release();
+      revokeCall.release();
+      const done = await until(handle, `the ${winner} done`, (x) => (winner === 'reissue' ? x.lineage.reissues[0]?.status === 'completed' : x.lineage.revocations[0]?.status === 'revoked'));
+      expect(done.lineage.reissues).toHaveLength(winner === 'reissue' ? 1 : 0);
+      expect(done.lineage.revocations.filter((r) => r.scope === 'order')).toHaveLength(winner === 'revoke' ? 1 : 0);
+    });
+  });
+
+  it('the same reissue requestId twice, while the child is still starting and after it completed, is one reissue', async () => {
+    const reissueCall = fake.hold('requestReissue');
+    await run(async () => {
+      const { handle, v: first } = await activeOrder({ revokeReplacedCertificate: false });
+      const req = { csr: CSR, reason: 'key compromise', requestId: 'r1' };
+      // Sent together: the duplicate is answered without a second child.
+      const [a, b] = await Promise.all([handle.executeUpdate(reissueUpdate, { args: [req] }), handle.executeUpdate(reissueUpdate, { args: [req] })]);
+      expect([a, b].every((x) => x.accepted)).toBe(true);
+      expect([a.message, b.message].sort()).toEqual(['Reissue r1 started.', 'Reissue r1 was already requested (running).']);
+      await reissueCall.entered;
+      // Another request id while r1 runs is refused.
+      const other = await refusal(handle.executeUpdate(reissueUpdate, { args: [{ ...req, requestId: 'r2' }] }));
+      expect(other.type).toBe(UPDATE_REJECTED);
+
+      reissueCall.release();
+      const switched = await until(handle, 'the reissued certificate', (v) => v.condition.state === 'active' && v.certificate?.caOrderId === 'CA-2');
+      expect(switched.lineage.caOrderIds).toEqual(['CA-1', 'CA-2']);
+      expect(switched.lineage.reissues).toMatchObject([{ id: 'r1', status: 'completed', caOrderId: 'CA-2' }]);
+      expect(switched.lineage.replacedCertificates.map((c) => c.caOrderId)).toEqual([first.certificate!.caOrderId]);
+
+      // After completion the same id still answers, with the reissue's outcome, and starts nothing.
+      const again = await handle.executeUpdate(reissueUpdate, { args: [req] });
+      expect(again).toMatchObject({ accepted: true, caOrderId: 'CA-2', message: 'Reissue r1 was already requested (completed).' });
+      expect((await view(handle)).lineage.reissues).toHaveLength(1);
+    });
+    expect(fake.argsOf('requestReissue')).toHaveLength(1);
+    expect(fake.billingTypes()).toEqual(['order.issued', 'order.reissued']);
+  });
+
+  it("revoke right after a reissue: the replaced certificate's revocation and the order's own are two children, and the order ends only after both", async () => {
+    // The replaced certificate (CA-1) is revoked by certflow (policy.revokeReplacedCertificate); hold that call.
+    const replacedRevoke = fake.hold('requestRevoke', (c) => (c.args[0] as { caOrderId: string }).caOrderId === 'CA-1');
+    await run(async () => {
+      const { handle } = await activeOrder();
+      await handle.executeUpdate(reissueUpdate, { args: [{ csr: CSR, reason: 'new key', requestId: 'r1' }] });
+      await replacedRevoke.entered;
+      const switched = await until(handle, 'the reissued certificate', (v) => v.condition.state === 'active' && v.certificate?.caOrderId === 'CA-2');
+      expect(switched.lineage.revocations).toMatchObject([{ scope: 'replaced', caOrderId: 'CA-1', status: 'running' }]);
+
+      const answer = await handle.executeUpdate(revokeUpdate, { args: [{ reason: 'decommissioned', proof: PROOF }] });
+      expect(answer).toMatchObject({ accepted: true, caOrderId: 'CA-2' });
+      // The order's revoke child (current certificate) completes while the replaced one is held …
+      const own = await env.client.workflow.getHandle(`${handle.workflowId}/revoke/CA-2`).result();
+      expect(own).toMatchObject({ caOrderId: 'CA-2' });
+      // … and the order waits for the replaced certificate's revocation before it ends.
+      const waiting = await until(handle, 'the order revocation recorded', (v) => v.lineage.revocations.some((r) => r.scope === 'order' && r.status === 'revoked'));
+      expect(waiting.condition.state).toBe('revoking');
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+
+      replacedRevoke.release();
+      const final = await handle.result();
+      expect(final.condition).toMatchObject({ state: 'revoked', reason: 'Revoked' });
+      expect(final.lineage.revocations).toMatchObject([
+        { scope: 'replaced', caOrderId: 'CA-1', status: 'revoked' },
+        { scope: 'order', caOrderId: 'CA-2', status: 'revoked' },
+      ]);
+      expect((await env.client.workflow.getHandle(`${handle.workflowId}/revoke/CA-1`).describe()).status.name).toBe('COMPLETED');
+    });
+    expect(fake.argsOf('requestRevoke').map(([r]) => (r as { caOrderId: string }).caOrderId).sort()).toEqual(['CA-1', 'CA-2']);
+    expect(fake.billingTypes()).toEqual(['order.issued', 'order.reissued', 'order.revoked']);
+  });
+
+  it('retryNow is refused outside needsAttention; inside it resumes at once (auth failure on create, then on an inline status read)', async () => {
+    fake.failNext('createCaOrder', authError);
+    fake.failNext('getCaOrderStatus', authError, (c) => c.local);
+    await run(async () => {
+      const handle = await start();
+      await stateIs(handle, 'needsAttention');
+      // On the dev server the hourly attention retry cannot fire during the test: only retryNow moves it.
+      expect(await handle.executeUpdate(retryNowUpdate, { args: [] })).toMatchObject({ accepted: true, state: 'needsAttention' });
+      // The retried create succeeds; the first status read (inline, a local activity) fails the same way.
+      const second = await until(handle, 'needsAttention on the status read', (v) => v.condition.state === 'needsAttention' && v.ca.orderId === 'CA-1');
+      expect(second.condition.message).toMatch(/^Reading the CA order status failed/);
+      await handle.executeUpdate(retryNowUpdate, { args: [] });
+      const waiting = await stateIs(handle, 'awaitingValidation');
+      expect(waiting.ca.checks).toBe(1);
+
+      const refused = await refusal(handle.executeUpdate(retryNowUpdate, { args: [] }));
+      expect(refused.type).toBe(UPDATE_REJECTED);
+      expect(refused.message).toBe('Nothing to retry: the order is awaitingValidation.');
+    });
+    expect(fake.argsOf('createCaOrder')).toHaveLength(2);
+    // Both status reads ran inline: the auth failure is an answer, not a fault to fall back on.
+    expect(fake.calls.filter((c) => c.name === 'getCaOrderStatus').map((c) => c.local)).toEqual([true, true]);
+  });
+});
