@@ -1,284 +1,29 @@
 /**
  * The races of orderWorkflow's updates (cancel, reissue, revoke, retryNow) and its children,
- * with mocked activities: a small fake CA in this file, no simulator, no HTTP, no webhook.
+ * with mocked activities (test/support/fake-ca.ts): no simulator, no HTTP, no webhook.
  * Deferred promises inside the activities hold the workflow at the exact step a race needs.
  *
  * All tests run on the run's shared dev server (real time), not the time-skipping server:
- * the workflow's timers (1-minute polls, 1-hour attention retries, year-long certificates)
- * then never fire during a test, so every step the workflow takes is caused by the message
- * or the activity the test released — a time-skipping server would skip to those timers
- * whenever the workflow waits, which is exactly the wall-clock control these tests give up.
+ * the workflow's timers then never fire during a test, so every step the workflow takes is
+ * caused by the message or the activity the test released — a time-skipping server would
+ * skip to those timers whenever the workflow waits, which is exactly the wall-clock control
+ * these tests give up.
  */
-import { Context } from '@temporalio/activity';
-import { WorkflowUpdateFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { Activities, BillingEvent } from '../../src/activities';
-import type { CancelResult, CaStatus } from '../../src/ca/issuer';
-import { CaErrorType } from '../../src/ca/wotrus/error-types';
-import { type OrderPolicyInput, orderPolicySchema, orderRequestSchema, orderWorkflowId } from '../../src/domain/order';
-import { bundleWorkflows } from '../../src/worker-factory';
-import type { orderWorkflow } from '../../src/workflows';
-import {
-  UPDATE_REJECTED,
-  type OrderState,
-  type OrderView,
-  cancelUpdate,
-  getOrderQuery,
-  reissueUpdate,
-  retryNowUpdate,
-  revokeUpdate,
-} from '../../src/workflows/definitions';
+import { revokeWorkflowId } from '../../src/domain/workflow-ids';
+import { UPDATE_REJECTED, cancelUpdate, reissueUpdate, retryNowUpdate, revokeUpdate } from '../../src/workflows/messages';
+import { CSR, type FakeCa, PROOF, authError, fakeCaHarness, outcome, refusal } from '../support/fake-ca';
 import { installTestRuntime } from '../support/runtime';
-import { connectDevServer, uniqueId } from '../support/temporal';
 
 installTestRuntime();
 jest.setTimeout(30_000);
 
-// ---- A controllable fake CA ------------------------------------------------------------------
-
-type Name = keyof Activities;
-interface Call {
-  name: Name;
-  args: unknown[];
-  /** Run as a local activity (the workflow's inline reads and checks). */
-  local: boolean;
-}
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(v: T): void;
-}
-function deferred<T = void>(): Deferred<T> {
-  let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
-interface Gate {
-  name: Name;
-  match: (c: Call) => boolean;
-  entered: Deferred<Call>;
-  release: Deferred<void>;
-}
-
-const CSR = '-----BEGIN CERTIFICATE REQUEST-----\nMIIBfake\n-----END CERTIFICATE REQUEST-----';
-const PROOF = { fileType: '.pdf' as const, fileContent: Buffer.from('%PDF-1.4 proof').toString('base64') };
-const YEAR_MS = 365 * 86_400_000;
-
-const authError = (): ApplicationFailure => ApplicationFailure.create({ type: CaErrorType.Auth, message: 'the CA rejected the API token (401)', nonRetryable: true });
-
-class FakeCa {
-  readonly calls: Call[] = [];
-  readonly status = new Map<string, CaStatus>();
-  readonly billing: BillingEvent[] = [];
-  /** What a new CA order (create or reissue) reads as first. */
-  initialStatus: CaStatus = 'pendingDCV';
-  /** Answers of cancelCaOrder, in order; then "cancelled". */
-  readonly cancelAnswers: CancelResult[] = [];
-  private seq = 0;
-  private readonly byIdempotenceId = new Map<string, string>();
-  private readonly gates: Gate[] = [];
-  private readonly faults: { name: Name; match: (c: Call) => boolean; error: () => Error }[] = [];
-
-  /** Holds the next matching call of `name` until `release()`; `entered` resolves when it starts. */
-  hold(name: Name, match: (c: Call) => boolean = () => true): { entered: Promise<Call>; release(): void } {
-    const gate: Gate = { name, match, entered: deferred<Call>(), release: deferred() };
-    this.gates.push(gate);
-    return { entered: gate.entered.promise, release: () => gate.release.resolve() };
-  }
-
-  /** The next matching call of `name` throws. */
-  failNext(name: Name, error: () => Error, match: (c: Call) => boolean = () => true): void {
-    this.faults.push({ name, match, error });
-  }
-
-  releaseAll(): void {
-    for (const g of this.gates) g.release.resolve();
-  }
-
-  names(): Name[] {
-    return this.calls.map((c) => c.name);
-  }
-
-  argsOf(name: Name): unknown[][] {
-    return this.calls.filter((c) => c.name === name).map((c) => c.args);
-  }
-
-  billingTypes(): string[] {
-    return this.billing.map((e) => e.type);
-  }
-
-  private async enter(name: Name, args: unknown[]): Promise<void> {
-    const call: Call = { name, args, local: Context.current().info.isLocal };
-    this.calls.push(call);
-    const fault = this.faults.findIndex((f) => f.name === name && f.match(call));
-    if (fault >= 0) throw this.faults.splice(fault, 1)[0]!.error();
-    const gate = this.gates.findIndex((g) => g.name === name && g.match(call));
-    if (gate >= 0) {
-      const g = this.gates.splice(gate, 1)[0]!;
-      g.entered.resolve(call);
-      await g.release.promise;
-    }
-  }
-
-  private newOrder(): string {
-    const id = `CA-${++this.seq}`;
-    this.status.set(id, this.initialStatus);
-    return id;
-  }
-
-  activities(): Activities {
-    return {
-      createCaOrder: async (req) => {
-        await this.enter('createCaOrder', [req]);
-        // Idempotent on idempotenceId, as the CA is.
-        const id = this.byIdempotenceId.get(req.idempotenceId) ?? this.newOrder();
-        this.byIdempotenceId.set(req.idempotenceId, id);
-        return { caOrderId: id };
-      },
-      getCaOrderStatus: async (caOrderId) => {
-        await this.enter('getCaOrderStatus', [caOrderId]);
-        return { caOrderId, status: this.status.get(caOrderId) ?? 'unknown' };
-      },
-      retrieveCertificate: async (caOrderId) => {
-        await this.enter('retrieveCertificate', [caOrderId]);
-        if (this.status.get(caOrderId) !== 'issued') throw ApplicationFailure.create({ type: CaErrorType.NotReady, message: 'not issued yet', nonRetryable: true });
-        return { certificatePem: `leaf of ${caOrderId}`, chainPems: ['root', 'intermediate'] };
-      },
-      cancelCaOrder: async (caOrderId, reason) => {
-        await this.enter('cancelCaOrder', [caOrderId, reason]);
-        const answer = this.cancelAnswers.shift() ?? { cancelled: true };
-        if (answer.cancelled) this.status.set(caOrderId, 'closed');
-        return answer;
-      },
-      requestRevoke: async (req) => {
-        await this.enter('requestRevoke', [req]);
-        this.status.set(req.caOrderId, 'revoked');
-        return { revokeStatus: 'revoked', revoked: true };
-      },
-      requestReissue: async (req) => {
-        await this.enter('requestReissue', [req]);
-        const id = this.byIdempotenceId.get(req.idempotenceId) ?? this.newOrder();
-        this.byIdempotenceId.set(req.idempotenceId, id);
-        return { newCaOrderId: id };
-      },
-      sendCaEmail: async (caOrderId, collectUrl) => {
-        await this.enter('sendCaEmail', [caOrderId, collectUrl]);
-        return { sent: true };
-      },
-      notifyBilling: async (event, key) => {
-        await this.enter('notifyBilling', [event, key]);
-        this.billing.push(event);
-        return { delivered: true };
-      },
-      verifyCertificate: async (input) => {
-        await this.enter('verifyCertificate', [input]);
-        const now = Date.now();
-        const certificate = {
-          caOrderId: input.caOrderId,
-          serialNumber: `serial-${input.caOrderId}`,
-          notBefore: new Date(now).toISOString(),
-          notAfter: new Date(now + YEAR_MS).toISOString(),
-          sha256Fingerprint: `fp-${input.caOrderId}`,
-          subject: `CN=${input.commonName}`,
-          issuer: 'CN=Fake CA',
-          sans: [input.commonName],
-        };
-        return { ok: true, certificate, bundle: { caOrderId: input.caOrderId, leafPem: input.retrieved.certificatePem, chainPems: input.retrieved.chainPems } };
-      },
-    };
-  }
-}
-
-// ---- Harness -----------------------------------------------------------------------------------
-
-type Handle = WorkflowHandleWithFirstExecutionRunId<typeof orderWorkflow>;
-
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
+const h = fakeCaHarness();
+const { run, start, view, until, stateIs, activeOrder } = h;
 let fake: FakeCa;
-let taskQueue: string;
-const started: Handle[] = [];
-
-beforeAll(async () => {
-  [env, bundle] = await Promise.all([connectDevServer(), bundleWorkflows()]);
-});
-afterAll(async () => {
-  await env?.teardown();
-});
 beforeEach(() => {
-  fake = new FakeCa();
-  taskQueue = uniqueId('races');
+  fake = h.fake;
 });
-
-/** Orders left waiting (an active certificate lives for a year) are not left on the shared server. */
-async function terminateStarted(): Promise<void> {
-  await Promise.all(started.splice(0).map((h) => h.terminate('test over').catch(() => undefined)));
-}
-
-/** A Worker per test on its own task queue, running until `fn` settles; held activities are released after. */
-async function run<T>(fn: () => Promise<T>): Promise<T> {
-  const worker = await Worker.create({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: bundle, activities: fake.activities() });
-  return worker.runUntil(async () => {
-    try {
-      return await fn();
-    } finally {
-      // A workflow task stopped mid-flight (local activities pending) can hold up the worker's shutdown.
-      await terminateStarted();
-      fake.releaseAll();
-    }
-  });
-}
-
-async function start(policy: OrderPolicyInput = {}): Promise<Handle> {
-  const billingOrderId = uniqueId('B');
-  const order = orderRequestSchema.parse({ billingOrderId, productId: '00000000-0000-4000-8000-000000000001', commonName: 'www.example.com', csr: CSR, month: 12 });
-  const handle = await env.client.workflow.start<typeof orderWorkflow>('orderWorkflow', {
-    taskQueue,
-    workflowId: orderWorkflowId(billingOrderId),
-    args: [{ order, policy: orderPolicySchema.parse(policy), collectUrl: `https://certflow.test/v1/orders/${billingOrderId}/certificate` }],
-  });
-  started.push(handle);
-  return handle;
-}
-
-const view = (h: Handle): Promise<OrderView> => h.query(getOrderQuery);
-
-/** Polls the order's query until `ok` holds (queries are answered by the worker, not by a timer). */
-async function until(h: Handle, what: string, ok: (v: OrderView) => boolean, timeoutMs = 10_000): Promise<OrderView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await view(h);
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the order is ${v.condition.state} (${v.condition.reason})`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-const stateIs = (h: Handle, state: OrderState): Promise<OrderView> => until(h, `state ${state}`, (v) => v.condition.state === state);
-
-async function activeOrder(policy: OrderPolicyInput = {}): Promise<{ handle: Handle; v: OrderView }> {
-  fake.initialStatus = 'issued';
-  const handle = await start(policy);
-  const v = await stateIs(handle, 'active');
-  return { handle, v };
-}
-
-/** The failure of an update the workflow refused or failed: always an ApplicationFailure. */
-async function refusal(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-  const cause = (err as WorkflowUpdateFailedError).cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  return cause as ApplicationFailure;
-}
-
-/** Settles to 'ok' or the refusal, so two racing updates can be compared whichever wins. */
-const outcome = (p: Promise<unknown>): Promise<'ok' | ApplicationFailure> => p.then(() => 'ok' as const, (e: unknown) => (e as WorkflowUpdateFailedError).cause as ApplicationFailure);
 
 // ---- Races ---------------------------------------------------------------------------------------
 
@@ -445,7 +190,7 @@ describe('orderWorkflow races (mocked activities)', () => {
       const answer = await handle.executeUpdate(revokeUpdate, { args: [{ reason: 'decommissioned', proof: PROOF }] });
       expect(answer).toMatchObject({ accepted: true, caOrderId: 'CA-2' });
       // The order's revoke child (current certificate) completes while the replaced one is held …
-      const own = await env.client.workflow.getHandle(`${handle.workflowId}/revoke/CA-2`).result();
+      const own = await h.client.workflow.getHandle(revokeWorkflowId(handle.workflowId, 'CA-2')).result();
       expect(own).toMatchObject({ caOrderId: 'CA-2' });
       // … and the order waits for the replaced certificate's revocation before it ends.
       const waiting = await until(handle, 'the order revocation recorded', (v) => v.lineage.revocations.some((r) => r.scope === 'order' && r.status === 'revoked'));
@@ -459,7 +204,7 @@ describe('orderWorkflow races (mocked activities)', () => {
         { scope: 'replaced', caOrderId: 'CA-1', status: 'revoked' },
         { scope: 'order', caOrderId: 'CA-2', status: 'revoked' },
       ]);
-      expect((await env.client.workflow.getHandle(`${handle.workflowId}/revoke/CA-1`).describe()).status.name).toBe('COMPLETED');
+      expect((await h.client.workflow.getHandle(revokeWorkflowId(handle.workflowId, 'CA-1')).describe()).status.name).toBe('COMPLETED');
     });
     expect(fake.argsOf('requestRevoke').map(([r]) => (r as { caOrderId: string }).caOrderId).sort()).toEqual(['CA-1', 'CA-2']);
     expect(fake.billingTypes()).toEqual(['order.issued', 'order.reissued', 'order.revoked']);
