@@ -29,6 +29,8 @@ export interface Call {
   args: unknown[];
   /** Run as a local activity (the workflow's inline reads and checks). */
   local: boolean;
+  /** The issuer id a CA activity was called for. */
+  issuer?: string;
 }
 
 export interface Deferred<T> {
@@ -95,8 +97,8 @@ export class FakeCa {
     return this.billing.map((e) => e.type);
   }
 
-  private async enter(name: Name, args: unknown[]): Promise<void> {
-    const call: Call = { name, args, local: Context.current().info.isLocal };
+  private async enter(name: Name, args: unknown[], issuer?: string): Promise<void> {
+    const call: Call = { name, args, local: Context.current().info.isLocal, issuer };
     this.calls.push(call);
     const fault = this.faults.findIndex((f) => f.name === name && f.match(call));
     if (fault >= 0) throw this.faults.splice(fault, 1)[0]!.error();
@@ -108,6 +110,13 @@ export class FakeCa {
     }
   }
 
+  /** Like an issuer with `inlineCertificate`: the status answer carries the certificate once issued. */
+  inlineCertificate = false;
+
+  private certificateOf(caOrderId: string): { certificatePem: string; chainPems: string[] } {
+    return { certificatePem: `leaf of ${caOrderId}`, chainPems: ['root', 'intermediate'] };
+  }
+
   private newOrder(): string {
     const id = `CA-${++this.seq}`;
     this.status.set(id, this.initialStatus);
@@ -116,42 +125,43 @@ export class FakeCa {
 
   activities(): Activities {
     return {
-      createCaOrder: async (req) => {
-        await this.enter('createCaOrder', [req]);
+      createCaOrder: async (req, issuer) => {
+        await this.enter('createCaOrder', [req], issuer);
         // Idempotent on idempotenceId, as the CA is.
         const id = this.byIdempotenceId.get(req.idempotenceId) ?? this.newOrder();
         this.byIdempotenceId.set(req.idempotenceId, id);
         return { caOrderId: id };
       },
-      getCaOrderStatus: async (caOrderId) => {
-        await this.enter('getCaOrderStatus', [caOrderId]);
+      getCaOrderStatus: async (caOrderId, issuer) => {
+        await this.enter('getCaOrderStatus', [caOrderId], issuer);
         const phase = this.status.get(caOrderId) ?? 'unknown';
-        return { caOrderId, phase, status: `fake:${phase}` };
+        const certificate = this.inlineCertificate && phase === 'issued' ? this.certificateOf(caOrderId) : undefined;
+        return { caOrderId, phase, status: `fake:${phase}`, certificate };
       },
-      retrieveCertificate: async (caOrderId) => {
-        await this.enter('retrieveCertificate', [caOrderId]);
+      retrieveCertificate: async (caOrderId, issuer) => {
+        await this.enter('retrieveCertificate', [caOrderId], issuer);
         if (this.status.get(caOrderId) !== 'issued') throw ApplicationFailure.create({ type: CaErrorType.NotReady, message: 'not issued yet', nonRetryable: true });
-        return { certificatePem: `leaf of ${caOrderId}`, chainPems: ['root', 'intermediate'] };
+        return this.certificateOf(caOrderId);
       },
-      cancelCaOrder: async (caOrderId, reason) => {
-        await this.enter('cancelCaOrder', [caOrderId, reason]);
+      cancelCaOrder: async (caOrderId, reason, issuer) => {
+        await this.enter('cancelCaOrder', [caOrderId, reason], issuer);
         const answer = this.cancelAnswers.shift() ?? { cancelled: true };
         if (answer.cancelled) this.status.set(caOrderId, 'closed');
         return answer;
       },
-      requestRevoke: async (req) => {
-        await this.enter('requestRevoke', [req]);
+      requestRevoke: async (req, issuer) => {
+        await this.enter('requestRevoke', [req], issuer);
         this.status.set(req.caOrderId, 'revoked');
         return { revokeStatus: 'revoked', revoked: true };
       },
-      requestReissue: async (req) => {
-        await this.enter('requestReissue', [req]);
+      requestReissue: async (req, issuer) => {
+        await this.enter('requestReissue', [req], issuer);
         const id = this.byIdempotenceId.get(req.idempotenceId) ?? this.newOrder();
         this.byIdempotenceId.set(req.idempotenceId, id);
         return { newCaOrderId: id };
       },
-      sendCaEmail: async (caOrderId, collectUrl) => {
-        await this.enter('sendCaEmail', [caOrderId, collectUrl]);
+      sendCaEmail: async (caOrderId, collectUrl, issuer) => {
+        await this.enter('sendCaEmail', [caOrderId, collectUrl], issuer);
         return { sent: true };
       },
       notifyBilling: async (event, key) => {
