@@ -217,6 +217,8 @@ export interface FakeCaHarness {
   view(h: Handle): Promise<OrderView>;
   until(h: Handle, what: string, ok: (v: OrderView) => boolean, timeoutMs?: number): Promise<OrderView>;
   stateIs(h: Handle, state: OrderState): Promise<OrderView>;
+  /** Replays the order's history with the same bundle: the path it took is deterministic. */
+  replay(h: Handle): Promise<void>;
   /** An order whose CA issues at once, run to `active`. */
   activeOrder(policy?: OrderPolicyInput, issuer?: IssuerRef): Promise<{ handle: Handle; v: OrderView }>;
 }
@@ -284,6 +286,9 @@ export function fakeCaHarness(): FakeCaHarness {
       });
     },
     start,
+    async replay(h) {
+      await Worker.runReplayHistory({ workflowBundle: bundle }, await h.fetchHistory(), h.workflowId);
+    },
     view,
     until,
     stateIs,

@@ -10,7 +10,9 @@
  * these tests give up.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { CaErrorType } from '../../src/ca/errors';
 import { revokeWorkflowId } from '../../src/domain/workflow-ids';
+import { ISSUED_BEFORE_CANCEL } from '../../src/workflows/order/issuance';
 import { UPDATE_REJECTED, cancelUpdate, reissueUpdate, retryNowUpdate, revokeUpdate } from '../../src/workflows/messages';
 import { CSR, type FakeCa, PROOF, authError, fakeCaHarness, outcome, refusal } from '../support/fake-ca';
 import { installTestRuntime } from '../support/runtime';
@@ -232,5 +234,32 @@ describe('orderWorkflow races (mocked activities)', () => {
     expect(fake.argsOf('createCaOrder')).toHaveLength(2);
     // Both status reads ran inline: the auth failure is an answer, not a fault to fall back on.
     expect(fake.calls.filter((c) => c.name === 'getCaOrderStatus').map((c) => c.local)).toEqual([true, true]);
+  });
+
+  it('a cancel accepted while the last status read is in flight, which finds the certificate issued, is refused, and the order can still end', async () => {
+    // The inline read faults (502), so the durable activity reads the status: hold that one.
+    fake.failNext('getCaOrderStatus', () => ApplicationFailure.create({ type: CaErrorType.Unavailable, message: 'bad gateway (502)', nonRetryable: false }), (c) => c.local);
+    const read = fake.hold('getCaOrderStatus', (c) => !c.local);
+    await run(async () => {
+      const handle = await start();
+      await read.entered;
+      const cancel = await handle.startUpdate(cancelUpdate, { args: [{ reason: 'changed mind' }], waitForStage: 'ACCEPTED' });
+      const answer = refusal(cancel.result());
+      fake.status.set('CA-1', 'issued'); // the CA issued meanwhile
+      read.release();
+      const refused = await answer;
+      expect(refused.type).toBe(UPDATE_REJECTED);
+      expect(refused.message).toBe(ISSUED_BEFORE_CANCEL);
+      await stateIs(handle, 'active');
+      // Once issued, a new cancel is refused by the validator.
+      expect((await refusal(handle.executeUpdate(cancelUpdate, { args: [{ reason: 'again' }] }))).message).toMatch(/cannot be cancelled/);
+      // No update is left hanging: the order can end.
+      await handle.executeUpdate(revokeUpdate, { args: [{ reason: 'decommissioned', proof: PROOF }] });
+      expect((await handle.result()).condition).toMatchObject({ state: 'revoked', reason: 'Revoked' });
+      // The patched path (answer-cancel-once-issued) replays.
+      await h.replay(handle);
+    });
+    expect(fake.names()).not.toContain('cancelCaOrder');
+    expect(fake.billingTypes()).toEqual(['order.issued', 'order.revoked']);
   });
 });

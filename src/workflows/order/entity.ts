@@ -76,6 +76,8 @@ export class OrderEntity {
   cancelOutcome: CancelOutcome | undefined;
   reissueRequest: ReissueInput | undefined;
   revokeRequest: RevokeInput | undefined;
+  /** The CA reported the certificate issued: a cancel can no longer undo the order. */
+  certificateIssued = false;
   /** Set when the child a pending update asked for has started (`revoke` or the reissue request id). */
   childStarted: { id: string } | undefined;
 
@@ -122,7 +124,9 @@ export class OrderEntity {
 
   private validateCancel(req: CancelInput): void {
     messageSchemas().cancelInputSchema.parse(req);
-    if (!CANCELLABLE_STATES.includes(this.state)) reject(`An order in state ${this.state} cannot be cancelled; cancel is possible only before issuance.`);
+    if (!CANCELLABLE_STATES.includes(this.state) || this.certificateIssued || this.bundle) {
+      reject(`An order in state ${this.state} cannot be cancelled; cancel is possible only before issuance.`);
+    }
     if (this.view.ca.orderId !== undefined && !this.can('cancel')) reject(this.missing('cancel', 'cancel an order it has accepted'));
     if (this.cancelRequest) reject('A cancellation is already in progress.');
   }

@@ -1,4 +1,4 @@
-import { CancellationScope, condition } from '@temporalio/workflow';
+import { CancellationScope, condition, patched } from '@temporalio/workflow';
 import { CaErrorType } from '../../ca/errors';
 import type { CreateOrderRequest, RetrievedCertificate } from '../../ca/issuer';
 import type { OrderView } from '../../domain/order-view';
@@ -15,6 +15,13 @@ import type { OrderEntity } from './entity';
  * view when the order ended without a certificate (refused, rejected, cancelled, deadline),
  * or undefined once a verified certificate is on the order.
  */
+/**
+ * Patch id: a cancel accepted while the last status read was in flight, which then found the
+ * certificate issued, is answered with a refusal. Before it the update was left unanswered,
+ * and the order could never finish (every end waits for its handlers).
+ */
+export const ANSWER_CANCEL_ONCE_ISSUED_PATCH = 'answer-cancel-once-issued';
+
 export async function issue(order: OrderEntity): Promise<OrderView | undefined> {
   if (!order.view.ca.orderId) {
     const ended = await createCaOrder(order);
@@ -22,10 +29,15 @@ export async function issue(order: OrderEntity): Promise<OrderView | undefined> 
   }
   const waited = await waitForIssuance(order);
   if (waited.ended) return waited.ended;
+  order.certificateIssued = true;
+  if (order.cancelRequest && patched(ANSWER_CANCEL_ONCE_ISSUED_PATCH)) {
+    order.answerCancel({ ok: false, message: ISSUED_BEFORE_CANCEL });
+  }
 
   const { input, view } = order;
   const verified = await retrieveAndVerify(
-    order.control,
+    // Issued at the CA: nothing left to cancel, so no cancel interrupts collection and verification.
+    { ...order.control, interrupted: undefined },
     { issuer: order.issuer.id, caOrderId: view.ca.orderId!, csrPem: input.order.csr, commonName: input.order.commonName, hosts: input.order.hosts },
     waited.retrieved,
   );
@@ -33,6 +45,8 @@ export async function issue(order: OrderEntity): Promise<OrderView | undefined> 
   view.certificate = verified.certificate;
   return undefined;
 }
+
+export const ISSUED_BEFORE_CANCEL = 'The CA has already issued the certificate, so the order cannot be cancelled; revoke it once it is active.';
 
 async function createCaOrder(order: OrderEntity): Promise<OrderView | undefined> {
   const { order: o } = order.input;
