@@ -31,7 +31,7 @@ import { generateCsr } from '../../tools/simulators/wotrus/csr';
 import { bundleWorkflows } from '../../src/worker-factory';
 import type { OrderView } from '../../src/domain/order-view';
 import { cancelUpdate, getOrderQuery, reissueUpdate, retryNowUpdate, revokeUpdate } from '../../src/workflows/messages';
-import type { orderWorkflow } from '../../src/workflows/order/workflow';
+import { orderWorkflow } from '../../src/workflows/order/workflow';
 import { type Harness, eventually, startHarness, workflowInput } from '../support/order-harness';
 import {
   type History,
@@ -421,7 +421,7 @@ async function runScenario(s: Scenario, bundle: WorkflowBundleWithSourceMap, cod
       return { billingOrderId: `H-${s.name}-${seq}`, productId: SIM_PRODUCT_IDS.rsaDv, commonName, csr: csrPem, month: 12, ...overrides };
     },
     start: (order, policy = {}) =>
-      env.client.workflow.start<typeof orderWorkflow>('orderWorkflow', {
+      env.client.workflow.start(orderWorkflow, {
         taskQueue: h.taskQueue,
         workflowId: orderWorkflowId(order.billingOrderId),
         args: [workflowInput(order, policy)],

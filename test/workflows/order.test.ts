@@ -12,7 +12,7 @@ import { orderWorkflowId } from '../../src/domain/workflow-ids';
 import { cancelUpdate, getCertificateQuery, getOrderQuery, reissueUpdate, retryNowUpdate, revokeUpdate } from '../../src/workflows/messages';
 import type { OrderView } from '../../src/domain/order-view';
 import { bundleWorkflows } from '../../src/worker-factory';
-import type { orderWorkflow } from '../../src/workflows/order/workflow';
+import { orderWorkflow } from '../../src/workflows/order/workflow';
 import { type Harness, dvOrder, eventually, startHarness, workflowInput } from '../support/order-harness';
 import { createTimeSkippingEnv } from '../support/temporal';
 import { installTestRuntime } from '../support/runtime';
@@ -48,7 +48,7 @@ afterEach(async () => {
 const PROOF = { fileType: '.pdf' as const, fileContent: Buffer.from('%PDF-1.4 revocation request').toString('base64') };
 
 async function start(order: Awaited<ReturnType<typeof dvOrder>>, policy = {}) {
-  return env.client.workflow.start<typeof orderWorkflow>('orderWorkflow', {
+  return env.client.workflow.start(orderWorkflow, {
     taskQueue: h.taskQueue,
     workflowId: orderWorkflowId(order.billingOrderId),
     args: [workflowInput(order, policy)],
