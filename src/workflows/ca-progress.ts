@@ -12,7 +12,9 @@ type Payment = OrderStatusResult['payment'];
 /**
  * Status reads recorded before the issuer port carried WoTrus' own status words and `isPay`
  * and no phase. Replays and orders still open from then read them through this table; every
- * new read carries its phase.
+ * new read carries its phase. A frozen copy of the WoTrus adapter's table on purpose: it
+ * says what recorded data meant, so a later change to the adapter must not change it (and
+ * workflow code does not import vendor folders).
  */
 const RECORDED_WOTRUS_PHASES: Readonly<Record<string, CaPhase>> = {
   pendingSubmitOrderToCA: 'review',
