@@ -10,8 +10,6 @@ import { type Config, ConfigError, exitOnConfigError } from './config';
 import { createProductCatalog, type ProductCatalog, parseProductsFile } from './domain/products';
 import { ISSUER_IDS } from './ca/registry';
 
-/** The CA adapters this build ships (ca/registry.ts), by the id a products file names in `issuer`. */
-export const KNOWN_ISSUERS: readonly string[] = ISSUER_IDS;
 
 /** Where the simulator keeps certflow's entries for its products, from the package root. */
 export const SIMULATOR_PRODUCTS_FILE = path.join('tools', 'simulators', 'wotrus', 'products.json');
@@ -129,7 +127,7 @@ export function productsFileFor(config: Pick<Config, 'PRODUCTS_FILE' | 'CERTFLOW
 /** The catalog the configuration names, for the entry points (worker, API) and test stacks. */
 export function loadProductCatalogFromConfig(config: Pick<Config, 'PRODUCTS_FILE' | 'CERTFLOW_ENV'>): ProductCatalog {
   const { file, origin } = productsFileFor(config);
-  return loadProductCatalog(file, { issuers: KNOWN_ISSUERS, origin });
+  return loadProductCatalog(file, { issuers: ISSUER_IDS, origin });
 }
 
 /** For entry points, beside loadConfigOrExit: the catalog, or every problem printed and exit 78. */

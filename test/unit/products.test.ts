@@ -7,10 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, parseConfig } from '../../src/config';
+import { ISSUER_IDS } from '../../src/ca/registry';
 import { resolvePolicy } from '../../src/domain/policy';
 import { SIM_PRODUCTS } from '../../tools/simulators/wotrus/catalog';
 import { createProductCatalog, type ProductEntryInput, productEntrySchema } from '../../src/domain/products';
-import { KNOWN_ISSUERS, loadProductCatalog, loadProductCatalogFromConfig, packageRoot, ProductsFileError, productsFileFor, SIMULATOR_PRODUCTS_FILE } from '../../src/products-file';
+import { loadProductCatalog, loadProductCatalogFromConfig, packageRoot, ProductsFileError, productsFileFor, SIMULATOR_PRODUCTS_FILE } from '../../src/products-file';
 
 const root = path.resolve(__dirname, '../..');
 let dir: string;
@@ -30,7 +31,7 @@ function write(name: string, content: unknown): string {
 
 function loadError(file: string): ProductsFileError {
   try {
-    loadProductCatalog(file, { issuers: KNOWN_ISSUERS });
+    loadProductCatalog(file, { issuers: ISSUER_IDS });
   } catch (err) {
     expect(err).toBeInstanceOf(ProductsFileError);
     expect(err).toBeInstanceOf(ConfigError); // so exitOnConfigError ends the process with 78
@@ -41,14 +42,14 @@ function loadError(file: string): ProductsFileError {
 
 describe('products file', () => {
   test('the shipped files load: the simulator products match the simulator catalogue, the WoTrus template is a subset', () => {
-    const sim = loadProductCatalog(path.join(root, SIMULATOR_PRODUCTS_FILE), { issuers: KNOWN_ISSUERS });
+    const sim = loadProductCatalog(path.join(root, SIMULATOR_PRODUCTS_FILE), { issuers: ISSUER_IDS });
     expect(sim.products.map((p) => p.id).sort()).toEqual(SIM_PRODUCTS.map((p) => p.id).sort());
     for (const s of SIM_PRODUCTS) {
       const p = sim.find(s.id)!;
       expect(p.kind).toBe(s.kind);
       expect(p.caRevokesReplaced).toBe(s.reissueRevokesOld);
     }
-    const example = loadProductCatalog(path.join(root, 'config/products.wotrus.example.json'), { issuers: KNOWN_ISSUERS });
+    const example = loadProductCatalog(path.join(root, 'config/products.wotrus.example.json'), { issuers: ISSUER_IDS });
     expect(example.products.map((p) => p.id)).toEqual([
       '76ECE651-B59E-48F2-A47B-135614AADAD9', '2C17C336-A772-42F8-B3DD-4F2591A5B116', 'D4D30B75-68D5-471C-B66A-21299F1DFAA5', '30B3F256-9D2D-43C5-ABCB-017AA9D3CB6D',
     ]);
@@ -56,7 +57,7 @@ describe('products file', () => {
   });
 
   test('ids are upper-cased and looked up in any case; the catalogue is frozen', () => {
-    const catalog = loadProductCatalog(write('lower.json', { products: [entry({ id: RSA_DV.toLowerCase() })] }), { issuers: KNOWN_ISSUERS });
+    const catalog = loadProductCatalog(write('lower.json', { products: [entry({ id: RSA_DV.toLowerCase() })] }), { issuers: ISSUER_IDS });
     expect(catalog.products[0]!.id).toBe(RSA_DV);
     expect(catalog.find(RSA_DV.toLowerCase())?.name).toBe('RSA DV SSL');
     expect(catalog.find('11111111-2222-3333-4444-555555555555')).toBeUndefined();

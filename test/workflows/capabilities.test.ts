@@ -4,7 +4,8 @@
  * Mocked activities (test/support/fake-ca.ts) on the run's shared dev server.
  */
 import { CAPABILITIES, type Capability, type IssuerRef } from '../../src/ca/issuer';
-import { UPDATE_REJECTED, cancelUpdate, reissueUpdate, revokeUpdate } from '../../src/workflows/messages';
+import { reissueWorkflowId } from '../../src/domain/workflow-ids';
+import { UPDATE_REJECTED, cancelUpdate, getReissueQuery, reissueUpdate, revokeUpdate } from '../../src/workflows/messages';
 import { CSR, type FakeCa, PROOF, fakeCaHarness, refusal } from '../support/fake-ca';
 import { installTestRuntime } from '../support/runtime';
 
@@ -49,6 +50,9 @@ describe('issuer capabilities', () => {
       const { handle } = await activeOrder({}, without());
       await expect(handle.executeUpdate(reissueUpdate, { args: [{ csr: CSR, reason: 'new key', requestId: 'r1' }] })).resolves.toMatchObject({ accepted: true });
       await until(handle, 'the reissued certificate', (v) => v.certificate?.caOrderId === 'CA-2');
+      // The reissue child shows its own progress, not an order view.
+      const child = await h.client.workflow.getHandle(reissueWorkflowId(handle.workflowId, 'r1')).query(getReissueQuery);
+      expect(child).toMatchObject({ replacesCaOrderId: 'CA-1', ca: { orderId: 'CA-2', issuer: 'limited-ca' }, lineage: { caOrderIds: ['CA-1', 'CA-2'] } });
     });
     expect(fake.names()).toContain('sendCaEmail');
     expect(fake.names()).toContain('requestReissue');
