@@ -1,7 +1,9 @@
 import { Context } from '@temporalio/activity';
 import type { Logger } from '../lib/logger';
 
-export type BillingEventType = 'order.issued' | 'order.failed' | 'order.cancelled' | 'order.revoked' | 'order.renewal_due' | 'order.reissued' | 'order.expired' | 'order.needs_attention';
+export type BillingEventType = 'order.issued' | 'order.failed' | 'order.cancelled' | 'order.revoked' | 'order.renewal_due' | 'order.reissued' | 'order.expired' | 'order.needs_attention'
+  | 'order.action_required'
+  | 'order.closed_by_ca';
 
 export interface BillingEvent {
   type: BillingEventType;

@@ -5,6 +5,9 @@
  * knows the vendor (cert-manager's external-issuer contract is the model).
  */
 import type { Organization, ProofDocument, SupportingDocument } from '../domain/documents';
+import type { CustomerTask } from '../domain/order-states';
+
+export type { CustomerTask };
 
 /**
  * What an issuer can do beyond creating an order and handing out its certificate. The
@@ -51,7 +54,10 @@ export const CA_PHASES = [
   'validation',
   /** Validated; the CA has yet to sign. */
   'issuance',
-  /** Validated; the CA signs by itself shortly. */
+  /**
+   * No review needed: the CA signs by itself once the customer has completed domain
+   * validation (WoTrus `pendingAutoIssue`). Validation is still pending.
+   */
   'autoIssuance',
   'issued',
   'rejected',
@@ -98,6 +104,8 @@ export interface OrderStatusResult {
   status: string;
   /** A page at the CA where the customer can complete validation themselves. */
   pendingLink?: string;
+  /** What the CA still waits for from the customer, where it says (WoTrus' `is…` flags that are false). */
+  customerTasks?: CustomerTask[];
   payment?: 'unpaid' | 'paid' | 'payLater';
   /** Issuers with `inlineCertificate`: the certificate, once issued. */
   certificate?: RetrievedCertificate;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { certificateMetaSchema } from './certificate';
-import { ORDER_STATES } from './order-states';
+import { CUSTOMER_TASKS, ORDER_STATES } from './order-states';
 
 /**
  * The order as the workflow shows it (the `getOrder` query, the API, the CLI): declared once
@@ -17,6 +17,16 @@ export const conditionSchema = z.object({
 });
 export type Condition = z.output<typeof conditionSchema>;
 
+export const customerActionSchema = z.object({
+  link: z.string().optional().describe("the CA's page where the customer acts (WoTrus pendingLink)"),
+  expected: z.array(z.enum(CUSTOMER_TASKS)).describe('what the customer has to do'),
+  since: z.string().describe('when the order started waiting for the customer'),
+  deadline: z.string().describe('when the order is cancelled if the customer has not acted'),
+  reminders: z.number().describe('reminders sent after the first order.action_required'),
+  nextReminderAt: z.string().optional(),
+});
+export type CustomerAction = z.output<typeof customerActionSchema>;
+
 export const caViewSchema = z.object({
   /** The issuer serving the order (products file), absent for orders placed before issuers had ids. */
   issuer: z.string().optional(),
@@ -24,6 +34,8 @@ export const caViewSchema = z.object({
   orderIdRsa: z.string().optional(),
   status: z.string().optional().describe("the CA's own status word"),
   pendingLink: z.string().optional(),
+  /** Set while only the customer can move the order on (validation, documents): what billing was told. */
+  customerAction: customerActionSchema.optional(),
   payment: z.enum(['unpaid', 'paid', 'payLater']).optional(),
   lastCheckedAt: z.string().optional(),
   nextCheckAt: z.string().optional(),

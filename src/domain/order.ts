@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { documentSchema, organizationSchema } from './documents';
+import { DEFAULT_CUSTOMER_REMINDERS_MS, DEFAULT_LAST_REMINDER_BEFORE_DEADLINE_MS } from './order-states';
 
 /**
  * The billing order as certflow accepts it: validated by every caller (API, CLI, tests)
@@ -73,6 +74,10 @@ export const orderPolicySchema = z.object({
   issuanceDeadlineMs: duration.default(30 * 86_400_000),
   revocationDeadlineMs: duration.default(30 * 86_400_000),
   renewalLeadMs: duration.default(30 * 86_400_000),
+  /** While the customer must act (domain validation, documents): reminders this long after the first `order.action_required`. */
+  customerRemindersMs: z.array(duration).max(20).default([...DEFAULT_CUSTOMER_REMINDERS_MS]),
+  /** …and one more this long before the deadline; 0: none. */
+  customerLastReminderBeforeDeadlineMs: z.number().int().min(0).default(DEFAULT_LAST_REMINDER_BEFORE_DEADLINE_MS),
   /** While needsAttention (auth failure, persistent protocol errors): retry this often. */
   attentionRetryMs: duration.default(3_600_000),
   /** Revoke the replaced certificate after a reissue when the CA does not do it itself. */

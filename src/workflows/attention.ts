@@ -16,6 +16,8 @@ export interface AttentionControl {
   retryNow: { requested: boolean };
   /** Stops waiting (e.g. a cancel request) and rethrows. */
   interrupted?: () => boolean;
+  /** The order has just entered needsAttention: an operator should know (not awaited). */
+  onAttention?: (reason: string, message: string) => void;
 }
 
 export class Interrupted extends Error {}
@@ -37,7 +39,10 @@ export async function withAttention<T>(ctl: AttentionControl, step: string, call
       const reason = type ? (ATTENTION_REASONS[type] ?? (extraAttentionTypes.includes(type) ? type : undefined)) : undefined;
       if (!reason) throw err;
       const next = new Date(Date.now() + ctl.policy.attentionRetryMs);
-      ctl.record.transition('needsAttention', reason, `${step} failed: ${failureMessage(err)}. Retrying at ${next.toISOString()} or on retryNow.`);
+      const entering = ctl.record.state !== 'needsAttention';
+      const message = `${step} failed: ${failureMessage(err)}. Retrying at ${next.toISOString()} or on retryNow.`;
+      ctl.record.transition('needsAttention', reason, message);
+      if (entering) ctl.onAttention?.(reason, message);
       ctl.record.setNextCheck(next);
       await condition(() => ctl.retryNow.requested || (ctl.interrupted?.() ?? false), ctl.policy.attentionRetryMs);
       ctl.retryNow.requested = false;

@@ -3,6 +3,7 @@ import { CaErrorType } from '../ca/errors';
 import type { OrderStatusResult, RetrievedCertificate } from '../ca/issuer';
 import { type CaProgress, mapCaPhase, progressOf } from './ca-progress';
 import { type AttentionControl, Interrupted, withAttention } from './attention';
+import { CUSTOMER_ACTION_PATCH, type CustomerActionNotifier, CustomerActionTracker, customerTasksNow } from './customer-action';
 import { failureType } from './failures';
 import { readCaStatus, readCertificate } from './inline-first';
 
@@ -23,6 +24,8 @@ export interface IssuanceWait extends AttentionControl {
   validationStartedAt: number;
   /** A push arrived since the last read; consumed here. */
   push: { pending: boolean };
+  /** Tells billing when, and until when, the customer must act (the order; a reissue child has no billing of its own). */
+  customer?: CustomerActionNotifier;
 }
 
 /**
@@ -40,6 +43,15 @@ export const POLL_JITTER_PATCH = 'poll-jitter-v2';
  * (status already `issued`) costs no extra call.
  */
 export const RETRIEVE_WHILE_PENDING_PATCH = 'retrieve-while-pending-issuance';
+/**
+ * Patch id: CA statuses as the document defines them. `autoIssuance` (WoTrus
+ * pendingAutoIssue) issues by itself *once the customer has done domain validation*: the
+ * order keeps waiting for validation (the link stays, the validation deadline runs) instead
+ * of starting the issuance deadline and probing for the certificate. And `closed` is the
+ * CA's own close, reported as such (`order.closed_by_ca`), not as a cancellation we asked for.
+ */
+export const STATUSES_AS_WRITTEN_PATCH = 'ca-statuses-as-written';
+
 /** ±10 % of each wait. */
 export const POLL_JITTER = 0.1;
 
@@ -69,6 +81,9 @@ export async function awaitIssuance(w: IssuanceWait): Promise<IssuanceOutcome> {
   let interval = policy.pollInitialMs;
   let lastStatus: string | undefined;
   let issuanceStartedAt: number | undefined;
+  // Asked once per wait: a run that was already waiting keeps the meanings it started with.
+  const asWritten = patched(STATUSES_AS_WRITTEN_PATCH);
+  const customer = w.customer && patched(CUSTOMER_ACTION_PATCH) ? new CustomerActionTracker(record.view.ca, policy, w.customer) : undefined;
   for (;;) {
     if (w.interrupted?.()) return { kind: 'interrupted' };
     w.push.pending = false;
@@ -81,7 +96,7 @@ export async function awaitIssuance(w: IssuanceWait): Promise<IssuanceOutcome> {
     }
     const status = progressOf(read);
     note(record.view.ca, status);
-    const mapped = mapCaPhase(status.phase, status);
+    const mapped = mapCaPhase(status.phase, status, asWritten);
     // The CA's own word, not the phase: a move between two words of one phase is progress too.
     const unchanged = status.status === lastStatus;
     if (!unchanged) interval = policy.pollInitialMs;
@@ -98,8 +113,10 @@ export async function awaitIssuance(w: IssuanceWait): Promise<IssuanceOutcome> {
       case 'revoked':
       case 'revocationPending':
         return { kind: 'revoked', message: mapped.message };
-      case 'issuance':
       case 'autoIssuance':
+      case 'issuance':
+        // Before the patch pendingAutoIssue was read as "validated, issuing".
+        if (status.phase === 'autoIssuance' && asWritten) break;
         issuanceStartedAt ??= Date.now();
         if (unchanged && patched(RETRIEVE_WHILE_PENDING_PATCH)) {
           const retrieved = await tryRetrieve(w);
@@ -112,18 +129,23 @@ export async function awaitIssuance(w: IssuanceWait): Promise<IssuanceOutcome> {
       default:
         break;
     }
+    const wasAttention = record.state === 'needsAttention';
     record.transition(mapped.state, mapped.reason, mapped.message);
+    if (mapped.state === 'needsAttention' && !wasAttention) w.onAttention?.(mapped.reason, mapped.message);
 
     const now = Date.now();
     const deadline =
       issuanceStartedAt !== undefined
         ? { stage: 'issuance' as const, at: issuanceStartedAt + policy.issuanceDeadlineMs }
         : { stage: 'validation' as const, at: w.validationStartedAt + policy.validationDeadlineMs };
+    customer?.observe(w.caOrderId, status, customerTasksNow(status.phase, status.customerTasks, asWritten), deadline.at);
     if (now >= deadline.at) {
       return { kind: 'deadline', stage: deadline.stage, message: `The ${deadline.stage} deadline passed (${new Date(deadline.at).toISOString()}) while the CA status was ${status.status}.` };
     }
     // The wait never runs past the stage deadline: the last read happens at the deadline.
-    const wait = Math.min(patched(POLL_JITTER_PATCH) ? jitteredWait(interval) : interval, deadline.at - now);
+    // …nor past the customer's next reminder, which goes out after a fresh read.
+    const reminderAt = customer?.nextWakeAt;
+    const wait = Math.min(patched(POLL_JITTER_PATCH) ? jitteredWait(interval) : interval, deadline.at - now, reminderAt === undefined ? Infinity : Math.max(reminderAt - now, 1));
     record.setNextCheck(new Date(now + wait));
     const woke = await condition(() => w.push.pending || (w.interrupted?.() ?? false), wait);
     record.setNextCheck(undefined);

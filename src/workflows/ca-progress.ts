@@ -36,6 +36,7 @@ export interface CaProgress {
   /** The CA's own word. */
   status: string;
   pendingLink?: string;
+  customerTasks?: OrderStatusResult['customerTasks'];
   payment?: Payment;
   certificate?: OrderStatusResult['certificate'];
 }
@@ -46,13 +47,18 @@ export function progressOf(result: OrderStatusResult): CaProgress {
     phase: result.phase ?? RECORDED_WOTRUS_PHASES[result.status] ?? 'unknown',
     status: result.status,
     pendingLink: result.pendingLink,
+    customerTasks: result.customerTasks,
     payment: result.payment ?? (recorded.isPay === undefined ? undefined : RECORDED_IS_PAY[recorded.isPay]),
     certificate: result.certificate,
   };
 }
 
-/** Every CA phase mapped explicitly: the exhaustive switch fails to compile if one is added. */
-export function mapCaPhase(phase: CaPhase, ctx: { pendingLink?: string; payment?: Payment }): MappedStatus {
+/**
+ * Every CA phase mapped explicitly: the exhaustive switch fails to compile if one is added.
+ * `asWritten` (patch ca-statuses-as-written): autoIssuance and closed as the CA document
+ * defines them; runs recorded before keep their old words.
+ */
+export function mapCaPhase(phase: CaPhase, ctx: { pendingLink?: string; payment?: Payment }, asWritten = false): MappedStatus {
   const link = ctx.pendingLink ? ` The customer can act at ${ctx.pendingLink}.` : '';
   const pay = ctx.payment === 'unpaid' ? ' The CA order is unpaid.' : ctx.payment === 'payLater' ? ' Issue first, pay later: not yet paid.' : '';
   switch (phase) {
@@ -65,12 +71,14 @@ export function mapCaPhase(phase: CaPhase, ctx: { pendingLink?: string; payment?
     case 'issuance':
       return { state: 'awaitingIssuance', reason: 'CaIssuancePending', message: `Validation passed; waiting for the CA to issue (OV/EV: the CA phones the organisation).${pay}` };
     case 'autoIssuance':
+      if (asWritten) return { state: 'awaitingValidation', reason: 'DomainValidationPendingAutoIssue', message: `Waiting for domain control validation; the CA then issues by itself, without review.${link}${pay}` };
       return { state: 'awaitingIssuance', reason: 'CaAutoIssuePending', message: 'Validation passed; the CA will issue automatically.' };
     case 'issued':
       return { state: 'retrieving', reason: 'Issued', message: 'The CA has issued the certificate.' };
     case 'rejected':
       return { state: 'failed', reason: 'CaRejected', message: 'The CA rejected the order.' };
     case 'closed':
+      if (asWritten) return { state: 'cancelled', reason: 'ClosedByCa', message: 'The CA closed the order (status closed); certflow did not ask for it.' };
       return { state: 'cancelled', reason: 'CaClosed', message: 'The CA closed (cancelled) the order.' };
     case 'revocationPending':
       return { state: 'revoking', reason: 'CaRevocationPending', message: 'A revocation is waiting for the CA review.' };

@@ -22,9 +22,17 @@ export const reissueInputSchema = z
     reason: z.string().min(1).max(500),
     /** Caller's idempotency key: the same key twice is one reissue. */
     requestId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1-64 characters of letters, digits, . _ : -'),
+    /** The customer's signed request on the CA's template: required for products whose CA revokes the replaced certificate (SM2, Sectigo), and for `revokeReplaced`. */
     proof: proofSchema.optional(),
+    /**
+     * Revoke the replaced certificate once the new one is delivered, with `proof`. Only for
+     * products whose CA leaves it valid (all but SM2 and Sectigo); without it the replaced
+     * certificate stays valid until it expires.
+     */
+    revokeReplaced: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .refine((r) => !r.revokeReplaced || r.proof !== undefined, { path: ['proof'], message: 'required when revokeReplaced is true: the CA revokes only on a signed request' });
 export type ReissueInput = z.infer<typeof reissueInputSchema>;
 
 export const revokeInputSchema = z

@@ -40,6 +40,7 @@ export interface VerifyTarget {
  */
 export async function retrieveAndVerify(ctl: AttentionControl, target: VerifyTarget, prefetched?: RetrievedCertificate): Promise<Extract<VerifyResult, { ok: true }>> {
   let collected = prefetched;
+  let told = false;
   for (;;) {
     ctl.record.transition('retrieving', 'Retrieving', `Retrieving the certificate of CA order ${target.caOrderId}.`);
     const retrieved = collected ?? (await retrieve(ctl, target.issuer, target.caOrderId));
@@ -55,7 +56,11 @@ export async function retrieveAndVerify(ctl: AttentionControl, target: VerifyTar
     }]);
     if (result.ok) return result;
     const next = new Date(Date.now() + ctl.policy.attentionRetryMs);
-    ctl.record.transition('needsAttention', 'VerificationFailed', `The issued certificate failed verification: ${result.problems.join('; ')}. Delivery is stopped; re-checking at ${next.toISOString()} or on retryNow.`);
+    const message = `The issued certificate failed verification: ${result.problems.join('; ')}. Delivery is stopped; re-checking at ${next.toISOString()} or on retryNow.`;
+    ctl.record.transition('needsAttention', 'VerificationFailed', message);
+    // Once per certificate: the re-checks that follow fail the same way.
+    if (!told) ctl.onAttention?.('VerificationFailed', message);
+    told = true;
     ctl.record.setNextCheck(next);
     await withAttentionWait(ctl);
   }

@@ -1,6 +1,7 @@
 import {
   type CancelResult,
   type CreateOrderResult,
+  type CustomerTask,
   type OrderStatusResult,
   type ReissueResult,
   type RetrievedCertificate,
@@ -29,11 +30,27 @@ export function toCreateOrderResult(a: CreateOrderAnswer): CreateOrderResult {
 export function toOrderStatusResult(a: QueryOrderAnswer, requestedId: string): OrderStatusResult {
   const result: OrderStatusResult = { caOrderId: a.id ?? requestedId.trim(), phase: WOTRUS_PHASES[a.status], status: a.status };
   if (a.pendingLink !== undefined) result.pendingLink = a.pendingLink;
+  const tasks = customerTasksOf(a);
+  if (tasks.length > 0) result.customerTasks = tasks;
   const payment = paymentOf(a.isPay);
   if (payment !== undefined) result.payment = payment;
   if (a.productID !== undefined) result.productId = a.productID;
   if (a.cn !== undefined) result.commonName = a.cn;
   return result;
+}
+
+/**
+ * The document's flags, read as what the customer has left to do: only an explicit `false`
+ * counts (an absent flag says nothing). `isSNVerified` is the domain validation itself — the
+ * document's pendingAutoIssue example pairs it with `false`: DCV is still to be done.
+ */
+export function customerTasksOf(a: Pick<QueryOrderAnswer, 'isSNVerified' | 'isUploadedPic' | 'isCSRSubmitted' | 'isCustomerInfoFilled'>): CustomerTask[] {
+  const tasks: CustomerTask[] = [];
+  if (a.isSNVerified === false) tasks.push('validateDomain');
+  if (a.isUploadedPic === false) tasks.push('uploadDocuments');
+  if (a.isCSRSubmitted === false) tasks.push('submitCsr');
+  if (a.isCustomerInfoFilled === false) tasks.push('fillCustomerInfo');
+  return tasks;
 }
 
 /**

@@ -1,4 +1,8 @@
-import { type ChildWorkflowHandle, ParentClosePolicy, startChild } from '@temporalio/workflow';
+import { type ChildWorkflowHandle, ParentClosePolicy, sleep, startChild } from '@temporalio/workflow';
+import type { ProofDocument } from '../../domain/documents';
+import { nextInterval } from '../await-issuance';
+import { progressOf } from '../ca-progress';
+import { readCaStatus } from '../inline-first';
 import type { CertificateMeta } from '../../domain/certificate';
 import type { RevocationRecord } from '../../domain/order-view';
 import { reissueWorkflowId, revokeWorkflowId } from '../../domain/workflow-ids';
@@ -56,13 +60,19 @@ export async function startRevoke(order: OrderEntity, req: RevokeInput, cert: Ce
 }
 
 /**
- * No customer proof exists for a certificate replaced by our own reissue; the CA's template
- * asks for one, so certflow sends a statement naming the replacement.
+ * Patch id: the replaced certificate as the CA document has it. Before it certflow revoked
+ * every replaced certificate of products whose CA does not, sending as proof a made-up
+ * statement (below) where the CA asks for the customer's signed request. Now it is revoked
+ * only when the reissue request asks for it with a real proof; for SM2 and Sectigo products
+ * certflow confirms that the CA revoked it.
  */
-const REPLACED_BY_REISSUE_PROOF = { fileType: '.pdf' as const, fileContent: 'cmVwbGFjZWQgYnkgcmVpc3N1ZQ==' };
+export const REPLACED_AS_WRITTEN_PATCH = 'replaced-certificate-as-written';
+
+/** What runs recorded before the patch sent; replay needs it, nothing new ever sends it. */
+export const REPLACED_BY_REISSUE_PROOF: ProofDocument = { fileType: '.pdf', fileContent: 'cmVwbGFjZWQgYnkgcmVpc3N1ZQ==' };
 
 /** Revokes a certificate replaced by a reissue, for CAs that do not do it themselves; outlives the order if need be. */
-export async function revokeReplaced(order: OrderEntity, caOrderId: string, serialNumber: string, reason: string): Promise<void> {
+export async function revokeReplaced(order: OrderEntity, caOrderId: string, serialNumber: string, reason: string, proof: ProofDocument): Promise<void> {
   const { view, input } = order;
   const rec: RevocationRecord = { caOrderId, serialNumber, reason: `replaced by reissue: ${reason}`, requestedAt: new Date().toISOString(), status: 'running', scope: 'replaced' };
   view.lineage.revocations.push(rec);
@@ -70,7 +80,7 @@ export async function revokeReplaced(order: OrderEntity, caOrderId: string, seri
   try {
     const child = await startChild(revokeWorkflow, {
       workflowId: revokeWorkflowId(view.workflowId, caOrderId),
-      args: [{ caOrderId, reason: rec.reason, proof: REPLACED_BY_REISSUE_PROOF, policy: input.policy, issuer: input.issuer }],
+      args: [{ caOrderId, reason: rec.reason, proof, policy: input.policy, issuer: input.issuer }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
     });
     const r = await child.result();
@@ -79,5 +89,40 @@ export async function revokeReplaced(order: OrderEntity, caOrderId: string, seri
   } catch (err) {
     entry.status = 'failed';
     order.note('ReplacedRevocationFailed', failureMessage(err));
+  }
+}
+
+/**
+ * SM2 and Sectigo products: the CA revokes the replaced certificate once the new one is
+ * issued. certflow does not take that on trust: it reads the old order until the CA says
+ * revoked, on the poll schedule, up to the revocation deadline.
+ */
+export async function confirmRevokedByCa(order: OrderEntity, caOrderId: string, serialNumber: string): Promise<void> {
+  const { view, input } = order;
+  const { policy } = input;
+  view.lineage.revocations.push({ caOrderId, serialNumber, reason: 'replaced by reissue: the CA revokes it', requestedAt: new Date().toISOString(), status: 'running', scope: 'replaced' });
+  const entry = view.lineage.revocations[view.lineage.revocations.length - 1]!;
+  const deadline = Date.now() + policy.revocationDeadlineMs;
+  let interval = policy.pollInitialMs;
+  for (;;) {
+    try {
+      const read = progressOf(await readCaStatus(order.issuer.id, caOrderId, `Has the CA revoked the replaced CA order ${caOrderId}?`));
+      if (read.phase === 'revoked') {
+        entry.status = 'revoked';
+        entry.completedAt = new Date().toISOString();
+        return;
+      }
+    } catch (err) {
+      entry.status = 'failed';
+      order.note('ReplacedRevocationUnconfirmed', `Reading the replaced CA order ${caOrderId} failed: ${failureMessage(err)}`);
+      return;
+    }
+    if (Date.now() >= deadline) {
+      entry.status = 'failed';
+      order.note('ReplacedRevocationUnconfirmed', `The CA had not revoked the replaced certificate ${serialNumber} (CA order ${caOrderId}) by ${new Date(deadline).toISOString()}.`);
+      return;
+    }
+    await sleep(Math.min(interval, deadline - Date.now()));
+    interval = nextInterval(interval, policy);
   }
 }

@@ -1,4 +1,4 @@
-import { ApplicationFailure, allHandlersFinished, condition, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { BillingEvent, BillingEventType } from '../../activities';
 import { type Capability, ISSUER_BEFORE_PORT, type IssuerRef } from '../../ca/issuer';
 import type { CertificateBundle } from '../../domain/certificate';
@@ -6,6 +6,7 @@ import { CANCELLABLE_STATES, type OrderState } from '../../domain/order-states';
 import type { OrderView } from '../../domain/order-view';
 import { billingActivities } from '../activity-stubs';
 import type { AttentionControl } from '../attention';
+import { CUSTOMER_ACTION_PATCH, type CustomerActionNotice } from '../customer-action';
 import { failureMessage } from '../failures';
 import type { CarriedState, OrderWorkflowInput } from '../inputs';
 import {
@@ -70,6 +71,8 @@ export class OrderEntity {
   private readonly seenReissueRequests: Set<string>;
   /** Idempotency keys of the billing events sent: internal bookkeeping, not part of the view. */
   private readonly billingEventKeys: string[];
+  /** Billing events sent without waiting (notices while the order waits on others): awaited before the run ends. */
+  private readonly billingInFlight: Promise<void>[] = [];
   readonly push = { pending: false };
   readonly retryNow = { requested: false };
   cancelRequest: CancelInput | undefined;
@@ -100,8 +103,35 @@ export class OrderEntity {
 
   /** What the shared waiting and attention helpers need of this order. */
   get control(): AttentionControl {
-    return { record: this.record, policy: this.input.policy, retryNow: this.retryNow, interrupted: () => this.cancelRequest !== undefined };
+    return {
+      record: this.record,
+      policy: this.input.policy,
+      retryNow: this.retryNow,
+      interrupted: () => this.cancelRequest !== undefined,
+      onAttention: (reason, message) => this.tellAttention(reason, message),
+    };
   }
+
+  /** `order.needs_attention`: once per time the order enters needsAttention, keyed by when it did. */
+  private tellAttention(reason: string, message: string): void {
+    if (!patched(CUSTOMER_ACTION_PATCH)) return;
+    this.notifyBillingInBackground('order.needs_attention', `${reason}:${this.view.condition.at}`, { reason, message, caOrderId: this.view.ca.orderId });
+  }
+
+  /** `order.action_required`: the customer must act, with the CA's link, what is expected and the deadline; then reminders. */
+  readonly tellCustomerAction = (n: CustomerActionNotice): void => {
+    const { action } = n;
+    this.notifyBillingInBackground('order.action_required', `${n.caOrderId}:${action.since}:${n.reminder}`, {
+      caOrderId: n.caOrderId,
+      caStatus: n.caStatus,
+      link: action.link,
+      expected: action.expected,
+      deadline: action.deadline,
+      since: action.since,
+      reminder: n.reminder,
+      nextReminderAt: action.nextReminderAt,
+    });
+  };
 
   can(capability: Capability): boolean {
     return this.issuer.capabilities.includes(capability);
@@ -148,6 +178,10 @@ export class OrderEntity {
     if (this.seenReissueRequests.has(req.requestId)) return;
     if (!this.can('reissue')) reject(this.missing('reissue', 'reissue a certificate'));
     if (this.state !== 'active') reject(`An order in state ${this.state} cannot be reissued; reissue is possible only for an active certificate.`);
+    const { caRevokesReplaced } = this.input.policy;
+    if (caRevokesReplaced && !req.proof) reject('proof is required: for this product the CA revokes the replaced certificate itself and asks for the signed request with the reissue.');
+    if (caRevokesReplaced && req.revokeReplaced) reject('revokeReplaced does not apply: for this product the CA revokes the replaced certificate itself.');
+    if (req.revokeReplaced && !this.can('revoke')) reject(this.missing('revoke', 'revoke the replaced certificate'));
     if (this.reissueRequest || this.revokeRequest) reject('Another reissue or revocation is in progress.');
   }
 
@@ -200,6 +234,8 @@ export class OrderEntity {
   async notifyBilling(type: BillingEventType, key: string, data: Record<string, unknown>): Promise<void> {
     const idempotencyKey = `${this.view.billingOrderId}:${type}:${key}`;
     if (this.billingEventKeys.includes(idempotencyKey)) return;
+    // Claimed before the call: a second send of the same event while this one is in flight is a no-op.
+    this.billingEventKeys.push(idempotencyKey);
     const event: BillingEvent = { type, billingOrderId: this.view.billingOrderId, occurredAt: new Date().toISOString(), data };
     try {
       await billingActivities.notifyBilling.executeWithOptions({ summary: `Billing webhook: ${type}` }, [event, idempotencyKey]);
@@ -207,7 +243,19 @@ export class OrderEntity {
       // Billing being down for a day must not block the certificate; the event is recorded as lost.
       this.note('BillingWebhookFailed', `${type}: ${failureMessage(err)}`);
     }
-    this.billingEventKeys.push(idempotencyKey);
+  }
+
+  /**
+   * Like notifyBilling, without holding the order up: the wait for the customer or an
+   * operator goes on (pushes, polls, retryNow) while billing is slow or down.
+   */
+  notifyBillingInBackground(type: BillingEventType, key: string, data: Record<string, unknown>): void {
+    this.billingInFlight.push(this.notifyBilling(type, key, data));
+  }
+
+  /** Waits for the billing events still in flight (before the run ends or continues as new). */
+  async billingSent(): Promise<void> {
+    await Promise.all(this.billingInFlight.splice(0));
   }
 
   /** A timeline entry that does not change the order's state (a side step that failed). */
@@ -220,6 +268,7 @@ export class OrderEntity {
     this.record.transition(state, reason, message);
     this.record.setNextCheck(undefined);
     if (event) await this.notifyBilling(event, state, { reason, message });
+    await this.billingSent();
     await condition(allHandlersFinished);
     return this.view;
   }

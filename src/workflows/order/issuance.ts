@@ -4,7 +4,8 @@ import type { CreateOrderRequest, RetrievedCertificate } from '../../ca/issuer';
 import type { OrderView } from '../../domain/order-view';
 import { caActivities } from '../activity-stubs';
 import { Interrupted, withAttention } from '../attention';
-import { awaitIssuance } from '../await-issuance';
+import { STATUSES_AS_WRITTEN_PATCH, awaitIssuance } from '../await-issuance';
+import { CUSTOMER_ACTION_PATCH } from '../customer-action';
 import { failureMessage, failureType } from '../failures';
 import { retrieveAndVerify } from '../retrieve-and-verify';
 import type { OrderEntity } from './entity';
@@ -84,7 +85,7 @@ async function waitForIssuance(order: OrderEntity): Promise<{ ended?: OrderView;
   const caOrderId = view.ca.orderId!;
   const validationStartedAt = Date.parse(view.timeline[0]?.at ?? view.condition.at);
   for (;;) {
-    const outcome = await awaitIssuance({ ...order.control, issuer: order.issuer.id, caOrderId, validationStartedAt, push: order.push });
+    const outcome = await awaitIssuance({ ...order.control, issuer: order.issuer.id, caOrderId, validationStartedAt, push: order.push, customer: order.tellCustomerAction });
     switch (outcome.kind) {
       case 'issued':
         return { retrieved: outcome.retrieved };
@@ -100,9 +101,10 @@ async function waitForIssuance(order: OrderEntity): Promise<{ ended?: OrderView;
       case 'rejected':
         return { ended: await order.finish('failed', 'CaRejected', outcome.message, 'order.failed') };
       case 'closed':
+        if (patched(STATUSES_AS_WRITTEN_PATCH)) return { ended: await order.finish('cancelled', 'ClosedByCa', outcome.message, 'order.closed_by_ca') };
         return { ended: await order.finish('cancelled', 'CaClosed', outcome.message, 'order.cancelled') };
       case 'revoked':
-        return { ended: await order.finish('needsAttention', 'UnexpectedRevocation', outcome.message) };
+        return { ended: await order.finish('needsAttention', 'UnexpectedRevocation', outcome.message, patched(CUSTOMER_ACTION_PATCH) ? 'order.needs_attention' : undefined) };
     }
   }
 }

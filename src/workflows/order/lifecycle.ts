@@ -1,9 +1,10 @@
-import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, workflowInfo } from '@temporalio/workflow';
 import type { CertificateMeta } from '../../domain/certificate';
 import { isFinalState } from '../../domain/order-states';
 import type { OrderView } from '../../domain/order-view';
 import type { OrderWorkflowInput, ReissueWorkflowResult, RevokeWorkflowResult } from '../inputs';
-import { type RunningChild, revokeReplaced, startReissue, startRevoke } from './children';
+import type { ReissueInput } from '../messages';
+import { REPLACED_AS_WRITTEN_PATCH, REPLACED_BY_REISSUE_PROOF, type RunningChild, confirmRevokedByCa, revokeReplaced, startReissue, startRevoke } from './children';
 import { deliver } from './delivery';
 import type { OrderEntity } from './entity';
 
@@ -44,9 +45,10 @@ export async function lifecycle(order: OrderEntity): Promise<OrderView> {
 
     const reissued = children.reissue?.done;
     if (reissued) {
+      const request = order.reissueRequest!;
       children.reissue = undefined;
       order.reissueRequest = undefined;
-      await switchCertificate(order, cert, reissued, children);
+      await switchCertificate(order, cert, reissued, children, request);
       continue;
     }
     const revoked = children.revoke?.done;
@@ -70,6 +72,7 @@ export async function lifecycle(order: OrderEntity): Promise<OrderView> {
     const idle = !children.reissue && !children.revoke && !order.reissueRequest && !order.revokeRequest;
     if ((info.continueAsNewSuggested || info.historyLength > policy.maxHistoryEvents) && idle) {
       await Promise.all(children.replacedRevocations);
+      await order.billingSent();
       await condition(allHandlersFinished);
       view.continuedAsNew += 1;
       return await continueAsNew<(input: OrderWorkflowInput) => Promise<OrderView>>({ ...input, carried: order.carried() });
@@ -89,7 +92,7 @@ export async function lifecycle(order: OrderEntity): Promise<OrderView> {
 }
 
 /** A finished reissue: on success the new certificate replaces the old one and is delivered; on failure the old one stays. */
-async function switchCertificate(order: OrderEntity, old: CertificateMeta, done: NonNullable<RunningChild<ReissueWorkflowResult>['done']>, children: Children): Promise<void> {
+async function switchCertificate(order: OrderEntity, old: CertificateMeta, done: NonNullable<RunningChild<ReissueWorkflowResult>['done']>, children: Children, request: ReissueInput): Promise<void> {
   const { view, record, input } = order;
   const rec = view.lineage.reissues[view.lineage.reissues.length - 1]!;
   if (!done.ok) {
@@ -107,8 +110,24 @@ async function switchCertificate(order: OrderEntity, old: CertificateMeta, done:
   view.certificate = certificate;
   view.ca.orderId = newCaOrderId;
   record.addCaOrderId(newCaOrderId);
-  await order.notifyBilling('order.reissued', certificate.serialNumber, { replacedSerialNumber: old.serialNumber, serialNumber: certificate.serialNumber, notAfter: certificate.notAfter });
-  await deliver(order, true);
   const { revokeReplacedCertificate, caRevokesReplaced } = input.policy;
-  if (revokeReplacedCertificate && !caRevokesReplaced && order.can('revoke')) children.replacedRevocations.push(revokeReplaced(order, old.caOrderId, old.serialNumber, rec.reason));
+  if (!patched(REPLACED_AS_WRITTEN_PATCH)) {
+    await order.notifyBilling('order.reissued', certificate.serialNumber, { replacedSerialNumber: old.serialNumber, serialNumber: certificate.serialNumber, notAfter: certificate.notAfter });
+    await deliver(order, true);
+    if (revokeReplacedCertificate && !caRevokesReplaced && order.can('revoke')) children.replacedRevocations.push(revokeReplaced(order, old.caOrderId, old.serialNumber, rec.reason, REPLACED_BY_REISSUE_PROOF));
+    return;
+  }
+  // As the CA document has it: SM2 and Sectigo products' CA revokes the replaced certificate
+  // itself (certflow confirms it by reading the old order); for the others it stays valid
+  // unless the request asked, with the customer's signed proof, to revoke it.
+  const replaced = caRevokesReplaced ? 'revokedByCa' : request.revokeReplaced && request.proof && order.can('revoke') ? 'revocationRequested' : 'stillValid';
+  await order.notifyBilling('order.reissued', certificate.serialNumber, {
+    replacedSerialNumber: old.serialNumber,
+    serialNumber: certificate.serialNumber,
+    notAfter: certificate.notAfter,
+    replacedCertificate: { serialNumber: old.serialNumber, notAfter: old.notAfter, stillValid: replaced === 'stillValid', revocation: replaced },
+  });
+  await deliver(order, true);
+  if (replaced === 'revokedByCa') children.replacedRevocations.push(confirmRevokedByCa(order, old.caOrderId, old.serialNumber));
+  if (replaced === 'revocationRequested') children.replacedRevocations.push(revokeReplaced(order, old.caOrderId, old.serialNumber, rec.reason, request.proof!));
 }
