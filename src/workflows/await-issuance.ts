@@ -97,6 +97,9 @@ export async function awaitIssuance(w: IssuanceWait): Promise<IssuanceOutcome> {
     const status = progressOf(read);
     note(record.view.ca, status);
     const mapped = mapCaPhase(status.phase, status, asWritten);
+    const tasks = customerTasksNow(status.phase, status.customerTasks, asWritten);
+    // Out of the customer's hands (issued, closed…): the wait for them is over.
+    if (!tasks) customer?.end();
     // The CA's own word, not the phase: a move between two words of one phase is progress too.
     const unchanged = status.status === lastStatus;
     if (!unchanged) interval = policy.pollInitialMs;
@@ -138,7 +141,7 @@ export async function awaitIssuance(w: IssuanceWait): Promise<IssuanceOutcome> {
       issuanceStartedAt !== undefined
         ? { stage: 'issuance' as const, at: issuanceStartedAt + policy.issuanceDeadlineMs }
         : { stage: 'validation' as const, at: w.validationStartedAt + policy.validationDeadlineMs };
-    customer?.observe(w.caOrderId, status, customerTasksNow(status.phase, status.customerTasks, asWritten), deadline.at);
+    if (tasks) customer?.observe(w.caOrderId, status, tasks, deadline.at);
     if (now >= deadline.at) {
       return { kind: 'deadline', stage: deadline.stage, message: `The ${deadline.stage} deadline passed (${new Date(deadline.at).toISOString()}) while the CA status was ${status.status}.` };
     }

@@ -65,12 +65,8 @@ export class CustomerActionTracker {
     private readonly notify: CustomerActionNotifier,
   ) {}
 
-  /** After each status read: starts, follows up or ends the wait for the customer. */
-  observe(caOrderId: string, status: CaProgress, tasks: CustomerTask[] | undefined, deadlineAt: number): void {
-    if (!tasks) {
-      this.ca.customerAction = undefined;
-      return;
-    }
+  /** After a status read that waits on the customer: starts or follows up the wait. */
+  observe(caOrderId: string, status: CaProgress, tasks: CustomerTask[], deadlineAt: number): void {
     const now = Date.now();
     const current = this.ca.customerAction;
     const link = status.pendingLink ?? this.ca.pendingLink;
@@ -88,6 +84,11 @@ export class CustomerActionTracker {
       current.nextReminderAt = this.nextReminder(current);
       this.notify({ caOrderId, caStatus: status.status, action: { ...current }, reminder: current.reminders });
     }
+  }
+
+  /** The CA no longer waits on the customer. */
+  end(): void {
+    this.ca.customerAction = undefined;
   }
 
   /** When the wait should wake for the next reminder, if one is due before the deadline. */

@@ -13,7 +13,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities, BillingEvent } from '../../src/activities';
 import { CaErrorType } from '../../src/ca/errors';
-import type { CaPhase, CancelResult, IssuerRef } from '../../src/ca/issuer';
+import type { CaPhase, CancelResult, CustomerTask, IssuerRef } from '../../src/ca/issuer';
 import { type OrderPolicyInput, orderPolicySchema, orderRequestSchema } from '../../src/domain/order';
 import type { OrderState } from '../../src/domain/order-states';
 import type { OrderView } from '../../src/domain/order-view';
@@ -62,6 +62,10 @@ export class FakeCa {
   readonly billing: BillingEvent[] = [];
   /** What a new CA order (create or reissue) reads as first. */
   initialStatus: CaPhase = 'validation';
+  /** The customer's page at the CA, answered with every status of an order that has one. */
+  readonly links = new Map<string, string>();
+  /** What the CA says the customer still has to do, per order. */
+  readonly tasks = new Map<string, CustomerTask[]>();
   /** Answers of cancelCaOrder, in order; then "cancelled". */
   readonly cancelAnswers: CancelResult[] = [];
   private seq = 0;
@@ -136,7 +140,7 @@ export class FakeCa {
         await this.enter('getCaOrderStatus', [caOrderId], issuer);
         const phase = this.status.get(caOrderId) ?? 'unknown';
         const certificate = this.inlineCertificate && phase === 'issued' ? this.certificateOf(caOrderId) : undefined;
-        return { caOrderId, phase, status: `fake:${phase}`, certificate };
+        return { caOrderId, phase, status: `fake:${phase}`, certificate, pendingLink: this.links.get(caOrderId), customerTasks: this.tasks.get(caOrderId) };
       },
       retrieveCertificate: async (caOrderId, issuer) => {
         await this.enter('retrieveCertificate', [caOrderId], issuer);

@@ -75,6 +75,8 @@ describe('seed 001 answers map to Issuer results', () => {
       payment: 'paid',
       productId: '30B3F256-9D2D-43C5-ABCB-017AA9D3CB6D',
       commonName: 'fyt.amazingboy.cn',
+      // The example's isSNVerified: false — pendingAutoIssue still waits for the customer's DCV.
+      customerTasks: ['validateDomain'],
       pendingLink:
         'https://buy.wosign.com/ProductV4/OrderSuccess/4798ED51DBOE5M79BBAC5F86A7A122B18B59D8ECDF6E8F063C9245F413611759B4BE76CCEAF11390A10A43F.html',
     });
