@@ -8,6 +8,7 @@ import { reissueWorkflowId } from '../../src/domain/workflow-ids';
 import { UPDATE_REJECTED, cancelUpdate, getReissueQuery, reissueUpdate, revokeUpdate } from '../../src/workflows/messages';
 import { CSR, type FakeCa, PROOF, fakeCaHarness, refusal } from '../support/fake-ca';
 import { installTestRuntime } from '../support/runtime';
+import { outcomes } from '../support/billing-events';
 
 installTestRuntime();
 jest.setTimeout(30_000);
@@ -78,7 +79,7 @@ describe('issuer capabilities', () => {
       expect(final.timeline.map((t) => t.reason)).toContain('CompensationUnavailable');
     });
     expect(fake.names()).not.toContain('cancelCaOrder');
-    expect(fake.billingTypes()).toEqual(['order.failed']);
+    expect(outcomes(fake.billingTypes())).toEqual(['order.failed']);
   });
 
   it('an issuer that returns the certificate with its status is never asked to retrieve it', async () => {

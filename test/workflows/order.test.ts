@@ -16,6 +16,7 @@ import { orderWorkflow } from '../../src/workflows/order/workflow';
 import { type Harness, dvOrder, eventually, startHarness, workflowInput } from '../support/order-harness';
 import { createTimeSkippingEnv } from '../support/temporal';
 import { installTestRuntime } from '../support/runtime';
+import { notices, outcomes } from '../support/billing-events';
 
 installTestRuntime();
 
@@ -123,7 +124,9 @@ describe('orderWorkflow', () => {
     expect(c.calls.email).toBe(1);
     expect(c.createsByIdempotenceId[order.billingOrderId]).toBe(1);
     expect(h.sim.state.emails()).toHaveLength(1);
-    expect(h.billing.types(order.billingOrderId)).toEqual(['order.issued', 'order.renewal_due', 'order.expired']);
+    expect(outcomes(h.billing.types(order.billingOrderId))).toEqual(['order.issued', 'order.renewal_due', 'order.expired']);
+    // DCV was the customer's to do: billing heard it once, with the link (no reminder: DCV passed within the day).
+    expect(notices(h.billing.types(order.billingOrderId), 'order.action_required')).toBe(1);
   });
 
   it('happy path with pushes dropped: polling alone finds the issued certificate', async () => {
@@ -172,7 +175,7 @@ describe('orderWorkflow', () => {
       return handle.result();
     });
     expect(final.condition).toMatchObject({ state: 'failed', reason: 'CaRejected' });
-    expect(h.billing.types(order.billingOrderId)).toEqual(['order.failed']);
+    expect(outcomes(h.billing.types(order.billingOrderId))).toEqual(['order.failed']);
     const c = h.sim.state.counters();
     expect(c.calls.retrieve).toBe(0);
     expect(c.calls.cancel).toBe(0);
@@ -225,10 +228,10 @@ describe('orderWorkflow', () => {
     });
     const c = h.sim.state.counters();
     expect(c.calls.cancel).toBe(1);
-    expect(h.billing.types(order.billingOrderId)).toEqual(['order.cancelled']);
+    expect(outcomes(h.billing.types(order.billingOrderId))).toEqual(['order.cancelled']);
   });
 
-  it('reissue: a new CA order, a new certificate, the replaced one revoked, lineage kept', async () => {
+  it('reissue asking to revoke the replaced certificate, with the customer\'s proof: a new CA order, a new certificate, the replaced one revoked with that proof, lineage kept', async () => {
     const order = await dvOrder();
     await h.run(async () => {
       const handle = await start(order);
@@ -236,10 +239,11 @@ describe('orderWorkflow', () => {
       await issue(id, handle);
       const first = await stateIs(handle, 'active');
       const { csrPem } = await generateCsr({ commonName: order.commonName, keyType: 'ec' });
-      const answer = await handle.executeUpdate(reissueUpdate, { args: [{ csr: csrPem, reason: 'key compromise', requestId: 'r1' }] });
+      const request = { csr: csrPem, reason: 'key compromise', requestId: 'r1', revokeReplaced: true, proof: PROOF };
+      const answer = await handle.executeUpdate(reissueUpdate, { args: [request] });
       expect(answer.accepted).toBe(true);
       // the same request id again is the same reissue
-      await handle.executeUpdate(reissueUpdate, { args: [{ csr: csrPem, reason: 'key compromise', requestId: 'r1' }] });
+      await handle.executeUpdate(reissueUpdate, { args: [request] });
       const newId = await eventually('reissue CA order', async () => h.sim.state.orders().find((o) => o.reissuedFrom === id)?.id);
       await issue(newId);
       const second = await eventually('switched certificate', async () => {
@@ -250,7 +254,7 @@ describe('orderWorkflow', () => {
       expect(second.lineage.caOrderIds).toEqual([id, newId]);
       expect(second.lineage.replacedCertificates.map((c) => c.serialNumber)).toEqual([first.certificate!.serialNumber]);
       expect(second.lineage.reissues).toMatchObject([{ id: 'r1', status: 'completed', caOrderId: newId }]);
-      // certflow revokes the replaced certificate (this product's CA does not)
+      // certflow revokes the replaced certificate (this product's CA does not), as the request asked
       await eventually('revoke request for the replaced certificate', async () => h.sim.state.order(id)!.status === 'pendingRevoke' || h.sim.state.order(id)!.status === 'revoked');
       await h.sim.state.drive(id, 'revoke');
       await eventually('replaced revoked', async () => (await view(handle)).lineage.revocations.find((r) => r.scope === 'replaced' && r.status === 'revoked'));
@@ -262,7 +266,7 @@ describe('orderWorkflow', () => {
     expect(c.calls.revoke).toBe(1);
     expect(c.calls.email).toBe(2);
     // one billing event per certificate: issued for the first, reissued for the second
-    expect(h.billing.types(order.billingOrderId)).toEqual(['order.issued', 'order.reissued']);
+    expect(outcomes(h.billing.types(order.billingOrderId))).toEqual(['order.issued', 'order.reissued']);
   });
 
   it('a CA fault during an inline read falls back to the durable activity, which retries until the CA answers', async () => {
@@ -342,7 +346,7 @@ describe('orderWorkflow', () => {
     expect(final.condition).toMatchObject({ state: 'revoked', reason: 'Revoked' });
     expect(final.lineage.revocations).toMatchObject([{ scope: 'order', status: 'revoked' }]);
     expect(h.sim.state.counters().calls.revoke).toBe(1);
-    expect(h.billing.types(order.billingOrderId)).toEqual(['order.issued', 'order.revoked']);
+    expect(outcomes(h.billing.types(order.billingOrderId))).toEqual(['order.issued', 'order.revoked']);
   });
 
   it('reissue then revoke: the revocation targets the current (reissued) certificate', async () => {
@@ -397,7 +401,7 @@ describe('orderWorkflow', () => {
     const c = h.sim.state.counters();
     expect(c.calls.email).toBe(1);
     expect(c.calls.create).toBe(1);
-    expect(h.billing.types(order.billingOrderId)).toEqual(['order.issued', 'order.renewal_due', 'order.expired']);
+    expect(outcomes(h.billing.types(order.billingOrderId))).toEqual(['order.issued', 'order.renewal_due', 'order.expired']);
   });
 
   it('401 from the CA: needsAttention with a clear reason, slow retries, recovery once the token works', async () => {
@@ -432,7 +436,7 @@ describe('orderWorkflow', () => {
     expect(h.sim.state.counters().calls.retrieve).toBe(1);
   });
 
-  it('a certificate that fails verification stops delivery: needsAttention, no e-mail, no billing event', async () => {
+  it('a certificate that fails verification stops delivery: needsAttention, no e-mail, no order.issued, one order.needs_attention', async () => {
     const order = await dvOrder({}, 'someone-else.example.net'); // the CSR names another host
     await h.run(async () => {
       const handle = await start(order);
@@ -445,7 +449,9 @@ describe('orderWorkflow', () => {
     });
     const c = h.sim.state.counters();
     expect(c.calls.email).toBe(0);
-    expect(h.billing.types(order.billingOrderId)).toEqual([]);
+    expect(outcomes(h.billing.types(order.billingOrderId))).toEqual([]);
+    // An operator must look: billing hears it once, though the re-checks keep failing.
+    expect(notices(h.billing.types(order.billingOrderId), 'order.needs_attention')).toBe(1);
   });
 
   it('a duplicate start returns the same run and creates one CA order', async () => {

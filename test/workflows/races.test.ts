@@ -16,6 +16,7 @@ import { ISSUED_BEFORE_CANCEL } from '../../src/workflows/order/issuance';
 import { UPDATE_REJECTED, cancelUpdate, reissueUpdate, retryNowUpdate, revokeUpdate } from '../../src/workflows/messages';
 import { CSR, type FakeCa, PROOF, authError, fakeCaHarness, outcome, refusal } from '../support/fake-ca';
 import { installTestRuntime } from '../support/runtime';
+import { outcomes } from '../support/billing-events';
 
 installTestRuntime();
 jest.setTimeout(30_000);
@@ -51,7 +52,7 @@ describe('orderWorkflow races (mocked activities)', () => {
     // One CA order, cancelled without a status read first; billing hears once.
     expect(fake.names()).toEqual(['createCaOrder', 'cancelCaOrder', 'notifyBilling']);
     expect(fake.argsOf('cancelCaOrder')).toEqual([['CA-1', 'customer changed their mind']]);
-    expect(fake.billingTypes()).toEqual(['order.cancelled']);
+    expect(outcomes(fake.billingTypes())).toEqual(['order.cancelled']);
   });
 
   it('cancel while creation waits in needsAttention (CA auth failure): cancelled before any CA order exists, nothing to cancel at the CA', async () => {
@@ -66,8 +67,9 @@ describe('orderWorkflow races (mocked activities)', () => {
       expect(final.condition).toMatchObject({ state: 'cancelled', reason: 'CancelledByRequest' });
       expect(final.lineage.caOrderIds).toEqual([]);
     });
-    expect(fake.names()).toEqual(['createCaOrder', 'notifyBilling']);
-    expect(fake.billingTypes()).toEqual(['order.cancelled']);
+    // Billing heard that an operator was needed, then the cancellation; the CA only the one create.
+    expect(fake.names()).toEqual(['createCaOrder', 'notifyBilling', 'notifyBilling']);
+    expect(fake.billingTypes()).toEqual(['order.needs_attention', 'order.cancelled']);
   });
 
   it('two cancels at once: one is accepted, the other refused by the validator as already in progress', async () => {
@@ -90,7 +92,7 @@ describe('orderWorkflow races (mocked activities)', () => {
       expect((await handle.result()).condition.state).toBe('cancelled');
     });
     expect(fake.argsOf('cancelCaOrder')).toHaveLength(1);
-    expect(fake.billingTypes()).toEqual(['order.cancelled']);
+    expect(outcomes(fake.billingTypes())).toEqual(['order.cancelled']);
   });
 
   it('the CA refuses a cancel: the update fails with its reason, the order keeps waiting, a later cancel is accepted', async () => {
@@ -113,7 +115,7 @@ describe('orderWorkflow races (mocked activities)', () => {
       ['CA-1', 'too slow'],
       ['CA-1', 'asked again'],
     ]);
-    expect(fake.billingTypes()).toEqual(['order.cancelled']);
+    expect(outcomes(fake.billingTypes())).toEqual(['order.cancelled']);
   });
 
   it('reissue and revoke sent together on an active order: exactly one is accepted and runs, the other is refused', async () => {
@@ -176,15 +178,15 @@ describe('orderWorkflow races (mocked activities)', () => {
       expect((await view(handle)).lineage.reissues).toHaveLength(1);
     });
     expect(fake.argsOf('requestReissue')).toHaveLength(1);
-    expect(fake.billingTypes()).toEqual(['order.issued', 'order.reissued']);
+    expect(outcomes(fake.billingTypes())).toEqual(['order.issued', 'order.reissued']);
   });
 
   it("revoke right after a reissue: the replaced certificate's revocation and the order's own are two children, and the order ends only after both", async () => {
-    // The replaced certificate (CA-1) is revoked by certflow (policy.revokeReplacedCertificate); hold that call.
+    // The replaced certificate (CA-1) is revoked by certflow, as the reissue request asks; hold that call.
     const replacedRevoke = fake.hold('requestRevoke', (c) => (c.args[0] as { caOrderId: string }).caOrderId === 'CA-1');
     await run(async () => {
       const { handle } = await activeOrder();
-      await handle.executeUpdate(reissueUpdate, { args: [{ csr: CSR, reason: 'new key', requestId: 'r1' }] });
+      await handle.executeUpdate(reissueUpdate, { args: [{ csr: CSR, reason: 'new key', requestId: 'r1', revokeReplaced: true, proof: PROOF }] });
       await replacedRevoke.entered;
       const switched = await until(handle, 'the reissued certificate', (v) => v.condition.state === 'active' && v.certificate?.caOrderId === 'CA-2');
       expect(switched.lineage.revocations).toMatchObject([{ scope: 'replaced', caOrderId: 'CA-1', status: 'running' }]);
@@ -209,7 +211,7 @@ describe('orderWorkflow races (mocked activities)', () => {
       expect((await h.client.workflow.getHandle(revokeWorkflowId(handle.workflowId, 'CA-1')).describe()).status.name).toBe('COMPLETED');
     });
     expect(fake.argsOf('requestRevoke').map(([r]) => (r as { caOrderId: string }).caOrderId).sort()).toEqual(['CA-1', 'CA-2']);
-    expect(fake.billingTypes()).toEqual(['order.issued', 'order.reissued', 'order.revoked']);
+    expect(outcomes(fake.billingTypes())).toEqual(['order.issued', 'order.reissued', 'order.revoked']);
   });
 
   it('retryNow is refused outside needsAttention; inside it resumes at once (auth failure on create, then on an inline status read)', async () => {
@@ -260,6 +262,6 @@ describe('orderWorkflow races (mocked activities)', () => {
       await h.replay(handle);
     });
     expect(fake.names()).not.toContain('cancelCaOrder');
-    expect(fake.billingTypes()).toEqual(['order.issued', 'order.revoked']);
+    expect(outcomes(fake.billingTypes())).toEqual(['order.issued', 'order.revoked']);
   });
 });
