@@ -59,7 +59,7 @@ async function attempt(outcome: { sent: boolean } | Error, info: { attempt?: num
   env.on('heartbeat', (d: unknown) => heartbeats.push(d));
   const { sendCaEmail } = createCaActivities({ issuers: issuers ?? issuerDirectory([ca]) });
   try {
-    const result = await env.run(sendCaEmail, 'CA-1', 'https://collect.example.com/1');
+    const result: CaEmailResult = await env.run(sendCaEmail, 'CA-1', 'https://collect.example.com/1');
     return { result, heartbeats, calls: ca.calls, warnings };
   } catch (failure) {
     expect(failure).toBeInstanceOf(ApplicationFailure);
