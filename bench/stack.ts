@@ -176,6 +176,7 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
     reissue: (id, i) => now().reissue(id, i),
     revoke: (id, i) => now().revoke(id, i),
     retryNow: (id) => now().retryNow(id),
+    resendCustomerEmail: (id, i) => now().resendCustomerEmail(id, i),
     findByCaOrderId: (id) => now().findByCaOrderId(id),
     signalPush: (id, p) => now().signalPush(id, p),
   };

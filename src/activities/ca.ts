@@ -12,7 +12,7 @@ import type {
   RevokeRequest,
   RevokeResult,
 } from '../ca/issuer';
-import { CA_PROTOCOL_ERROR_MAX_ATTEMPTS, CaErrorType, isCaError } from '../ca/errors';
+import { CA_PROTOCOL_ERROR_MAX_ATTEMPTS, CaErrorType, caMayHaveActed, isCaError } from '../ca/errors';
 import { CIRCUIT_OPEN_CODE } from '../ca/circuit-breaker';
 import { callContext } from './context';
 
@@ -24,6 +24,16 @@ import { callContext } from './context';
 interface AttemptMemo {
   protocolErrors?: number;
   transient?: number;
+  /** The e-mail only: the last attempt that ended proving the CA did not act on its request. */
+  emailNotSentBy?: number;
+}
+
+/** What `translateFailure` does besides the retry rules, for calls that need more. */
+interface TranslateOptions<T> {
+  /** Written with the memo of every failed attempt. */
+  memo?: Partial<AttemptMemo>;
+  /** Ends the attempt with this value instead of a failure (the e-mail's "unconfirmed"); undefined: the usual rules. */
+  settle?: (err: unknown) => T | undefined;
 }
 
 /** Backoff of transient CA failures: 2 s doubling to 1 min, ±20 % so retries do not march in step. */
@@ -46,11 +56,13 @@ export function backoffMs(failures: number, random: () => number = Math.random):
  * afterwards (the fault suite found both). Should a server drop heartbeat details, the
  * attempt number stands in for the count, which is Temporal's own backoff.
  */
-async function translateFailure<T>(call: () => Promise<T>, heartbeatEveryMs: number): Promise<T> {
+async function translateFailure<T>(call: () => Promise<T>, heartbeatEveryMs: number, opts: TranslateOptions<T> = {}): Promise<T> {
   const stopKeepAlive = keepAlive(heartbeatEveryMs);
   try {
     return await call();
   } catch (err) {
+    const settled = opts.settle?.(err);
+    if (settled !== undefined) return settled;
     if (!isCaError(err)) throw err;
     const ctx = Context.current();
     const details = [{ operation: err.operation, httpStatus: err.httpStatus, requestId: err.requestId }];
@@ -64,7 +76,7 @@ async function translateFailure<T>(call: () => Promise<T>, heartbeatEveryMs: num
     else if (err.retryable && !circuitOpen) transient += 1;
     // Recorded on every failed attempt once non-zero, so an attempt failing otherwise carries it on.
     // Local activities (the inline first try) have no heartbeats and no retries to inform.
-    if ((protocolErrors > 0 || transient > 0) && !ctx.info.isLocal) ctx.heartbeat({ protocolErrors, transient } satisfies AttemptMemo);
+    if ((protocolErrors > 0 || transient > 0 || opts.memo) && !ctx.info.isLocal) ctx.heartbeat({ protocolErrors, transient, ...opts.memo } satisfies AttemptMemo);
     if ((err.name === CaErrorType.RateLimit || err.name === CaErrorType.Unavailable) && retryAfterMs !== undefined) {
       // The CA's Retry-After (429, or a 503 that sends one) or the circuit breaker's next
       // probe: retry then, not on the backoff schedule, and spread so the herd does not return at once.
@@ -164,7 +176,70 @@ export function createCaActivities({ issuers, heartbeatEveryMs = CA_HEARTBEAT_EV
       translate(() => operation(issuers.get(issuer), 'requestRevoke', 'revoke certificates')(req, callContext())),
     requestReissue: (req: ReissueRequest, issuer?: string): Promise<ReissueResult> =>
       translate(() => operation(issuers.get(issuer), 'requestReissue', 'reissue certificates')(req, callContext())),
-    sendCaEmail: (caOrderId: string, collectUrl: string, issuer?: string): Promise<{ sent: boolean }> =>
-      translate(() => operation(issuers.get(issuer), 'sendIssuedEmail', 'e-mail the customer')(caOrderId, collectUrl, callContext())),
+    sendCaEmail: (caOrderId: string, collectUrl: string, issuer?: string): Promise<CaEmailResult> => sendEmailAtMostOnce(issuers.get.bind(issuers), heartbeatEveryMs, caOrderId, collectUrl, issuer),
   };
+}
+
+/**
+ * What the customer e-mail activity answers. `{ sent: true }`: the CA confirmed it;
+ * `{ sent: false }`: the CA answered that it sent nothing (histories recorded before
+ * at-most-once hold only these two). `unconfirmed`: the answer was lost when the CA may
+ * already have sent it; never repeated automatically, an operator may resend.
+ */
+export type CaEmailResult = { sent: boolean } | CaEmailUnconfirmed;
+
+export interface CaEmailUnconfirmed {
+  sent: 'unconfirmed';
+  /** What was lost, for the order view and the operator. */
+  reason: string;
+  /** The `RequestID` of the call whose answer was lost, to find the CA's log line. */
+  requestId?: string;
+}
+
+/**
+ * The CA e-mail has no idempotency key (WoTrus `POST /v1/Notification/email`): a repeated
+ * call is a second e-mail. So an attempt is repeated only after a failure proving the CA
+ * did not act (refused connection, 408, 429, 503, the open circuit: `caMayHaveActed`); any
+ * other failure of the call (timeout, reset, 500/502/504, a garbled answer, an unknown error)
+ * ends the activity as `unconfirmed`. Each attempt that ends proven unsent says so in its
+ * memo; an attempt finding its predecessor silent (its worker died, it timed out) may be
+ * repeating a call the CA received, and ends as `unconfirmed` without calling. Refusals
+ * (credentials, business) fail as before, without retries.
+ */
+async function sendEmailAtMostOnce(
+  issuerOf: IssuerDirectory['get'],
+  heartbeatEveryMs: number,
+  caOrderId: string,
+  collectUrl: string,
+  issuerId: string | undefined,
+): Promise<CaEmailResult> {
+  const ctx = Context.current();
+  const { attempt, isLocal } = ctx.info;
+  const memo = ctx.info.heartbeatDetails as AttemptMemo | undefined;
+  const call = callContext();
+  const unconfirmed = (reason: string, requestId = call.requestId): CaEmailUnconfirmed => {
+    ctx.log.warn('CA e-mail unconfirmed: not repeated automatically', { caOrderId, reason, requestId });
+    return { sent: 'unconfirmed', reason, requestId };
+  };
+  if (attempt > 1 && memo?.emailNotSentBy !== attempt - 1) {
+    return unconfirmed(`attempt ${attempt - 1} ended without an answer (worker lost or timed out); the CA may have sent the e-mail`, call.requestId.replace(/\/\d+$/, `/${attempt - 1}`)); // that attempt's RequestID
+  }
+  const notSent: Partial<AttemptMemo> = { emailNotSentBy: attempt };
+  let send: NonNullable<Issuer['sendIssuedEmail']>;
+  try {
+    send = operation(issuerOf(issuerId), 'sendIssuedEmail', 'e-mail the customer');
+  } catch (err) {
+    // No call was made: the next attempt (if the failure is retried) may make it.
+    if (!isLocal) ctx.heartbeat({ ...memo, ...notSent } satisfies AttemptMemo);
+    throw err;
+  }
+  return translateFailure<CaEmailResult>(() => send(caOrderId, collectUrl, call), heartbeatEveryMs, {
+    memo: notSent,
+    settle: (err) => {
+      if (ctx.cancellationSignal.aborted) return undefined; // cancelled: the workflow's decision, not a retry
+      const circuitOpen = (err as { code?: string }).code === CIRCUIT_OPEN_CODE;
+      if (isCaError(err) && (circuitOpen || !caMayHaveActed(err))) return undefined;
+      return unconfirmed(err instanceof Error ? err.message : String(err), isCaError(err) ? err.requestId : call.requestId);
+    },
+  });
 }

@@ -18,6 +18,7 @@ import { errorHandler, notFoundHandler } from './problems';
 import { createPushDedupe, type PushDedupe } from './push-dedupe';
 import { createPushFollowUp } from './push-follow-up';
 import { healthRoutes } from './routes/health';
+import { notifyRoutes } from './routes/notify';
 import { orderRoutes } from './routes/orders';
 import { pushRoutes } from './routes/push';
 
@@ -86,6 +87,7 @@ export async function buildApi({ config, orders, pushVerifier, logger, ready = a
 
   await app.register(healthRoutes, { ready });
   await app.register(orderRoutes, { orders, apiKeys: config.API_KEYS, publicBaseUrl: config.PUBLIC_BASE_URL, collectLinkSecret: config.DOWNLOAD_LINK_SECRET });
+  await app.register(notifyRoutes, { orders, apiKeys: config.API_KEYS });
   const followUp = createPushFollowUp({
     find: (caOrderId) => orders.findByCaOrderId(caOrderId),
     signal: (workflowId, push) => orders.signalPush(workflowId, push),

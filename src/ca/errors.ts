@@ -59,6 +59,12 @@ export interface CaErrorDetails {
   /** The CA's own message (`errorMsg`, or the body of an HTTP error), already redacted. */
   caMessage?: string;
   cause?: unknown;
+  /**
+   * The adapter knows the CA did not act on this request: the connection was never made
+   * (refused, DNS failure, connect timeout), or the CA answered that it did not handle it
+   * (HTTP 408, 503, a redirect). Absent: the CA may have acted (see `caMayHaveActed`).
+   */
+  notActedOn?: boolean;
 }
 
 /**
@@ -72,6 +78,8 @@ export abstract class CaError extends Error {
   readonly requestId: string;
   readonly httpStatus?: number;
   readonly caMessage?: string;
+  /** See `CaErrorDetails.notActedOn`. */
+  readonly notActedOn?: boolean;
 
   protected constructor(summary: string, details: CaErrorDetails) {
     super(formatMessage(summary, details), details.cause === undefined ? undefined : { cause: details.cause });
@@ -79,6 +87,7 @@ export abstract class CaError extends Error {
     this.requestId = details.requestId;
     this.httpStatus = details.httpStatus;
     this.caMessage = details.caMessage;
+    this.notActedOn = details.notActedOn;
   }
 
   /** Logged and serialised form: own fields only, never the cause's internals. */
@@ -194,4 +203,16 @@ export class CaCertificateNotReadyError extends CaError {
 
 export function isCaError(e: unknown): e is CaError {
   return e instanceof CaError;
+}
+
+/**
+ * Whether the CA may have carried out a request that failed, which matters for calls without
+ * an idempotency key (the customer e-mail): such a call is repeated only when this is false.
+ * A refusal (credentials, business, rate limit, not ready) is the CA's answer that it did
+ * nothing. A lost or unreadable answer (timeout, reset connection, 5xx, a garbled 200) may
+ * follow the CA's work, unless the adapter knows better (`notActedOn`).
+ */
+export function caMayHaveActed(err: CaError): boolean {
+  if (err.name === CaErrorType.Auth || err.name === CaErrorType.Business || err.name === CaErrorType.RateLimit || err.name === CaErrorType.NotReady) return false;
+  return err.notActedOn !== true;
 }

@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ORDER_STATES } from '../domain/order-states';
-import { cancelOrder, reissueOrder, retryOrder, revokeOrder } from './commands/actions';
+import { cancelOrder, notifyCustomer, reissueOrder, retryOrder, revokeOrder } from './commands/actions';
 import { createOrder, type CreateOptions } from './commands/create';
 import { getCertificate, getOrder, listOrders, type ListOptions } from './commands/read';
 import { watchOrder } from './commands/watch';
@@ -149,6 +149,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .description('retry now an order that needs attention')
     .argument('<billingOrderId>')
     .action(run((ctx, id: string) => retryOrder(ctx, id)));
+
+  orders
+    .command('notify')
+    .description('ask the CA to e-mail the customer the collection link again (after an unconfirmed or failed e-mail)')
+    .argument('<billingOrderId>')
+    .option('--reason <text>', 'why (kept in the order view)')
+    .option('--request-id <id>', 'idempotency key: the same id twice is one e-mail (generated when omitted)')
+    .action(run((ctx, id: string, opts: { reason?: string; requestId?: string }) => notifyCustomer(ctx, id, opts)));
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -90,6 +90,26 @@ export const reissueViewSchema = trackedViewSchema.extend({
 });
 export type ReissueView = z.output<typeof reissueViewSchema>;
 
+/**
+ * One request for the CA's e-mail to the customer (delivery, or an operator's resend). The
+ * e-mail has no idempotency key, so a lost answer is never retried: `unconfirmed` means the
+ * CA may or may not have sent it, and only an operator decides to resend. A certificate's
+ * status is that of its newest record.
+ */
+export const caEmailRecordSchema = z.object({
+  serialNumber: z.string(),
+  status: z.enum(['sent', 'unconfirmed', 'failed']).describe('sent: the CA confirmed; unconfirmed: the answer was lost, the customer may or may not have it; failed: the CA sent nothing'),
+  trigger: z.enum(['delivery', 'resend']),
+  at: z.string().describe('ISO time the outcome was recorded'),
+  message: z.string().optional().describe('why unconfirmed or failed'),
+  /** The CA call's RequestID when the answer was lost, to find the CA's log line. */
+  caRequestId: z.string().optional(),
+  /** The operator's idempotency key and reason, for a resend. */
+  requestId: z.string().optional(),
+  reason: z.string().optional(),
+});
+export type CaEmailRecord = z.output<typeof caEmailRecordSchema>;
+
 export const orderViewSchema = z
   .object({
     workflowId: z.string(),
@@ -108,10 +128,12 @@ export const orderViewSchema = z
       replacedCertificates: z.array(certificateMetaSchema),
     }),
     timeline: z.array(conditionSchema),
-    /** Serial numbers the CA e-mail and the renewal reminder were sent for. */
+    /** Serial numbers the CA e-mail was asked for and the renewal reminder sent for. */
     notifications: z.object({
       caEmailFor: z.array(z.string()),
       renewalReminderFor: z.array(z.string()),
+      /** How each request for the CA e-mail went, oldest first; absent before at-most-once delivery. */
+      caEmails: z.array(caEmailRecordSchema).optional(),
     }),
     continuedAsNew: z.number(),
   })

@@ -18,6 +18,7 @@ import { issuerRefFor } from '../ca/registry';
 import { resolvePolicy } from '../domain/policy';
 import type { ProductCatalog } from '../domain/products';
 import { type CancelInput, type CaPushSignal, type ReissueInput, type RevokeInput, type UpdateAnswer, cancelUpdate, caPushedSignal, getCertificateQuery, getOrderQuery, reissueUpdate, retryNowUpdate, revokeUpdate } from '../workflows/messages';
+import { type ResendCustomerEmailInput, resendCustomerEmailUpdate } from '../workflows/messages';
 import type { CertificateBundle } from '../domain/certificate';
 import type { OrderView } from '../domain/order-view';
 import type { OrderWorkflowInput } from '../workflows/inputs';
@@ -60,6 +61,8 @@ export interface OrderService {
   reissue(billingOrderId: string, input: ReissueInput): Promise<UpdateAnswer>;
   revoke(billingOrderId: string, input: RevokeInput): Promise<UpdateAnswer>;
   retryNow(billingOrderId: string): Promise<UpdateAnswer>;
+  /** Asks the CA to e-mail the customer again (an operator's decision; never automatic). */
+  resendCustomerEmail(billingOrderId: string, input: ResendCustomerEmailInput): Promise<UpdateAnswer>;
   /** Ids of the running workflows (order, reissue or revoke child) waiting on this CA order. */
   findByCaOrderId(caOrderId: string): Promise<string[]>;
   signalPush(workflowId: string, push: CaPushSignal): Promise<void>;
@@ -316,6 +319,9 @@ export function createOrderService({
     },
     retryNow(billingOrderId) {
       return update(billingOrderId, () => handleOf(billingOrderId).executeUpdate(retryNowUpdate));
+    },
+    resendCustomerEmail(billingOrderId, input) {
+      return update(billingOrderId, () => handleOf(billingOrderId).executeUpdate(resendCustomerEmailUpdate, { args: [input] }));
     },
 
     async findByCaOrderId(caOrderId) {

@@ -43,6 +43,19 @@ export const revokeInputSchema = z
   .strict();
 export type RevokeInput = z.infer<typeof revokeInputSchema>;
 
+/**
+ * An operator's request to have the CA e-mail the customer again (after `unconfirmed` or
+ * `failed`, or on the customer's request). The e-mail has no idempotency key at the CA: the
+ * request id makes a retried request one e-mail.
+ */
+export const resendCustomerEmailInputSchema = z
+  .object({
+    requestId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1-64 characters of letters, digits, . _ : -').optional(),
+    reason: z.string().min(1).max(500).optional(),
+  })
+  .strict();
+export type ResendCustomerEmailInput = z.infer<typeof resendCustomerEmailInputSchema>;
+
 /** What an accepted update answers (a refused one fails with UPDATE_REJECTED). */
 export const updateAnswerSchema = z.object({
   accepted: z.literal(true),

@@ -6,9 +6,9 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CertificateBundle } from '../domain/certificate';
 import type { OrderView, ReissueView } from '../domain/order-view';
-import type { CancelInput, ReissueInput, RevokeInput, UpdateAnswer } from './message-schemas';
+import type { CancelInput, ReissueInput, ResendCustomerEmailInput, RevokeInput, UpdateAnswer } from './message-schemas';
 
-export type { CancelInput, ReissueInput, RevokeInput, UpdateAnswer };
+export type { CancelInput, ReissueInput, ResendCustomerEmailInput, RevokeInput, UpdateAnswer };
 
 /** Push from the CA (or the API's push receiver): a hint to read the status now. */
 export interface CaPushSignal {
@@ -29,6 +29,8 @@ export const cancelUpdate = defineUpdate<UpdateAnswer, [CancelInput]>('cancel');
 export const reissueUpdate = defineUpdate<UpdateAnswer, [ReissueInput]>('reissue');
 export const revokeUpdate = defineUpdate<UpdateAnswer, [RevokeInput]>('revoke');
 export const retryNowUpdate = defineUpdate<UpdateAnswer, []>('retryNow');
+/** Operator: ask the CA to e-mail the customer again (the e-mail is never repeated automatically). */
+export const resendCustomerEmailUpdate = defineUpdate<UpdateAnswer, [ResendCustomerEmailInput]>('resendCustomerEmail');
 
 /** ApplicationFailure type of an update refused by the workflow (the API answers 409). */
 export const UPDATE_REJECTED = 'UpdateRejected';

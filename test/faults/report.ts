@@ -94,9 +94,9 @@ billing system that retries in parallel, and pushes that are forged, replayed, s
 
 | # | scenario | what is done | what must hold |
 | --- | --- | --- | --- |
-| 1 | \`kill-worker\` | the only worker SIGKILLed every 2–4 s of its uptime, restarted each time, while 200 orders run | every order active; exactly one CA order per idempotenceID; one e-mail per certificate (duplicates reported) |
+| 1 | \`kill-worker\` | the only worker SIGKILLed every 2–4 s of its uptime, restarted each time, while 200 orders run | every order active; exactly one CA order per idempotenceID; at most one e-mail per certificate, a lost one reported unconfirmed |
 | 2 | \`restart-server\` | the Temporal dev server SIGKILLed mid-run and restarted on the same SQLite file | every order completes; worker and API reconnect on their own (the API answers 503 meanwhile) |
-| 3 | \`ca-faults\` | 30 % 5xx, 10 % hangs past the client timeout, 5 % malformed bodies, 5 % 429 with Retry-After, and a 60 s full outage | every order active; CA calls ≤ 2.5× the fault-free run of the same N; no call earlier than Retry-After |
+| 3 | \`ca-faults\` | 30 % 5xx, 10 % hangs past the client timeout, 5 % malformed bodies, 5 % 429 with Retry-After, and a 60 s full outage | every order active; CA calls ≤ 2.5× the fault-free run of the same N; no call earlier than Retry-After; no customer e-mailed twice |
 | 4 | \`auth-failure\` | the CA answers 401 to everything (revoked token) | orders park in needsAttention (CaAuthenticationFailed), retry at most hourly, resume on retryNow once fixed |
 | 5 | \`concurrent-create\` | 50 identical POST /v1/orders at once | all 202, created:true exactly once, one workflow, one CA order |
 | 6 | \`pushes\` | forged, replayed ×100, out-of-order, unknown-order pushes and a burst of 1,000 | 401; one effect; harmless; 404; every answer within 1 s |
@@ -108,6 +108,8 @@ export const NOTES = `## How the figures are measured
 - **CA calls, duplicates, e-mails** come from the simulator's counters: \`ordersByIdempotenceId\`
   (distinct CA orders per billing order; must be 1), \`createsByIdempotenceId\` (Create calls,
   retries included, answered from the idempotence map), and its e-mail log grouped by CA order.
+  What certflow concluded about each e-mail (sent, unconfirmed, failed) is the \`sendCaEmail\`
+  activity's result in each order's history.
 - **Retry-After**: the simulator's counters carry no timestamps, so the suite gives the
   in-process simulator a logger and records, per WoTrus call, its arrival time, operation,
   injected fault and \`RequestID\` (\`<workflowId>/<activity>/<attempt>\`). After each 429 the
@@ -166,10 +168,13 @@ export const NOTES = `## How the figures are measured
   prefetch tasks it never starts. That, not the number of kills, sets the tail of scenarios 1
   and 7. Nothing is lost or duplicated, but a shorter start-to-close timeout (a CA call is
   bounded by \`CA_TIMEOUT_MS\`) or a heartbeat timeout would shorten the tail.
-- A killed e-mail activity whose call the CA had already processed, or an e-mail answer lost
-  to a hang or a garbled body, is retried and the CA e-mails the customer again: the e-mail
-  is at-least-once by nature (the WoTrus e-mail API has no idempotence key). The suite counts
-  such duplicates instead of hiding them.
+- The customer e-mail is at most once: the WoTrus e-mail API has no idempotence key, so an
+  e-mail call whose answer was lost (a hang or reset after the request left, a 500/502/504,
+  a garbled 200, an attempt lost with a killed worker) is never repeated; certflow reports it
+  \`unconfirmed\` and an operator may resend it (\`certflow orders notify\`). Only failures that
+  prove the CA did nothing (refused connection, 408, 429, 503, the open circuit) are retried.
+  The suite asserts no certificate is e-mailed twice and counts the unconfirmed e-mails (the
+  simulator says which of them it did send). Before, one full run counted 41 duplicate e-mails.
 - Retry backoff (2 s doubling, up to 1 min) sets the tail under the mix: an activity that
   failed six times in a row waits a minute for its next attempt; an outage is the circuit
   breaker's (a minute of 503s costs the probes and the calls of the first seconds, not five

@@ -135,7 +135,7 @@ export class FakeOrderService implements OrderService {
     return this.bundles.get(billingOrderId) ?? null;
   }
 
-  private async update(method: 'cancel' | 'reissue' | 'revoke' | 'retryNow', billingOrderId: string, input?: unknown): Promise<UpdateAnswer> {
+  private async update(method: 'cancel' | 'reissue' | 'revoke' | 'retryNow' | 'resendCustomerEmail', billingOrderId: string, input?: unknown): Promise<UpdateAnswer> {
     this.record(method, billingOrderId, ...(input === undefined ? [] : [input]));
     if (!this.views.has(billingOrderId)) throw new OrderNotFoundError(billingOrderId);
     const reason = this.rejections.get(billingOrderId);
@@ -154,6 +154,9 @@ export class FakeOrderService implements OrderService {
   }
   retryNow(id: string) {
     return this.update('retryNow', id);
+  }
+  resendCustomerEmail(id: string, input: unknown) {
+    return this.update('resendCustomerEmail', id, input);
   }
 
   async findByCaOrderId(caOrderId: string) {

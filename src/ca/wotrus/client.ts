@@ -91,6 +91,14 @@ const TRANSIENT_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
+/**
+ * Failures before any byte of the request left: the CA cannot have acted on it. Node names
+ * the phase in `syscall`; undici's own connect timeout has only its code. A reset or a
+ * timeout on an open connection stays ambiguous (the request may have been read).
+ */
+const NOT_SENT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+const NOT_SENT_SYSCALLS = new Set(['connect', 'getaddrinfo']);
+
 export function createWotrusClient(options: WotrusClientOptions): WotrusClient {
   const base = new URL(options.baseUrl);
   if (base.protocol !== 'https:' && base.protocol !== 'http:') {
@@ -267,16 +275,21 @@ function transportError(err: unknown, ctx: AnswerContext, signal: AbortSignal | 
     return new CaProtocolError({ ...ctx, cause: err, issues: [{ path: '', message: `answer larger than ${MAX_RESPONSE_BYTES} bytes` }] });
   }
   if (code !== undefined && (TRANSIENT_CODES.has(code) || code.startsWith('HPE_'))) {
-    return new CaUnavailableError({ ...ctx, code, cause: err });
+    const notSent = NOT_SENT_CODES.has(code) || NOT_SENT_SYSCALLS.has(errorField(err, 'syscall') ?? '');
+    return new CaUnavailableError({ ...ctx, code, cause: err, notActedOn: notSent || undefined });
   }
   return err;
 }
 
 /** Node and undici put the code on the error, its cause, or (happy eyeballs) each of an AggregateError's errors. */
 function errorCode(err: unknown): string | undefined {
+  return errorField(err, 'code');
+}
+
+function errorField(err: unknown, field: 'code' | 'syscall'): string | undefined {
   for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 4; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
+    const value = (e as Record<string, unknown>)[field];
+    if (typeof value === 'string') return value;
     e = e instanceof AggregateError ? e.errors[0] : (e as { cause?: unknown }).cause;
   }
   return undefined;
@@ -290,12 +303,15 @@ function rejectHttpFailure(status: number, headers: IncomingHttpHeaders, text: s
     throw new CaRateLimitError({ ...ctx, caMessage, retryAfterMs: parseRetryAfter(headers['retry-after']) });
   }
   if (status === 408 || status >= 500) {
-    throw new CaUnavailableError({ ...ctx, caMessage, retryAfterMs: parseRetryAfter(headers['retry-after']) });
+    // 408 and 503 say the request was not handled (RFC 9110 §15.5.9, §15.6.4); after a 500,
+    // 502 or 504 the CA (or what stands behind the gateway) may have acted on it.
+    const notActedOn = status === 408 || status === 503 || undefined;
+    throw new CaUnavailableError({ ...ctx, caMessage, retryAfterMs: parseRetryAfter(headers['retry-after']), notActedOn });
   }
   if (status >= 300 && status < 400) {
     // undici does not follow redirects; a redirect means a misconfigured base URL (http vs https?).
     const location = ctx.redact?.(String(headers.location ?? '')) ?? '';
-    throw new CaProtocolError({ ...ctx, issues: [{ path: '', message: `unexpected redirect${location ? ` to ${location}` : ''}` }] });
+    throw new CaProtocolError({ ...ctx, notActedOn: true, issues: [{ path: '', message: `unexpected redirect${location ? ` to ${location}` : ''}` }] });
   }
   // Other 4xx: the CA refused this request as sent; sending it again will not change that.
   throw new CaBusinessError({ ...ctx, caMessage });

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { CancelInput, ReissueInput, RevokeInput, UpdateAnswer } from '../../workflows/messages';
+import type { CancelInput, ReissueInput, ResendCustomerEmailInput, RevokeInput, UpdateAnswer } from '../../workflows/messages';
 import type { CommandContext } from '../context';
 import { ExitCode } from '../exit-codes';
 import { readProofFile, readTextFile } from '../files';
 import { orderPath } from './read';
 
-async function act(ctx: CommandContext, id: string, action: string, body?: CancelInput | ReissueInput | RevokeInput): Promise<ExitCode> {
+async function act(ctx: CommandContext, id: string, action: string, body?: CancelInput | ReissueInput | RevokeInput | ResendCustomerEmailInput): Promise<ExitCode> {
   const answer = await ctx.api.json<UpdateAnswer>('POST', `${orderPath(id)}/${action}`, body);
   ctx.out(ctx.json ? JSON.stringify(answer) : `${id}: ${answer.message} (state ${answer.state})`);
   return ExitCode.Ok;
@@ -38,4 +38,14 @@ export async function revokeOrder(ctx: CommandContext, id: string, opts: { reaso
 
 export function retryOrder(ctx: CommandContext, id: string): Promise<ExitCode> {
   return act(ctx, id, 'retry');
+}
+
+/**
+ * Asks the CA to e-mail the customer again. The CA's e-mail has no idempotency key: the
+ * request id makes a retried command (after a timeout, say) one e-mail, as for reissue.
+ */
+export function notifyCustomer(ctx: CommandContext, id: string, opts: { reason?: string; requestId?: string }): Promise<ExitCode> {
+  const requestId = opts.requestId ?? `cli-${randomUUID()}`;
+  if (!opts.requestId && !ctx.json) ctx.err(`certflow: notify request id ${requestId} (pass --request-id ${requestId} to retry without a second e-mail)`);
+  return act(ctx, id, 'notify', { requestId, ...(opts.reason === undefined ? {} : { reason: opts.reason }) });
 }

@@ -44,7 +44,7 @@ export const authFailure: Scenario = {
       const resumed = await waitForStates(stack, ids, { label: 'auth-failure', log: env.log, done: allActive(n), timeoutMs: 4 * 60_000, extra: () => 'token fixed, retryNow sent' });
       const final = await finalStates(stack, ids, { state: 'active', label: 'auth-failure', log: env.log });
       r.check('every order resumed to active', resumed.ok && final.reached, JSON.stringify(final.counts));
-      const u = checkUniqueness(r, stack, ids, { emailsExact: true });
+      const u = await checkUniqueness(r, stack, ids, { emailsExact: true });
       r.figure('CA calls per order while the token was refused', (total / n).toFixed(1));
       r.figure('observation window', `${windowMs / 1000} s`);
       return scenarioResult(this, r, {

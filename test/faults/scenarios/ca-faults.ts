@@ -1,13 +1,15 @@
 /**
  * 3. The CA misbehaving in every way at once — 30 % 5xx, 10 % hangs past the client timeout,
  *    5 % malformed bodies, 5 % 429 with Retry-After — plus a full outage: every order active,
- *    CA calls ≤ 2.5× the fault-free run of the same N, no call earlier than Retry-After.
+ *    CA calls ≤ 2.5× the fault-free run of the same N, no call earlier than Retry-After, and
+ *    no customer e-mailed twice: an e-mail whose answer was lost (a hang after processing, a
+ *    garbled 200, a 500) is reported unconfirmed, never repeated.
  */
 import type { Faults } from '../../../tools/simulators/wotrus/faults';
 import { checkRetryAfter } from '../support/call-log';
 import { startFaultStack } from '../support/fault-stack';
 import { allActive, finalStates, orderIds, placeOrders, totalCalls, waitForStates } from '../support/orders';
-import { Recorder, type ScenarioResult, checkUniqueness, extraEmails, scenarioResult } from '../support/result';
+import { Recorder, type ScenarioResult, checkUniqueness, extraEmails, scenarioResult, unconfirmedText } from '../support/result';
 import { type Scenario, type ScenarioEnv, sleep } from './types';
 
 export const CA_FAULT_MIX: Faults = {
@@ -79,14 +81,15 @@ export const caFaults: Scenario = {
       const ra = checkRetryAfter(stack.calls.calls);
       r.check('no CA call earlier than Retry-After after a 429', ra.early.length === 0 && ra.rateLimited > 0,
         `${ra.rateLimited} answers 429 (Retry-After ${CA_FAULT_MIX.retryAfterSeconds} s), ${ra.followed} followed by a call of the same workflow; smallest gap ${ra.minGapMs ?? '—'} ms; early calls ${ra.early.length}${ra.early.length ? ` (${ra.early.slice(0, 3).map((e) => `${e.requestId} after ${e.gapMs} ms`).join(', ')})` : ''}`);
-      const u = checkUniqueness(r, stack, ids, { emailsExact: false });
+      const u = await checkUniqueness(r, stack, ids, { emailsExact: false });
       const outageCalls = stack.calls.calls.filter((x) => x.fault?.kind === 'outage').length;
       r.figure('CA calls answered 503 by the outage', `${outageCalls} (${(outageCalls / n).toFixed(1)} per order)`);
       r.figure('faults injected', c.faultsInjected);
       r.figure('429 answers', c.rateLimited);
       r.figure('time under faults', `${(faultsFor / 1000).toFixed(0)} s`);
       r.figure('retried Create calls (idempotent)', u.retriedCreates);
-      r.figure('duplicate e-mails (CA processed the call, the answer was lost)', extraEmails(u));
+      r.figure('duplicate customer e-mails', extraEmails(u));
+      r.figure('e-mails not confirmed', unconfirmedText(u));
       return scenarioResult(this, r, {
         fault: `30% 5xx, 10% hangs (5 s > 2 s timeout), 5% malformed, 5% 429 (Retry-After 3 s), ${outageMs / 1000} s outage`,
         orders: n,

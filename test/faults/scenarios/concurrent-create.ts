@@ -34,7 +34,7 @@ export const concurrentCreate: Scenario = {
       r.check('the order reached active', waited.ok && final.reached, JSON.stringify(final.counts));
       const creates = stack.sim.state.counters().createsByIdempotenceId[id] ?? 0;
       r.check('one Create call reached the CA', creates === 1, `createsByIdempotenceId ${creates}`);
-      const u = checkUniqueness(r, stack, [id], { emailsExact: true });
+      const u = await checkUniqueness(r, stack, [id], { emailsExact: true });
       return scenarioResult(this, r, {
         fault: `${copies} identical POST /v1/orders at once`,
         orders: 1,

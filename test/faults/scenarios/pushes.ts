@@ -126,7 +126,7 @@ export const pushes: Scenario = {
       const all = [...ids, rid];
       const final = await finalStates(stack, all, { state: 'active', label: 'pushes', log: env.log });
       r.check('every order still active after all pushes', final.reached, JSON.stringify(final.counts));
-      const u = checkUniqueness(r, stack, all, { emailsExact: true });
+      const u = await checkUniqueness(r, stack, all, { emailsExact: true });
       r.figure('burst latency p50 / p99 / max', `${p50} / ${p99} / ${maxMs} ms`);
       r.figure('load average at the burst (1 min)', load);
       return scenarioResult(this, r, {

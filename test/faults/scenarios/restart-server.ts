@@ -63,7 +63,7 @@ export const restartServer: Scenario = {
       const slowest = Math.max(...probes.map((p) => p.ms));
       r.check('the API stayed up: not ready (503) while Temporal was down, every request answered (200 or 503), ready again after', (ready['503'] ?? 0) > 0 && (ready['200'] ?? 0) > 0 && Object.keys(order).every((s) => s === '200' || s === '503') && slowest <= 15_000,
         `GET /readyz answered ${JSON.stringify(ready)}; GET /v1/orders/:id answered ${JSON.stringify(order)}; slowest answer ${slowest} ms (a query waits up to its 10 s deadline for Temporal to come back)`);
-      const u = checkUniqueness(r, stack, ids, { emailsExact: false });
+      const u = await checkUniqueness(r, stack, ids, { emailsExact: false });
       r.figure('server down (kill to ready again)', `${restart.downMs} ms`);
       r.figure('pushes dropped by the CA while Temporal was down', stack.sim.state.counters().pushes.dropped);
       return scenarioResult(this, r, {

@@ -35,7 +35,7 @@ export const twoWorkers: Scenario = {
       const waited = await waitForStates(stack, ids, { label: 'two-workers', log: env.log, done: allActive(n), timeoutMs: env.size === 'full' ? 12 * 60_000 : 6 * 60_000, intervalMs: 2_000 });
       const final = await finalStates(stack, ids, { state: 'active', label: 'two-workers', log: env.log });
       r.check('the surviving worker finished every order', waited.ok && final.reached && stack.workers[1]!.alive, `final states: ${JSON.stringify(final.counts)}`);
-      const u = checkUniqueness(r, stack, ids, { emailsExact: false });
+      const u = await checkUniqueness(r, stack, ids, { emailsExact: false });
       r.figure('states when the worker was killed', JSON.stringify(killedAt));
       return scenarioResult(this, r, {
         fault: 'one of two workers SIGKILLed with a quarter of the orders active',
