@@ -12,6 +12,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities, BillingEvent } from '../../src/activities';
+import type { CaEmailResult } from '../../src/activities/ca';
 import { CaErrorType } from '../../src/ca/errors';
 import type { CaPhase, CancelResult, CustomerTask, IssuerRef } from '../../src/ca/issuer';
 import { type OrderPolicyInput, orderPolicySchema, orderRequestSchema } from '../../src/domain/order';
@@ -66,6 +67,8 @@ export class FakeCa {
   readonly links = new Map<string, string>();
   /** What the CA says the customer still has to do, per order. */
   readonly tasks = new Map<string, CustomerTask[]>();
+  /** Answers of sendCaEmail, in order; then "sent". */
+  readonly emailAnswers: CaEmailResult[] = [];
   /** Answers of cancelCaOrder, in order; then "cancelled". */
   readonly cancelAnswers: CancelResult[] = [];
   private seq = 0;
@@ -166,7 +169,7 @@ export class FakeCa {
       },
       sendCaEmail: async (caOrderId, collectUrl, issuer) => {
         await this.enter('sendCaEmail', [caOrderId, collectUrl], issuer);
-        return { sent: true };
+        return this.emailAnswers.shift() ?? { sent: true };
       },
       notifyBilling: async (event, key) => {
         await this.enter('notifyBilling', [event, key]);

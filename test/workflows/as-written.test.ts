@@ -12,7 +12,7 @@ import type { OrderView } from '../../src/domain/order-view';
 import { orderWorkflowId } from '../../src/domain/workflow-ids';
 import { bundleWorkflows } from '../../src/worker-factory';
 import { orderWorkflow } from '../../src/workflows';
-import { getOrderQuery, reissueUpdate } from '../../src/workflows/messages';
+import { getOrderQuery, reissueUpdate, resendCustomerEmailUpdate } from '../../src/workflows/messages';
 import { CSR, FakeCa, PROOF, refusal } from '../support/fake-ca';
 import { eventually } from '../support/order-harness';
 import { createTimeSkippingEnv, uniqueId } from '../support/temporal';
@@ -220,6 +220,28 @@ describe('reissue and the replaced certificate as written', () => {
       const confirmed = await until(handle, 'revocation confirmed', (x) => x.lineage.revocations[0]?.status === 'revoked');
       expect(confirmed.condition.state).toBe('active');
       expect(fake.names()).not.toContain('requestRevoke');
+    });
+  });
+});
+
+describe('the customer e-mail at most once', () => {
+  it('a lost answer is recorded as unconfirmed and not repeated; an operator resends once per request id', async () => {
+    fake.initialStatus = 'issued';
+    fake.emailAnswers.push({ sent: 'unconfirmed', reason: 'the CA did not answer within 15 s', requestId: 'req-1' });
+    await run(async () => {
+      const handle = await start();
+      const active = await until(handle, 'active', (x) => x.condition.state === 'active');
+      expect(fake.names().filter((n) => n === 'sendCaEmail')).toHaveLength(1);
+      expect(active.notifications.caEmails).toMatchObject([{ status: 'unconfirmed', trigger: 'delivery', caRequestId: 'req-1' }]);
+      expect(active.timeline.map((t) => t.reason)).toContain('CaEmailUnconfirmed');
+
+      const answer = await handle.executeUpdate(resendCustomerEmailUpdate, { args: [{ requestId: 'op-1', reason: 'customer asked' }] });
+      expect(answer.message).toMatch(/e-mailed the customer/);
+      const again = await handle.executeUpdate(resendCustomerEmailUpdate, { args: [{ requestId: 'op-1', reason: 'customer asked' }] });
+      expect(again.message).toMatch(/already made/);
+      expect(fake.names().filter((n) => n === 'sendCaEmail')).toHaveLength(2);
+      const v = await view(handle);
+      expect(v.notifications.caEmails?.map((r) => [r.trigger, r.status])).toEqual([['delivery', 'unconfirmed'], ['resend', 'sent']]);
     });
   });
 });

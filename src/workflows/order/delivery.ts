@@ -1,6 +1,4 @@
 import { patched } from '@temporalio/workflow';
-import { emailActivities } from '../activity-stubs';
-import { failureMessage } from '../failures';
 import type { OrderEntity } from './entity';
 
 /** Patch id: one billing event (`order.reissued`) per reissued certificate. */
@@ -21,11 +19,7 @@ export async function deliver(order: OrderEntity, reissued = false): Promise<voi
   }
   if (input.policy.sendCaEmail && order.can('customerEmail') && !view.notifications.caEmailFor.includes(cert.serialNumber)) {
     // Recorded before the call returns to the workflow: replay and continue-as-new never ask twice.
-    try {
-      await emailActivities.sendCaEmail.executeWithOptions({ summary: `Ask the CA to e-mail the customer (certificate ${cert.serialNumber})` }, [cert.caOrderId, input.collectUrl, order.issuer.id]);
-    } catch (err) {
-      order.note('CaEmailFailed', failureMessage(err));
-    }
+    await order.sendCustomerEmail(cert, 'delivery');
     view.notifications.caEmailFor.push(cert.serialNumber);
   }
   record.transition('active', 'Issued', `Certificate ${cert.serialNumber} is active until ${cert.notAfter}.`);

@@ -1,10 +1,11 @@
 import { ApplicationFailure, allHandlersFinished, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { BillingEvent, BillingEventType } from '../../activities';
+import type { CaEmailResult } from '../../activities/ca';
 import { type Capability, ISSUER_BEFORE_PORT, type IssuerRef } from '../../ca/issuer';
-import type { CertificateBundle } from '../../domain/certificate';
+import type { CertificateBundle, CertificateMeta } from '../../domain/certificate';
 import { CANCELLABLE_STATES, type OrderState } from '../../domain/order-states';
-import type { OrderView } from '../../domain/order-view';
-import { billingActivities } from '../activity-stubs';
+import type { CaEmailRecord, OrderView } from '../../domain/order-view';
+import { billingActivities, emailActivities } from '../activity-stubs';
 import type { AttentionControl } from '../attention';
 import { CUSTOMER_ACTION_PATCH, type CustomerActionNotice } from '../customer-action';
 import { failureMessage } from '../failures';
@@ -13,6 +14,7 @@ import {
   type CaPushSignal,
   type CancelInput,
   type ReissueInput,
+  type ResendCustomerEmailInput,
   type RevokeInput,
   type UpdateAnswer,
   UPDATE_REJECTED,
@@ -21,6 +23,7 @@ import {
   getCertificateQuery,
   getOrderQuery,
   reissueUpdate,
+  resendCustomerEmailUpdate,
   retryNowUpdate,
   revokeUpdate,
 } from '../messages';
@@ -81,6 +84,8 @@ export class OrderEntity {
   revokeRequest: RevokeInput | undefined;
   /** The CA reported the certificate issued: a cancel can no longer undo the order. */
   certificateIssued = false;
+  /** An operator's resend of the customer e-mail is running (one at a time). */
+  private emailResendRunning = false;
   /** Set when the child a pending update asked for has started (`revoke` or the reissue request id). */
   childStarted: { id: string } | undefined;
 
@@ -145,6 +150,7 @@ export class OrderEntity {
     setHandler(reissueUpdate, (req) => this.reissue(req), { validator: (req) => this.validateReissue(req) });
     setHandler(revokeUpdate, (req) => this.revoke(req), { validator: (req) => this.validateRevoke(req) });
     setHandler(retryNowUpdate, () => this.retry(), { validator: () => this.validateRetry() });
+    setHandler(resendCustomerEmailUpdate, (req) => this.resendCustomerEmail(req), { validator: (req) => this.validateResendCustomerEmail(req) });
   }
 
   /** A hint only: the next step reads the CA's status. Pushes for other lineage ids go to the child that waits for them. */
@@ -218,6 +224,60 @@ export class OrderEntity {
     return { accepted: true, state: this.state, message: 'Retrying now.' };
   }
 
+  /** The record of an earlier resend with this request id: the same id twice is one e-mail. */
+  private resendRecord(requestId: string | undefined): CaEmailRecord | undefined {
+    return requestId === undefined ? undefined : this.view.notifications.caEmails?.find((r) => r.trigger === 'resend' && r.requestId === requestId);
+  }
+
+  private validateResendCustomerEmail(req: ResendCustomerEmailInput): void {
+    messageSchemas().resendCustomerEmailInputSchema.parse(req);
+    if (this.resendRecord(req.requestId)) return;
+    if (!this.can('customerEmail')) reject(this.missing('customerEmail', 'e-mail the customer'));
+    if (!this.input.policy.sendCaEmail) reject("This product's policy does not use the CA's e-mail (sendCaEmail: false).");
+    if (this.state !== 'active' || !this.view.certificate) reject(`An order in state ${this.state} has no active certificate to e-mail; resend is possible only when active.`);
+    if (this.emailResendRunning) reject('A resend of the customer e-mail is already in progress.');
+  }
+
+  private async resendCustomerEmail(req: ResendCustomerEmailInput): Promise<UpdateAnswer> {
+    const done = this.resendRecord(req.requestId);
+    const cert = this.view.certificate!;
+    if (done) return { accepted: true, state: this.state, message: `Resend ${req.requestId} was already made: ${describeEmail(done)}` };
+    this.emailResendRunning = true;
+    try {
+      const record = await this.sendCustomerEmail(cert, 'resend', req);
+      if (record.status === 'failed') reject(`The CA did not e-mail the customer: ${record.message}`);
+      return { accepted: true, state: this.state, message: describeEmail(record), caOrderId: cert.caOrderId };
+    } finally {
+      this.emailResendRunning = false;
+    }
+  }
+
+  /**
+   * Asks the CA once to e-mail the customer the collect link and records the outcome in the
+   * view. A lost answer comes back `unconfirmed` and is never repeated (src/activities/ca.ts);
+   * results recorded before that are `{ sent: boolean }`.
+   */
+  async sendCustomerEmail(cert: CertificateMeta, trigger: CaEmailRecord['trigger'], req?: ResendCustomerEmailInput): Promise<CaEmailRecord> {
+    const base = { serialNumber: cert.serialNumber, trigger, requestId: req?.requestId, reason: req?.reason };
+    let record: CaEmailRecord;
+    try {
+      const r: CaEmailResult = await emailActivities.sendCaEmail.executeWithOptions(
+        { summary: `Ask the CA to e-mail the customer (certificate ${cert.serialNumber}${trigger === 'resend' ? ', resend' : ''})` },
+        [cert.caOrderId, this.input.collectUrl, this.issuer.id],
+      );
+      const at = new Date().toISOString();
+      if (r.sent === true) record = { ...base, status: 'sent', at };
+      else if (r.sent === 'unconfirmed') record = { ...base, status: 'unconfirmed', at, message: r.reason, caRequestId: r.requestId };
+      else record = { ...base, status: 'failed', at, message: 'The CA answered that it did not send the e-mail (sentResult false).' };
+    } catch (err) {
+      record = { ...base, status: 'failed', at: new Date().toISOString(), message: failureMessage(err) };
+    }
+    (this.view.notifications.caEmails ??= []).push(record);
+    if (record.status === 'unconfirmed') this.note('CaEmailUnconfirmed', `Certificate ${cert.serialNumber}: the CA's answer was lost (${record.message}); not repeated automatically, an operator may resend.`);
+    if (record.status === 'failed') this.note('CaEmailFailed', record.message ?? 'failed');
+    return record;
+  }
+
   private missing(capability: Capability, what: string): string {
     return `The order's issuer (${this.issuer.id}) cannot ${what}: it lacks the capability "${capability}".`;
   }
@@ -277,6 +337,12 @@ export class OrderEntity {
   carried(): CarriedState {
     return { view: this.view, bundle: this.bundle, seenReissueRequests: [...this.seenReissueRequests], billingEventKeys: [...this.billingEventKeys] };
   }
+}
+
+function describeEmail(r: CaEmailRecord): string {
+  if (r.status === 'sent') return `The CA e-mailed the customer (certificate ${r.serialNumber}).`;
+  if (r.status === 'unconfirmed') return `The CA's answer was lost: the customer may or may not have the e-mail (certificate ${r.serialNumber}; CA RequestID ${r.caRequestId ?? 'unknown'}).`;
+  return `The CA did not e-mail the customer (certificate ${r.serialNumber}): ${r.message ?? 'failed'}.`;
 }
 
 export type { CancelOutcome, ChildDone };
