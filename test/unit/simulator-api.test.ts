@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -641,6 +641,24 @@ describe('persistence', () => {
   });
   afterEach(async () => {
     await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('a version 1 CA file (ECDSA stand-in SM2 hierarchy) gets a real SM2 hierarchy, the RSA one kept, and is saved as version 2', async () => {
+    const first = await startSimulator({ token: TOKEN, adminToken: ADMIN, manual: true, dataDir });
+    const rsaRoot = first.state.ca.rsa.rootPem;
+    const oldSm2Root = first.state.ca.sm2.rootPem;
+    await first.close();
+    const file = path.join(dataDir, 'simulator', 'ca.json');
+    const saved = JSON.parse(await readFile(file, 'utf8')) as { version: number };
+    expect(saved.version).toBe(2);
+    await writeFile(file, JSON.stringify({ ...saved, version: 1 }));
+
+    const second = await startSimulator({ token: TOKEN, adminToken: ADMIN, manual: true, dataDir });
+    sims.push(second);
+    expect(second.state.ca.rsa.rootPem).toBe(rsaRoot);
+    expect(second.state.ca.sm2.rootPem).not.toBe(oldSm2Root);
+    const rewritten = JSON.parse(await readFile(file, 'utf8')) as { version: number; sm2: { rootPem: string } };
+    expect(rewritten).toMatchObject({ version: 2, sm2: { rootPem: second.state.ca.sm2.rootPem } });
   });
 
   it('keeps orders, idempotence, certificates and CA keys across a restart', async () => {
