@@ -121,6 +121,14 @@ export interface RetrievedCertificate {
   /** SM2 orders: the encryption certificate and its chain. */
   encryptionCertificatePem?: string;
   encryptionChainPems?: string[];
+  /**
+   * An RSA/ECC certificate the answer carries beside an SM2 pair (WoTrus: the certificate of
+   * the RSA order bundled with an SM2 order, itself a CA order of its own). Kept so nothing
+   * the CA returned is lost; verification takes it when the order's CSR is not an SM2 key.
+   * Absent in values recorded before SM2 support, whose `certificatePem` may be this one.
+   */
+  rsaCertificatePem?: string;
+  rsaChainPems?: string[];
 }
 
 export interface CancelResult {
@@ -142,7 +150,9 @@ export interface RevokeResult {
 
 export interface ReissueRequest {
   caOrderId: string;
+  /** The new key's CSR: for SM2 orders, of the signing key. */
   csr: string;
+  /** SM2 orders: the CSR of the new encryption key (WoTrus requires it for an SM2 reissue). */
   csrEncrypt?: string;
   reason: string;
   idempotenceId: string;

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 
-/** What certflow records of an issued certificate (the view, billing events, search attributes). */
-export const certificateMetaSchema = z.object({
-  caOrderId: z.string(),
+/** Identity and validity of one certificate. */
+const certificateFieldsShape = {
   serialNumber: z.string(),
   notBefore: z.string(),
   notAfter: z.string(),
@@ -10,6 +9,17 @@ export const certificateMetaSchema = z.object({
   subject: z.string(),
   issuer: z.string(),
   sans: z.array(z.string()),
+};
+
+/**
+ * What certflow records of an issued certificate (the view, billing events, search
+ * attributes): the leaf — for SM2 orders the signing certificate — and, for SM2 orders, the
+ * encryption certificate beside it (optional: records written before SM2 support lack it).
+ */
+export const certificateMetaSchema = z.object({
+  caOrderId: z.string(),
+  ...certificateFieldsShape,
+  encryption: z.object(certificateFieldsShape).optional(),
 });
 export type CertificateMeta = z.output<typeof certificateMetaSchema>;
 
@@ -20,7 +30,10 @@ export const certificateBundleSchema = z
     /** Leaf first, then intermediate(s), then root: the order servers present. */
     leafPem: z.string(),
     chainPems: z.array(z.string()).describe('intermediate(s) then root'),
+    /** SM2 orders: the encryption certificate (`leafPem` is then the signing certificate). */
     encryptionLeafPem: z.string().optional(),
+    /** SM2 orders: the encryption certificate's path, intermediate(s) then root. */
+    encryptionChainPems: z.array(z.string()).optional().describe('SM2: the encryption certificate\'s intermediate(s) then root'),
   })
   .meta({ id: 'CertificateBundle' });
 export type CertificateBundle = z.output<typeof certificateBundleSchema>;

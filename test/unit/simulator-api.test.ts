@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import {
   createSimulatorAdmin,
   generateCsr,
   generateKeyPair,
+  generateSm2Csr,
   PUSH_SIGNATURE_HEADER,
   type RunningSimulator,
   SIM_ERRORS,
@@ -41,6 +42,7 @@ beforeAll(async () => {
 
 const csrFor = async (cn: string, kind: 'rsa' | 'ec' = 'ec'): Promise<string> =>
   (await generateCsr({ commonName: cn, keys: kind === 'rsa' ? rsaKeys : ecKeys })).csrPem;
+const sm2CsrFor = async (cn: string): Promise<string> => (await generateSm2Csr({ commonName: cn })).csrPem;
 
 const sims: RunningSimulator[] = [];
 afterEach(async () => {
@@ -209,7 +211,7 @@ describe('state machines', () => {
 
   it('SM2: one create answers orderId and orderId_RSA, both orders issue', async () => {
     const { sim } = await start({ manual: false, delays: { submitMs: 1, dcvMs: 1, issueMs: 1 } });
-    const r = await create(sim, { productID: SIM_PRODUCT_IDS.sm2, commonName: 'sm2.example.com', csR_RSA: await csrFor('sm2.example.com', 'rsa') });
+    const r = await create(sim, { productID: SIM_PRODUCT_IDS.sm2, commonName: 'sm2.example.com', Csr_Sign: await sm2CsrFor('sm2.example.com'), csR_RSA: await csrFor('sm2.example.com', 'rsa') });
     expect(r.data.orderId).toBeTruthy();
     expect(r.data.orderId_RSA).toBeTruthy();
     expect(r.data.orderId_RSA).not.toBe(r.data.orderId);
@@ -315,7 +317,8 @@ describe('revoke', () => {
 
 describe('reissue', () => {
   async function issuedOrder(sim: RunningSimulator, productID: string, cn: string): Promise<string> {
-    const r = await create(sim, { productID, commonName: cn, csR_RSA: await csrFor(cn) });
+    const csr = productID === SIM_PRODUCT_IDS.sm2 ? { Csr_Sign: await sm2CsrFor(cn) } : { csR_RSA: await csrFor(cn) };
+    const r = await create(sim, { productID, commonName: cn, ...csr });
     await sim.state.drive(r.data.orderId, 'issue');
     return r.data.orderId;
   }
@@ -341,20 +344,36 @@ describe('reissue', () => {
   it.each([
     ['Sectigo', SIM_PRODUCT_IDS.sectigoDv],
     ['SM2', SIM_PRODUCT_IDS.sm2],
-  ])('%s: proof required; the old certificate is revoked once the new one issues', async (_label, productID) => {
+  ])('%s: proof required; the old certificate is revoked once the new one issues', async (label, productID) => {
     const { sim } = await start();
     const old = await issuedOrder(sim, productID, 's.example.com');
-    const noProof = await reissue(sim, { orderID: old, csr: await csrFor('s.example.com'), reason: 'key lost' });
+    // §1.6: an SM2 reissue sends the new signing CSR in csr and the encryption CSR in csR_Encrypt.
+    const keys = label === 'SM2' ? { csr: await sm2CsrFor('s.example.com'), csR_Encrypt: await sm2CsrFor('s.example.com') } : { csr: await csrFor('s.example.com') };
+    const noProof = await reissue(sim, { orderID: old, ...keys, reason: 'key lost' });
     expect(noProof.errorMsg).toBe(SIM_ERRORS.proofRequiredForProduct());
-    const r = await reissue(sim, { orderID: old, csr: await csrFor('s.example.com'), reason: 'key lost', fileType: '.pdf', fileContent: 'JVBERi0=', idempotenceID: 'sx' });
+    const r = await reissue(sim, { orderID: old, ...keys, reason: 'key lost', fileType: '.pdf', fileContent: 'JVBERi0=', idempotenceID: 'sx' });
     const fresh = r.data.newOrderID;
     expect(await status(sim, old)).toBe('issued');
     await sim.state.drive(fresh, 'issue');
     expect(await status(sim, fresh)).toBe('issued');
     expect(await status(sim, old)).toBe('revoked');
     // A retry after the old order was revoked still gets the same new id.
-    const retry = await reissue(sim, { orderID: old, csr: await csrFor('s.example.com'), reason: 'key lost', fileType: '.pdf', fileContent: 'JVBERi0=', idempotenceID: 'sx' });
+    const retry = await reissue(sim, { orderID: old, ...keys, reason: 'key lost', fileType: '.pdf', fileContent: 'JVBERi0=', idempotenceID: 'sx' });
     expect(retry.data.newOrderID).toBe(fresh);
+  });
+
+  it('SM2: csR_Encrypt is required and both CSRs must be SM2 keys; an RSA order refuses an SM2 CSR', async () => {
+    const { sim } = await start();
+    const old = await issuedOrder(sim, SIM_PRODUCT_IDS.sm2, 'e.example.com');
+    const proof = { reason: 'rekey', fileType: '.pdf', fileContent: 'JVBERi0=' };
+    const sm2 = await sm2CsrFor('e.example.com');
+    expect((await reissue(sim, { orderID: old, csr: sm2, ...proof })).errorMsg).toBe(SIM_ERRORS.encryptCsrRequired());
+    expect((await reissue(sim, { orderID: old, csr: await csrFor('e.example.com'), csR_Encrypt: sm2, ...proof })).errorMsg).toBe(SIM_ERRORS.csrKeyType('csr', 'SM2', 'ECDSA P-256'));
+    expect((await reissue(sim, { orderID: old, csr: sm2, csR_Encrypt: await csrFor('e.example.com'), ...proof })).errorMsg).toBe(SIM_ERRORS.csrKeyType('csR_Encrypt', 'SM2', 'ECDSA P-256'));
+    const ok = await reissue(sim, { orderID: old, csr: sm2, csR_Encrypt: await sm2CsrFor('e.example.com'), ...proof });
+    expect(ok.errorMsg).toBe('');
+    const rsa = await issuedOrder(sim, SIM_PRODUCT_IDS.rsaDv, 'r.example.com');
+    expect((await reissue(sim, { orderID: rsa, csr: sm2, reason: 'rekey' })).errorMsg).toBe(SIM_ERRORS.csrKeyType('csr', 'RSA or ECDSA', 'SM2'));
   });
 
   it('refuses an order that is not issued', async () => {
@@ -622,6 +641,24 @@ describe('persistence', () => {
   });
   afterEach(async () => {
     await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('a version 1 CA file (ECDSA stand-in SM2 hierarchy) gets a real SM2 hierarchy, the RSA one kept, and is saved as version 2', async () => {
+    const first = await startSimulator({ token: TOKEN, adminToken: ADMIN, manual: true, dataDir });
+    const rsaRoot = first.state.ca.rsa.rootPem;
+    const oldSm2Root = first.state.ca.sm2.rootPem;
+    await first.close();
+    const file = path.join(dataDir, 'simulator', 'ca.json');
+    const saved = JSON.parse(await readFile(file, 'utf8')) as { version: number };
+    expect(saved.version).toBe(2);
+    await writeFile(file, JSON.stringify({ ...saved, version: 1 }));
+
+    const second = await startSimulator({ token: TOKEN, adminToken: ADMIN, manual: true, dataDir });
+    sims.push(second);
+    expect(second.state.ca.rsa.rootPem).toBe(rsaRoot);
+    expect(second.state.ca.sm2.rootPem).not.toBe(oldSm2Root);
+    const rewritten = JSON.parse(await readFile(file, 'utf8')) as { version: number; sm2: { rootPem: string } };
+    expect(rewritten).toMatchObject({ version: 2, sm2: { rootPem: second.state.ca.sm2.rootPem } });
   });
 
   it('keeps orders, idempotence, certificates and CA keys across a restart', async () => {

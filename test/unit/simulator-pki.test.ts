@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createPublicKey } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { generateCsr, inspectCsr, type RunningSimulator, SIM_PRODUCT_IDS, startSimulator } from '../../tools/simulators/wotrus';
+import { generateCsr, generateSm2Csr, inspectCsr, type RunningSimulator, SIM_ERRORS, SIM_PRODUCT_IDS, startSimulator } from '../../tools/simulators/wotrus';
 import { x509 } from '../../tools/simulators/wotrus/x509';
 
 const run = promisify(execFile);
@@ -149,20 +149,98 @@ it('OV leaf carries the organisation in its subject', async () => {
   expect(await opensslVerify(cert.chains_RSA, cert.pem_RSA!, 'ov')).toMatch(/: OK$/);
 });
 
-it('SM2 orders get a signing and an encryption certificate on their own (ECDSA stand-in) chain', async () => {
-  const sign = await generateCsr({ commonName: 'sm2.example.com', keyType: 'ec' });
-  const enc = await generateCsr({ commonName: 'sm2.example.com', keyType: 'ec' });
-  const rsa = await generateCsr({ commonName: 'sm2.example.com', keyType: 'ec' });
-  const cert = await issue(SIM_PRODUCT_IDS.sm2, 'sm2.example.com', rsa.csrPem, { csr_Sign: sign.csrPem, csR_Encrypt: enc.csrPem });
-  expect(cert.pem_Sign).toBeTruthy();
-  expect(cert.pem_Encrypt).toBeTruthy();
-  expectRootFirst(cert.chains_Sign, cert.pem_Sign!);
-  expectRootFirst(cert.chains_Encrypt, cert.pem_Encrypt!);
-  expect(await opensslVerify(cert.chains_Sign, cert.pem_Sign!, 'sm2-sign')).toMatch(/: OK$/);
-  expect(await opensslVerify(cert.chains_Encrypt, cert.pem_Encrypt!, 'sm2-enc')).toMatch(/: OK$/);
-  expect(new X509Certificate(cert.pem_Sign!).publicKey.export({ type: 'spki', format: 'pem' })).toBe(sign.publicKeyPem.trimEnd() + '\n');
-  expect(new X509Certificate(cert.pem_Encrypt!).publicKey.export({ type: 'spki', format: 'pem' })).toBe(enc.publicKeyPem.trimEnd() + '\n');
-  expect(cert.chains_Sign[0]).not.toBe(sim.state.ca.rsa.rootPem);
+describe('SM2 orders (real SM2/SM3)', () => {
+  const spkiOf = (pem: string): string => new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+  const pubOf = (pem: string): string => createPublicKey(pem).export({ type: 'spki', format: 'der' }).toString('base64');
+  const sm2Create = (info: Record<string, unknown>, organizationPost?: Record<string, unknown>) =>
+    call<{ orderId: string; orderId_RSA: string | null }>('POST', '/v1/Order/Create', { orderinfoPost: { productID: SIM_PRODUCT_IDS.sm2, commonName: 'sm2.example.com', month: 12, ...info }, organizationPost });
+
+  it('signing and encryption certificates from Csr_Sign and csr_Encrypt, SM2-with-SM3 on an SM2 chain that openssl verifies', async () => {
+    const sign = await generateSm2Csr({ commonName: 'sm2.example.com' });
+    const enc = await generateSm2Csr({ commonName: 'sm2.example.com' });
+    const created = await sm2Create({ Csr_Sign: sign.csrPem, csr_Encrypt: enc.csrPem });
+    expect(created.errorMsg).toBe('');
+    expect(created.data.orderId_RSA).toBeNull();
+    expect((await sim.state.drive(created.data.orderId, 'issue')).ok).toBe(true);
+    const cert = (await call<Retrieved>('GET', `/v1/Certificate/RetrievePem?orderID=${created.data.orderId}`)).data;
+    expect(cert.pem_RSA).toBeNull();
+    expectRootFirst(cert.chains_Sign, cert.pem_Sign!);
+    expectRootFirst(cert.chains_Encrypt, cert.pem_Encrypt!);
+    expect(await opensslVerify(cert.chains_Sign, cert.pem_Sign!, 'sm2-sign')).toMatch(/: OK$/);
+    expect(await opensslVerify(cert.chains_Encrypt, cert.pem_Encrypt!, 'sm2-enc')).toMatch(/: OK$/);
+    for (const pem of [cert.pem_Sign!, cert.chains_Sign[0]!, cert.chains_Sign[1]!]) {
+      expect(new x509.X509Certificate(pem).signatureAlgorithm).toMatchObject({ name: '1.2.156.10197.1.501' });
+    }
+    expect(spkiOf(cert.pem_Sign!)).toBe(pubOf(sign.publicKeyPem));
+    expect(spkiOf(cert.pem_Encrypt!)).toBe(pubOf(enc.publicKeyPem));
+    const F = x509.KeyUsageFlags;
+    const signKu = new x509.X509Certificate(cert.pem_Sign!).getExtension(x509.KeyUsagesExtension)!.usages;
+    const encKu = new x509.X509Certificate(cert.pem_Encrypt!).getExtension(x509.KeyUsagesExtension)!.usages;
+    expect(signKu).toBe(F.digitalSignature | F.nonRepudiation);
+    expect(encKu).toBe(F.keyEncipherment | F.dataEncipherment | F.keyAgreement);
+    expect(cert.chains_Sign[0]).not.toBe(sim.state.ca.rsa.rootPem);
+  });
+
+  it('without csr_Encrypt the CA makes the encryption key (a KMC), an SM2 key other than the signing one', async () => {
+    const sign = await generateSm2Csr({ commonName: 'sm2.example.com' });
+    const created = await sm2Create({ csr_Sign: sign.csrPem });
+    await sim.state.drive(created.data.orderId, 'issue');
+    const cert = (await call<Retrieved>('GET', `/v1/Certificate/RetrievePem?orderID=${created.data.orderId}`)).data;
+    expect(await opensslVerify(cert.chains_Encrypt, cert.pem_Encrypt!, 'sm2-kmc')).toMatch(/: OK$/);
+    expect(spkiOf(cert.pem_Encrypt!)).not.toBe(spkiOf(cert.pem_Sign!));
+    expect(new x509.X509Certificate(cert.pem_Encrypt!).publicKey.algorithm).toMatchObject({ name: '1.2.840.10045.2.1' });
+    expect(Buffer.from((new x509.X509Certificate(cert.pem_Encrypt!).publicKey.algorithm as { parameters: ArrayBuffer }).parameters).toString('hex')).toBe('06082a811ccf5501822d');
+  });
+
+  it('refuses a non-SM2 signing or encryption CSR and a missing signing CSR, naming the field', async () => {
+    const sm2 = await generateSm2Csr({ commonName: 'sm2.example.com' });
+    const ec = await generateCsr({ commonName: 'sm2.example.com', keyType: 'ec' });
+    expect((await sm2Create({ Csr_Sign: ec.csrPem })).errorMsg).toBe(SIM_ERRORS.csrKeyType('Csr_Sign', 'SM2', 'ECDSA P-256'));
+    expect((await sm2Create({ Csr_Sign: sm2.csrPem, csr_Encrypt: ec.csrPem })).errorMsg).toBe(SIM_ERRORS.csrKeyType('csr_Encrypt', 'SM2', 'ECDSA P-256'));
+    expect((await sm2Create({ csR_RSA: ec.csrPem })).errorMsg).toBe(SIM_ERRORS.csr('Csr_Sign', { kind: 'missing' }));
+    expect((await sm2Create({ Csr_Sign: sm2.csrPem, csR_RSA: sm2.csrPem })).errorMsg).toBe(SIM_ERRORS.csrKeyType('csR_RSA', 'RSA or ECDSA', 'SM2'));
+    expect((await sm2Create({ Csr_Sign: sm2.csrPem, BindRSAProductID: SIM_PRODUCT_IDS.rsaDv })).errorMsg).toBe(SIM_ERRORS.rsaCsrRequiredForBind());
+    expect((await sm2Create({ Csr_Sign: sm2.csrPem, csR_RSA: ec.csrPem, BindRSAProductID: SIM_PRODUCT_IDS.sm2 })).errorMsg).toBe(SIM_ERRORS.bindRsaProductInvalid(SIM_PRODUCT_IDS.sm2));
+    const rsaProduct = await call('POST', '/v1/Order/Create', { orderinfoPost: { productID: SIM_PRODUCT_IDS.rsaDv, commonName: 'sm2.example.com', month: 12, csR_RSA: sm2.csrPem } });
+    expect(rsaProduct.errorMsg).toBe(SIM_ERRORS.csrKeyType('csR_RSA', 'RSA or ECDSA', 'SM2'));
+  });
+
+  it('BindRSAProductID + csR_RSA: a second order of its own, on the bound RSA product, issued and retrieved on its own', async () => {
+    const sign = await generateSm2Csr({ commonName: 'sm2.example.com' });
+    const rsaCsr = await generateCsr({ commonName: 'sm2.example.com', keyType: 'ec' });
+    const bind = { Csr_Sign: sign.csrPem, csR_RSA: rsaCsr.csrPem, BindRSAProductID: SIM_PRODUCT_IDS.rsaOv.toLowerCase() };
+    // The bound OV product's own rule: an organisation.
+    expect((await sm2Create(bind)).errorMsg).toBe(SIM_ERRORS.orgRequired());
+    const created = await sm2Create(bind, { OrgName: '沃通电子认证服务有限公司', countryCode: 'CN' });
+    expect(created.errorMsg).toBe('');
+    const { orderId, orderId_RSA } = created.data;
+    expect(orderId_RSA).toEqual(expect.any(String));
+    expect(orderId_RSA).not.toBe(orderId);
+    const query = async (id: string) => (await call<{ status: string; productID: string }>('GET', `/v1/Order/${id}`)).data;
+    expect(await query(orderId_RSA!)).toMatchObject({ productID: SIM_PRODUCT_IDS.rsaOv, status: 'pendingSubmitOrderToCA' });
+    expect(await query(orderId)).toMatchObject({ productID: SIM_PRODUCT_IDS.sm2 });
+
+    // The SM2 order issues while the RSA order still waits in its own (OV) flow.
+    await sim.state.drive(orderId, 'issue');
+    await sim.state.drive(orderId_RSA!, 'pass-review');
+    expect((await query(orderId)).status).toBe('issued');
+    expect((await query(orderId_RSA!)).status).toBe('pendingDCV');
+    const rsaEarly = await call<Retrieved>('GET', `/v1/Certificate/RetrievePem?orderID=${orderId_RSA}`);
+    expect(rsaEarly.isSuccess).toBe(false);
+    const sm2Early = (await call<Retrieved>('GET', `/v1/Certificate/RetrievePem?orderID=${orderId}`)).data;
+    expect(sm2Early.pem_RSA).toBeNull();
+
+    await sim.state.drive(orderId_RSA!, 'issue');
+    const rsa = (await call<Retrieved>('GET', `/v1/Certificate/RetrievePem?orderID=${orderId_RSA}`)).data;
+    expect(rsa.pem_Sign).toBeNull();
+    expect(rsa.pem_Encrypt).toBeNull();
+    expect(await opensslVerify(rsa.chains_RSA, rsa.pem_RSA!, 'bound-rsa')).toMatch(/: OK$/);
+    expect(spkiOf(rsa.pem_RSA!)).toBe(pubOf(rsaCsr.publicKeyPem));
+    // As in the document's example, the SM2 order's answer then carries all three.
+    const sm2 = (await call<Retrieved>('GET', `/v1/Certificate/RetrievePem?orderID=${orderId}`)).data;
+    expect(sm2.pem_RSA).toBe(rsa.pem_RSA);
+    expect(spkiOf(sm2.pem_Sign!)).toBe(pubOf(sign.publicKeyPem));
+  });
 });
 
 it('PDF products issue document-signing certificates without DNS names', async () => {

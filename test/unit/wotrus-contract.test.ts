@@ -20,6 +20,7 @@ import {
   SIM_ERRORS,
   SIM_PRODUCT_IDS,
   generateCsr,
+  generateSm2Csr,
   startSimulator,
   type DriveAction,
   type RunningSimulator,
@@ -96,6 +97,27 @@ async function dvRequest(extra: Partial<CreateOrderRequest> = {}): Promise<Creat
   return { productId: SIM_PRODUCT_IDS.rsaDv, commonName, csr: csrPem, month: 12, idempotenceId: `contract-order-${n}`, publicKeyPem, ...extra };
 }
 
+/**
+ * An SM2 order with its bound RSA order, created with the V1.02 spellings (`Csr_Sign`,
+ * `csr_Encrypt`, `BindRSAProductID`, `csR_RSA`) straight over HTTP: this file's subject is
+ * what the client makes of the orders, not the create request.
+ */
+type Keyed = { csrPem: string; publicKeyPem: string };
+async function sm2Order(): Promise<{ caOrderId: string; caOrderIdRsa: string; commonName: string; sign: Keyed; enc: Keyed; rsa: Keyed }> {
+  const commonName = `sm2-${++orderNo}.contract.example.com`;
+  const [sign, enc, rsa] = await Promise.all([generateSm2Csr({ commonName }), generateSm2Csr({ commonName }), csrFor(commonName)]);
+  const res = await fetch(`${sim.url}/v1/Order/Create`, {
+    method: 'POST',
+    headers: { WoTrusToken: TOKEN, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      orderinfoPost: { productID: SIM_PRODUCT_IDS.sm2, commonName, Csr_Sign: sign.csrPem, csr_Encrypt: enc.csrPem, BindRSAProductID: SIM_PRODUCT_IDS.rsaDv, csR_RSA: rsa.csrPem, month: 12 },
+    }),
+  });
+  const body = (await res.json()) as { errorMsg: string; data: { orderId: string; orderId_RSA: string } };
+  if (body.errorMsg) throw new Error(`SM2 create refused: ${body.errorMsg}`);
+  return { caOrderId: body.data.orderId, caOrderIdRsa: body.data.orderId_RSA, commonName, sign, enc, rsa };
+}
+
 async function drive(id: string, action: DriveAction): Promise<void> {
   const r = await sim.state.drive(id, action);
   if (!r.ok) throw new Error(`drive ${action} ${id}: ${r.error}`);
@@ -167,13 +189,21 @@ describe('createOrder', () => {
     });
   });
 
-  test('SM2 product: caOrderIdRsa is the bundled RSA order', async () => {
-    const req = await dvRequest({ productId: SIM_PRODUCT_IDS.sm2 });
+  test('SM2 product with one SM2 CSR: an SM2 order without a bound RSA order', async () => {
+    const commonName = 'sm2-only.contract.example.com';
+    const req = await dvRequest({ productId: SIM_PRODUCT_IDS.sm2, commonName, csr: (await generateSm2Csr({ commonName })).csrPem });
     const { caOrderId, caOrderIdRsa } = await client.createOrder(req, ctx('createCaOrder'));
-    expect(caOrderIdRsa).toEqual(expect.any(String));
+    expect(caOrderIdRsa).toBeUndefined();
+    expect(sim.state.order(caOrderId)).toMatchObject({ role: 'sm2' });
+    expect(sim.state.order(caOrderId)?.bundleId).toBeUndefined();
+  });
+
+  test('an SM2 order and its bound RSA order: two CA orders, each with its own status', async () => {
+    const { caOrderId, caOrderIdRsa } = await sm2Order();
     expect(caOrderIdRsa).not.toBe(caOrderId);
-    expect(sim.state.order(caOrderId)).toMatchObject({ role: 'sm2', bundleId: caOrderIdRsa });
-    expect(sim.state.order(caOrderIdRsa ?? '')).toMatchObject({ role: 'sm2-rsa', bundleId: caOrderId });
+    await drive(caOrderId, 'issue');
+    await expect(client.getStatus(caOrderId, ctx('getCaOrderStatus'))).resolves.toMatchObject({ caOrderId, status: 'issued', productId: SIM_PRODUCT_IDS.sm2 });
+    await expect(client.getStatus(caOrderIdRsa, ctx('getCaOrderStatus'))).resolves.toMatchObject({ caOrderId: caOrderIdRsa, status: 'pendingSubmitOrderToCA', productId: SIM_PRODUCT_IDS.rsaDv });
   });
 
   test('the same idempotenceId returns the same order; the CA holds one', async () => {
@@ -256,35 +286,42 @@ describe('retrieveCertificate', () => {
     expect(sim.state.order(id)?.cert?.serialNumber.toUpperCase().replace(/^0+/, '')).toBe(leaf.serialNumber.toUpperCase().replace(/^0+/, ''));
   });
 
-  test('SM2: signing and encryption certificates on the SM2 chain; the bundled RSA leaf once issued', async () => {
-    const req = await dvRequest({ productId: SIM_PRODUCT_IDS.sm2 });
-    const { caOrderId, caOrderIdRsa } = await client.createOrder(req, ctx('createCaOrder'));
+  test('SM2: the signing certificate is the leaf, the encryption one beside it, each on the SM2 chain; the bound RSA certificate is kept, never the leaf', async () => {
+    const { caOrderId, caOrderIdRsa, sign, enc, rsa } = await sm2Order();
     await drive(caOrderId, 'issue');
+    const sm2Root = sim.state.ca.sm2.rootPem;
+    const sm2Inter = sim.state.ca.sm2.intermediatePem;
 
     const sm2Only = await client.retrieveCertificate(caOrderId, ctx('retrieveCertificate'));
-    expect(sm2Only.encryptionCertificatePem).toEqual(expect.stringContaining('BEGIN CERTIFICATE'));
     samePem(sm2Only.certificatePem, sim.state.order(caOrderId)?.cert?.pem ?? 'missing');
     samePem(sm2Only.encryptionCertificatePem, sim.state.order(caOrderId)?.cert?.encryptPem ?? 'missing');
     expect(sm2Only.chainPems).toHaveLength(2);
-    samePem(sm2Only.chainPems[0], sim.state.ca.sm2.rootPem);
-    samePem(sm2Only.chainPems[1], sim.state.ca.sm2.intermediatePem);
+    samePem(sm2Only.chainPems[0], sm2Root);
+    samePem(sm2Only.chainPems[1], sm2Inter);
     expect(sm2Only.encryptionChainPems).toHaveLength(2);
-    samePem(sm2Only.encryptionChainPems?.[0], sim.state.ca.sm2.rootPem);
-    samePem(sm2Only.encryptionChainPems?.[1], sim.state.ca.sm2.intermediatePem);
-    const sign = new X509Certificate(sm2Only.certificatePem);
-    const enc = new X509Certificate(sm2Only.encryptionCertificatePem ?? '');
-    const sm2Inter = new X509Certificate(sim.state.ca.sm2.intermediatePem);
-    expect(sign.verify(sm2Inter.publicKey)).toBe(true);
-    expect(enc.verify(sm2Inter.publicKey)).toBe(true);
-    expect(enc.serialNumber).not.toBe(sign.serialNumber);
+    samePem(sm2Only.encryptionChainPems?.[0], sm2Root);
+    samePem(sm2Only.encryptionChainPems?.[1], sm2Inter);
+    expect(sm2Only.rsaCertificatePem).toBeUndefined();
+    const inter = new X509Certificate(sm2Inter);
+    expect(new X509Certificate(sm2Only.certificatePem).verify(inter.publicKey)).toBe(true);
+    expect(new X509Certificate(sm2Only.encryptionCertificatePem ?? '').verify(inter.publicKey)).toBe(true);
+    expect(spki(new X509Certificate(sm2Only.certificatePem).publicKey.export({ type: 'spki', format: 'pem' }).toString())).toBe(spki(sign.publicKeyPem));
+    expect(spki(new X509Certificate(sm2Only.encryptionCertificatePem ?? '').publicKey.export({ type: 'spki', format: 'pem' }).toString())).toBe(spki(enc.publicKeyPem));
+    await expect(client.retrieveCertificate(caOrderIdRsa, ctx('retrieveCertificate'))).rejects.toBeInstanceOf(CaCertificateNotReadyError);
 
-    // Once the bundled RSA order is issued, pem_RSA is the leaf (mapping.ts), on the RSA chain.
-    await drive(caOrderIdRsa ?? '', 'issue');
-    const both = await client.retrieveCertificate(caOrderId, ctx('retrieveCertificate'));
-    samePem(both.certificatePem, sim.state.order(caOrderIdRsa ?? '')?.cert?.pem ?? 'missing');
-    samePem(both.chainPems[0], sim.state.ca.rsa.rootPem);
-    samePem(both.chainPems[1], sim.state.ca.rsa.intermediatePem);
-    samePem(both.encryptionCertificatePem, sim.state.order(caOrderId)?.cert?.encryptPem ?? 'missing');
+    // Once the bound RSA order is issued the SM2 order's answer carries all three (as the document's example).
+    await drive(caOrderIdRsa, 'issue');
+    const all = await client.retrieveCertificate(caOrderId, ctx('retrieveCertificate'));
+    samePem(all.certificatePem, sm2Only.certificatePem);
+    samePem(all.encryptionCertificatePem, sm2Only.encryptionCertificatePem ?? 'missing');
+    samePem(all.rsaCertificatePem, sim.state.order(caOrderIdRsa)?.cert?.pem ?? 'missing');
+    samePem(all.rsaChainPems?.[0], sim.state.ca.rsa.rootPem);
+    samePem(all.rsaChainPems?.[1], sim.state.ca.rsa.intermediatePem);
+    // The RSA order's own id answers its certificate as the leaf.
+    const own = await client.retrieveCertificate(caOrderIdRsa, ctx('retrieveCertificate'));
+    samePem(all.rsaCertificatePem, own.certificatePem);
+    expect(own.encryptionCertificatePem).toBeUndefined();
+    expect(spki(new X509Certificate(own.certificatePem).publicKey.export({ type: 'spki', format: 'pem' }).toString())).toBe(spki(rsa.publicKeyPem));
   });
 
   test("issuedOn 'retrieve' (the literal reading of §1.3): retrieve succeeds on pendingCAIssued and moves the order to issued", async () => {
@@ -313,7 +350,7 @@ describe('cancelOrder', () => {
   });
 
   test('SM2: cancelling the SM2 order also closes its bundled RSA order', async () => {
-    const { caOrderId, caOrderIdRsa } = await client.createOrder(await dvRequest({ productId: SIM_PRODUCT_IDS.sm2 }), ctx('createCaOrder'));
+    const { caOrderId, caOrderIdRsa } = await sm2Order();
     await expect(client.cancelOrder(caOrderId, 'wrong product', ctx('cancelCaOrder'))).resolves.toEqual({ cancelled: true });
     expect((await client.getStatus(caOrderIdRsa ?? '', ctx('getCaOrderStatus'))).status).toBe('closed');
   });
@@ -368,18 +405,23 @@ describe('requestReissue', () => {
     await expect(client.requestReissue(reissue, ctx('requestReissue', 3))).resolves.toEqual(first);
   });
 
-  test('SM2 without the revocation proof is refused; with it, accepted', async () => {
-    const { caOrderId } = await client.createOrder(await dvRequest({ productId: SIM_PRODUCT_IDS.sm2 }), ctx('createCaOrder'));
+  test('SM2: without the revocation proof refused; without csrEncrypt refused; with both, the new pair carries the new keys', async () => {
+    const { caOrderId, commonName } = await sm2Order();
     await drive(caOrderId, 'issue');
-    const fresh = await csrFor('sm2.reissue.example.com');
-    const e = await failure(client.requestReissue({ caOrderId, csr: fresh.csrPem, reason: 'rekey', idempotenceId: `sm2-${caOrderId}` }, ctx('requestReissue')));
-    expect(e).toBeInstanceOf(CaBusinessError);
-    expect(e.caMessage).toBe(SIM_ERRORS.proofRequiredForProduct());
-    const ok = await client.requestReissue(
-      { caOrderId, csr: fresh.csrPem, reason: 'rekey', idempotenceId: `sm2-${caOrderId}`, proof: { fileType: '.pdf', fileContent: 'JVBERi0xLjQ=' } },
-      ctx('requestReissue', 2),
-    );
+    const [sign, enc] = await Promise.all([generateSm2Csr({ commonName }), generateSm2Csr({ commonName })]);
+    const base = { caOrderId, csr: sign.csrPem, csrEncrypt: enc.csrPem, reason: 'rekey', idempotenceId: `sm2-${caOrderId}` };
+    const proof = { fileType: '.pdf' as const, fileContent: 'JVBERi0xLjQ=' };
+    const noProof = await failure(client.requestReissue(base, ctx('requestReissue')));
+    expect(noProof).toBeInstanceOf(CaBusinessError);
+    expect(noProof.caMessage).toBe(SIM_ERRORS.proofRequiredForProduct());
+    const noEnc = await failure(client.requestReissue({ ...base, csrEncrypt: undefined, proof }, ctx('requestReissue', 2)));
+    expect(noEnc.caMessage).toBe(SIM_ERRORS.encryptCsrRequired());
+    const ok = await client.requestReissue({ ...base, proof }, ctx('requestReissue', 3));
     expect(sim.state.order(ok.newCaOrderId)?.reissuedFrom).toBe(caOrderId);
+    await drive(ok.newCaOrderId, 'issue');
+    const cert = await client.retrieveCertificate(ok.newCaOrderId, ctx('retrieveCertificate'));
+    expect(spki(new X509Certificate(cert.certificatePem).publicKey.export({ type: 'spki', format: 'pem' }).toString())).toBe(spki(sign.publicKeyPem));
+    expect(spki(new X509Certificate(cert.encryptionCertificatePem ?? '').publicKey.export({ type: 'spki', format: 'pem' }).toString())).toBe(spki(enc.publicKeyPem));
   });
 });
 

@@ -85,13 +85,15 @@ describe('seed 001 answers map to Issuer results', () => {
     expect(a.createTime).toBe('2020-03-31T14:27:42.286+08:00');
   });
 
-  test('retrieve PEM: RSA leaf, chains root first, SM2 encryption certificate', () => {
+  test('retrieve PEM: all three certificates kept — SM2 signing leaf, encryption and RSA beside it, chains root first', () => {
     const a = read(fixture('retrieve-pem.response'), retrievePemAnswerSchema);
     expect(toRetrievedCertificate(a)).toEqual({
       certificatePem: '---begin xxxxxx ---end---',
       chainPems: ['root 公钥', 'cross 公钥', '中级根公钥'],
       encryptionCertificatePem: '---begin xxxxxx ---end---',
       encryptionChainPems: ['root 公钥', 'cross 公钥', '中级根公钥'],
+      rsaCertificatePem: '---begin xxxxxx ---end---',
+      rsaChainPems: ['root 公钥', 'cross 公钥', '中级根公钥'],
     });
   });
 
@@ -336,6 +338,25 @@ describe('tolerant reading', () => {
       encryptionCertificatePem: 'ENC',
       encryptionChainPems: ['root', 'mid'],
     });
+  });
+
+  test('all three present (the example, with telling values): each certificate keeps its own chain, none dropped', () => {
+    const a = read(
+      answer({ pem_RSA: 'RSA', chains_RSA: ['rsa-root', 'rsa-mid'], pem_Sign: 'SIGN', chains_Sign: ['sm2-root', 'sm2-mid'], pem_Encrypt: 'ENC', chains_Encrypt: ['enc-root', 'enc-mid'], result: true }),
+      retrievePemAnswerSchema,
+    );
+    expect(toRetrievedCertificate(a)).toEqual({
+      certificatePem: 'SIGN',
+      chainPems: ['sm2-root', 'sm2-mid'],
+      encryptionCertificatePem: 'ENC',
+      encryptionChainPems: ['enc-root', 'enc-mid'],
+      rsaCertificatePem: 'RSA',
+      rsaChainPems: ['rsa-root', 'rsa-mid'],
+    });
+  });
+
+  test('an encryption certificate without a signing (or RSA) one is no certificate yet', () => {
+    expect(toRetrievedCertificate(read(answer({ pem_Encrypt: 'ENC', chains_Encrypt: ['r'], result: true }), retrievePemAnswerSchema))).toBeUndefined();
   });
 
   test('RSA order: no SM2 fields, chain null reads as []', () => {

@@ -56,18 +56,25 @@ export function customerTasksOf(a: Pick<QueryOrderAnswer, 'isSNVerified' | 'isUp
 /**
  * The certificate, or undefined when the order has none yet (`result: false`, or no PEM).
  * RSA/ECC orders answer in `pem_RSA`; SM2 orders in `pem_Sign` (signing) and `pem_Encrypt`
- * (encryption). When both an RSA and an SM2 signing certificate are present, the RSA one is
- * the leaf, as the Issuer interface has room for one signing certificate only.
+ * (encryption). The document's example answers all three for the SM2 order id: the SM2
+ * signing certificate is then the order's leaf, and the bundled RSA order's certificate is
+ * kept beside it (`rsaCertificatePem`) rather than dropped. Only `pem_Encrypt` without a
+ * signing certificate is not a certificate yet.
  */
 export function toRetrievedCertificate(a: RetrievePemAnswer): RetrievedCertificate | undefined {
   if (a.result === false) return undefined;
-  const leaf = a.pem_RSA !== undefined
-    ? { pem: a.pem_RSA, chain: a.chains_RSA }
-    : a.pem_Sign !== undefined
-      ? { pem: a.pem_Sign, chain: a.chains_Sign }
-      : undefined;
-  if (leaf === undefined) return undefined;
-  const cert: RetrievedCertificate = { certificatePem: leaf.pem, chainPems: leaf.chain };
+  let cert: RetrievedCertificate;
+  if (a.pem_Sign !== undefined) {
+    cert = { certificatePem: a.pem_Sign, chainPems: a.chains_Sign };
+    if (a.pem_RSA !== undefined) {
+      cert.rsaCertificatePem = a.pem_RSA;
+      cert.rsaChainPems = a.chains_RSA;
+    }
+  } else if (a.pem_RSA !== undefined) {
+    cert = { certificatePem: a.pem_RSA, chainPems: a.chains_RSA };
+  } else {
+    return undefined;
+  }
   if (a.pem_Encrypt !== undefined) {
     cert.encryptionCertificatePem = a.pem_Encrypt;
     cert.encryptionChainPems = a.chains_Encrypt;

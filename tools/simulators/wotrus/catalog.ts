@@ -22,8 +22,8 @@ export interface SimProduct {
   readonly dcv: boolean;
   /** organizationPost with OrgName and countryCode is mandatory. */
   readonly requiresOrg: boolean;
-  /** Create also opens a bundled RSA order (orderId_RSA) next to the SM2 order. */
-  readonly bundlesRsa: boolean;
+  /** SM2 products: the RSA product a create binds when it sends csR_RSA without BindRSAProductID. */
+  readonly bindsRsaProductId?: string;
   /** Reissue revokes the old certificate once the new one is issued (doc §1.6: SM2 and Sectigo only). */
   readonly reissueRevokesOld: boolean;
   /** Reissue needs the signed revocation proof (fileType + fileContent). */
@@ -32,9 +32,14 @@ export interface SimProduct {
   readonly policyOid: string;
 }
 
-function product(p: Omit<SimProduct, 'reissueRevokesOld' | 'reissueNeedsProof' | 'bundlesRsa'>): SimProduct {
+function product(p: Omit<SimProduct, 'reissueRevokesOld' | 'reissueNeedsProof'>): SimProduct {
   const special = p.kind === 'sm2' || p.brand === 'sectigo';
-  return Object.freeze({ ...p, bundlesRsa: p.kind === 'sm2', reissueRevokesOld: special, reissueNeedsProof: special });
+  return Object.freeze({ ...p, reissueRevokesOld: special, reissueNeedsProof: special });
+}
+
+/** An SM2 order may bind one of these (V1.02 `BindRSAProductID`): its certificate is an order of its own. */
+export function isBindableRsaProduct(p: SimProduct): boolean {
+  return p.profile === 'ssl' && p.kind !== 'sm2';
 }
 
 const DV = '2.23.140.1.2.1';
@@ -63,7 +68,7 @@ export const SIM_PRODUCTS: readonly SimProduct[] = Object.freeze([
   product({ id: SIM_PRODUCT_IDS.rsaDv, name: 'WoTrus RSA DV SSL', kind: 'dv', brand: 'wotrus', profile: 'ssl', review: false, dcv: true, requiresOrg: false, policyOid: DV }),
   product({ id: SIM_PRODUCT_IDS.rsaOv, name: 'WoTrus RSA OV SSL', kind: 'ov', brand: 'wotrus', profile: 'ssl', review: true, dcv: true, requiresOrg: true, policyOid: OV }),
   product({ id: SIM_PRODUCT_IDS.rsaEv, name: 'WoTrus RSA EV SSL', kind: 'ev', brand: 'wotrus', profile: 'ssl', review: true, dcv: true, requiresOrg: true, policyOid: EV }),
-  product({ id: SIM_PRODUCT_IDS.sm2, name: 'WoTrus SM2 DV SSL (双算法)', kind: 'sm2', brand: 'wotrus', profile: 'ssl', review: false, dcv: true, requiresOrg: false, policyOid: DV }),
+  product({ id: SIM_PRODUCT_IDS.sm2, name: 'WoTrus SM2 DV SSL (双算法)', kind: 'sm2', brand: 'wotrus', profile: 'ssl', review: false, dcv: true, requiresOrg: false, policyOid: DV, bindsRsaProductId: SIM_PRODUCT_IDS.rsaDv }),
   product({ id: SIM_PRODUCT_IDS.sectigoDv, name: 'Sectigo DV SSL', kind: 'dv', brand: 'sectigo', profile: 'ssl', review: false, dcv: true, requiresOrg: false, policyOid: DV }),
 ]);
 

@@ -2,20 +2,23 @@
  * CSRs: generating them (a helper for tests and benchmarks all over the repo) and inspecting
  * the ones a partner submits, with the checks a CA makes before it accepts an order.
  */
-import { createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import * as der from './der';
+import { encodeName, encodeSans, generateSm2KeyPair, OID_SM2_WITH_SM3 } from './pki';
 import { type CryptoKey, type CryptoKeyPair, subtle, x509 } from './x509';
 
-export type CsrKeyType = 'rsa' | 'ec';
+/** `sm2`: SM2 keys (SM2-with-SM3 self-signature), the only ones an SM2 product's CSRs may carry. */
+export type CsrKeyType = 'rsa' | 'ec' | 'sm2';
 export type EcCurve = 'P-256' | 'P-384';
 
 export interface GenerateCsrOptions {
   commonName: string;
   /** Extra subjectAltNames; IP literals become IP SANs, `a@b` e-mail SANs, the rest DNS SANs. */
   sans?: string[];
-  keyType?: CsrKeyType;
+  /** SM2 requests: generateSm2Csr. */
+  keyType?: Exclude<CsrKeyType, 'sm2'>;
   /** RSA modulus length; default 2048 (a smaller one is allowed here so tests can provoke the CA's refusal). */
   rsaBits?: number;
   curve?: EcCurve;
@@ -53,7 +56,7 @@ export function sanFor(value: string): x509.JsonGeneralName {
 interface RsaHashedKeyGenParams { name: string; modulusLength: number; publicExponent: Uint8Array; hash: string }
 interface EcKeyGenParams { name: string; namedCurve: string }
 
-function keyAlgorithm(keyType: CsrKeyType, opts: GenerateCsrOptions): { gen: RsaHashedKeyGenParams | EcKeyGenParams; sign: { name: string; hash?: string } } {
+function keyAlgorithm(keyType: Exclude<CsrKeyType, 'sm2'>, opts: GenerateCsrOptions): { gen: RsaHashedKeyGenParams | EcKeyGenParams; sign: { name: string; hash?: string } } {
   if (keyType === 'rsa') {
     return {
       gen: { name: 'RSASSA-PKCS1-v1_5', modulusLength: opts.rsaBits ?? 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
@@ -64,14 +67,14 @@ function keyAlgorithm(keyType: CsrKeyType, opts: GenerateCsrOptions): { gen: Rsa
   return { gen: { name: 'ECDSA', namedCurve: curve }, sign: { name: 'ECDSA', hash: curve === 'P-384' ? 'SHA-384' : 'SHA-256' } };
 }
 
-export async function generateKeyPair(keyType: CsrKeyType = 'rsa', opts: Pick<GenerateCsrOptions, 'rsaBits' | 'curve'> = {}): Promise<CryptoKeyPair> {
+export async function generateKeyPair(keyType: Exclude<CsrKeyType, 'sm2'> = 'rsa', opts: Pick<GenerateCsrOptions, 'rsaBits' | 'curve'> = {}): Promise<CryptoKeyPair> {
   const { gen } = keyAlgorithm(keyType, { commonName: '', ...opts });
   return subtle.generateKey(gen, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
 }
 
 /** Generates a key pair (or reuses `keys`) and a PKCS#10 request signed with it. */
 export async function generateCsr(opts: GenerateCsrOptions): Promise<GeneratedCsr> {
-  const keyType: CsrKeyType = opts.keys ? (opts.keys.publicKey.algorithm.name === 'ECDSA' ? 'ec' : 'rsa') : (opts.keyType ?? 'rsa');
+  const keyType: Exclude<CsrKeyType, 'sm2'> = opts.keys ? (opts.keys.publicKey.algorithm.name === 'ECDSA' ? 'ec' : 'rsa') : (opts.keyType ?? 'rsa');
   const curve = opts.keys && keyType === 'ec' ? ((opts.keys.publicKey.algorithm as unknown as EcKeyGenParams).namedCurve as EcCurve) : opts.curve;
   const alg = keyAlgorithm(keyType, { ...opts, curve });
   const keys = opts.keys ?? ((await subtle.generateKey(alg.gen, true, ['sign', 'verify'])) as CryptoKeyPair);
@@ -93,6 +96,29 @@ export async function generateCsr(opts: GenerateCsrOptions): Promise<GeneratedCs
     publicKeyPem: x509.PemConverter.encode(spki, 'PUBLIC KEY'),
     keys,
   };
+}
+
+export interface GeneratedSm2Csr {
+  csrPem: string;
+  privateKeyPem: string;
+  publicKeyPem: string;
+}
+
+/**
+ * An SM2 key pair and a PKCS#10 request signed SM2-with-SM3. WebCrypto has no SM2, so the
+ * request is written with der.ts and signed by Node's OpenSSL 3 (tests, benchmarks, the
+ * simulator's own SM2 orders).
+ */
+export async function generateSm2Csr(opts: Pick<GenerateCsrOptions, 'commonName' | 'sans' | 'subject'>): Promise<GeneratedSm2Csr> {
+  const keys = await generateSm2KeyPair();
+  const names = [opts.commonName, ...(opts.sans ?? [])].map(sanText).filter((v, i, all): v is string => v !== undefined && all.indexOf(v) === i);
+  const sans = encodeSans(names.map(sanFor));
+  const subject: x509.JsonName = [{ CN: [opts.commonName] }, ...Object.entries(opts.subject ?? {}).map(([k, v]) => ({ [k]: [v] }))];
+  const extensionRequest = sans ? der.seq(der.oid(OID_EXTENSION_REQUEST), der.set(der.seq(der.seq(der.oid(OID_SAN), der.octets(sans))))) : undefined;
+  const info = der.seq(der.smallInt(0), encodeName(subject), keys.spki, der.tlv(0xa0, extensionRequest ?? Buffer.alloc(0)));
+  const signature = await new Promise<Buffer>((resolve, reject) => sign('sm3', info, keys.privateKey, (err, sig) => (err ? reject(err) : resolve(sig))));
+  const csr = der.seq(info, der.seq(der.oid(OID_SM2_WITH_SM3)), der.bitString(signature));
+  return { csrPem: der.toPem(csr, 'CERTIFICATE REQUEST'), privateKeyPem: keys.privateKeyPem, publicKeyPem: der.toPem(keys.spki, 'PUBLIC KEY') };
 }
 
 export interface InspectedCsr {
@@ -119,8 +145,18 @@ const PEM_RE = /-----BEGIN (NEW )?CERTIFICATE REQUEST-----([\s\S]*?)-----END (NE
 const OID_CN = '2.5.4.3';
 const OID_EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
 const OID_SAN = '2.5.29.17';
+const OID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
+const OID_SM2_CURVE = '1.2.156.10197.1.301';
+
+/** id-ecPublicKey with the SM2 curve as its parameter. */
+function isSm2Spki(spki: der.Tlv): boolean {
+  const alg = der.children(spki)[0];
+  const [type, curve] = alg ? der.children(alg) : [];
+  return type?.tag === 0x06 && curve?.tag === 0x06 && der.readOid(type) === OID_EC_PUBLIC_KEY && der.readOid(curve) === OID_SM2_CURVE;
+}
 /** Signature algorithms verified natively; anything else (RSASSA-PSS…) goes through @peculiar/x509. */
-const SIGNATURE_HASHES: Record<string, { hash: string; key: 'rsa' | 'ec' }> = {
+const SIGNATURE_HASHES: Record<string, { hash: string; key: CsrKeyType }> = {
+  [OID_SM2_WITH_SM3]: { hash: 'sm3', key: 'sm2' },
   '1.2.840.113549.1.1.5': { hash: 'sha1', key: 'rsa' },
   '1.2.840.113549.1.1.14': { hash: 'sha224', key: 'rsa' },
   '1.2.840.113549.1.1.11': { hash: 'sha256', key: 'rsa' },
@@ -215,7 +251,7 @@ const ACCEPTED_MAX = 4_096;
 
 /**
  * The checks a CA makes on a submitted CSR: PEM, parseable PKCS#10, self-signature valid,
- * RSA >= 2048 bits or ECDSA on P-256/P-384.
+ * RSA >= 2048 bits, ECDSA on P-256/P-384, or SM2. Which key a field needs is the caller's check.
  */
 export async function inspectCsr(text: unknown): Promise<{ ok: true; csr: InspectedCsr } | { ok: false; problem: CsrProblem }> {
   if (typeof text !== 'string' || text.trim() === '') return { ok: false, problem: { kind: 'missing' } };
@@ -252,7 +288,11 @@ async function inspectDer(raw: Buffer): Promise<{ ok: true; csr: InspectedCsr } 
   const details = key.asymmetricKeyDetails ?? {};
   let keyType: CsrKeyType;
   let keyDescription: string;
-  if (key.asymmetricKeyType === 'rsa') {
+  if (isSm2Spki(parsed.spki)) {
+    // Node reports no type for OpenSSL's SM2 keys; the curve in the SubjectPublicKeyInfo says it.
+    keyType = 'sm2';
+    keyDescription = 'SM2';
+  } else if (key.asymmetricKeyType === 'rsa') {
     const bits = details.modulusLength ?? 0;
     if (bits < 2048) return { ok: false, problem: { kind: 'rsa-too-small', bits } };
     keyType = 'rsa';

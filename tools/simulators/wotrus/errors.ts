@@ -26,9 +26,14 @@ export const SIM_ERRORS = {
       case 'rsa-too-small':
         return `CSR密钥长度不足 (${field} RSA key must be at least 2048 bits, got ${p.bits})`;
       case 'unsupported-key':
-        return `CSR密钥算法不支持 (${field} key algorithm ${p.algorithm} is not supported; use RSA >= 2048 or ECDSA P-256/P-384)`;
+        return `CSR密钥算法不支持 (${field} key algorithm ${p.algorithm} is not supported; use RSA >= 2048, ECDSA P-256/P-384, or SM2 for SM2 products)`;
     }
   },
+  /** V1.02: "the parameter follows the CSR's type" — SM2 keys in Csr_Sign / csr_Encrypt, RSA/ECC keys in csR_RSA. */
+  csrKeyType: (field: string, wanted: 'SM2' | 'RSA or ECDSA', got: string) => `CSR密钥类型错误 (${field} must carry an ${wanted} key; got ${got})`,
+  bindRsaProductInvalid: (id: string) => `绑定的RSA产品不存在 (BindRSAProductID must name an RSA SSL product; got ${id})`,
+  rsaCsrRequiredForBind: () => 'RSA证书CSR不能为空 (csR_RSA is required with BindRSAProductID)',
+  encryptCsrRequired: () => 'SM2加密证书CSR不能为空 (csR_Encrypt is required to reissue an SM2 certificate)',
   orgRequired: () => '单位信息不能为空 (organizationPost is required for this product)',
   orgNameRequired: () => '单位名称不能为空 (organizationPost.OrgName is required)',
   countryCodeRequired: () => '国家代码不能为空 (organizationPost.countryCode is required)',

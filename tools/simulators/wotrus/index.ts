@@ -1,8 +1,8 @@
 /** The simulator's public surface: other modules and tests import from here. */
 export { startSimulator, type RunningSimulator, type SimulatorOptions, type SimulatorState } from './server';
 export { createSimulatorAdmin, SimulatorAdminError, type SimulatorAdmin, type AdminOrder, type AdminOrderSummary } from './admin-client';
-export { generateCsr, generateKeyPair, inspectCsr, type GenerateCsrOptions, type GeneratedCsr, type CsrKeyType } from './csr';
-export { SIM_PRODUCTS, SIM_PRODUCT_IDS, findProduct, type SimProduct, type ProductKind, type ProductBrand } from './catalog';
+export { generateCsr, generateKeyPair, generateSm2Csr, inspectCsr, type GenerateCsrOptions, type GeneratedCsr, type GeneratedSm2Csr, type CsrKeyType } from './csr';
+export { SIM_PRODUCTS, SIM_PRODUCT_IDS, findProduct, isBindableRsaProduct, type SimProduct, type ProductKind, type ProductBrand } from './catalog';
 export { SIM_ERRORS, CANCEL_REASONS } from './errors';
 export { PUSH_SIGNATURE_HEADER, pushBody, signPushBody, type PushEvent, type PushDelivery } from './pushes';
 export { API_OPS, type ApiOp, type CountersView } from './counters';

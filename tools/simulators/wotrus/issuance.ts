@@ -5,7 +5,7 @@
 import { getProduct, type SimProduct } from './catalog';
 import { type InspectedCsr, inspectCsr, sanFor } from './csr';
 import type { SimCert, SimOrder } from './model';
-import type { LeafRequest, Pki } from './pki';
+import { generateSm2KeyPair, type LeafRequest, type Pki } from './pki';
 import type { x509 } from './x509';
 
 const DAY = 86_400_000;
@@ -78,8 +78,10 @@ export async function issueCertificates(order: SimOrder, pki: Pki, now = Date.no
     const c = await pki.rsa.issue(leaf(csr));
     return { pem: c.pem, serialNumber: c.serialNumber, notBefore: c.notBefore, notAfter: c.notAfter };
   }
-  // SM2 double certificates; without a dedicated encryption CSR the signing key is reused.
-  const encCsr = order.csrEncryptPem ? await inspectStored(order.csrEncryptPem) : csr;
+  // SM2 double certificates. Without the customer's encryption CSR the CA makes the
+  // encryption key pair, as the KMC does in 国密 practice; its private key would reach the
+  // customer in an envelope the document does not describe, so the simulator keeps none.
+  const encCsr = order.csrEncryptPem ? await inspectStored(order.csrEncryptPem) : { ...csr, spki: (await generateSm2KeyPair()).spki };
   const sign = await pki.sm2.issue(leaf(csr, 'sign'));
   const enc = await pki.sm2.issue(leaf(encCsr, 'encrypt'));
   return { pem: sign.pem, serialNumber: sign.serialNumber, notBefore: sign.notBefore, notAfter: sign.notAfter, encryptPem: enc.pem, encryptSerialNumber: enc.serialNumber };

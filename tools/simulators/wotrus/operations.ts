@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { domainToASCII } from 'node:url';
 import type { Logger } from 'pino';
-import { findProduct, type SimProduct } from './catalog';
+import { findProduct, isBindableRsaProduct, type SimProduct } from './catalog';
 import type { Counters } from './counters';
 import { inspectCsr, type InspectedCsr } from './csr';
 import { CANCEL_REASONS, SIM_ERRORS } from './errors';
@@ -85,6 +85,15 @@ function validateOrg(product: SimProduct, raw: CreateBody['organizationpost']): 
   return { ok: true, org: clean };
 }
 
+/**
+ * V1.02 `BindRSAProductID` (any casing; the create schema passes unknown keys through,
+ * lower-cased): the RSA product an SM2 order binds.
+ */
+function bindRsaProductIdOf(info: NonNullable<CreateBody['orderinfopost']>): string | undefined {
+  const raw = (info as Record<string, unknown>).bindrsaproductid;
+  return typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : undefined;
+}
+
 export interface OperationsDeps {
   store: OrderStore;
   engine: OrderEngine;
@@ -120,6 +129,66 @@ export class WoTrusOperations {
     return { ok: true, successMsg: '创建订单成功', data: { orderId: primary.id, orderId_RSA: primary.role === 'sm2' ? (primary.bundleId ?? null) : null } };
   }
 
+  /**
+   * The CSRs of a create, by product. V1.02: "the parameter follows the CSR's type" — an SM2
+   * product's signing CSR goes in `Csr_Sign` (formerly `Csr`), its encryption CSR in
+   * `csr_Encrypt` (optional: without it the CA makes the encryption key, as a KMC does), and
+   * an RSA/ECC CSR in `csR_RSA` opens the bound RSA order (`BindRSAProductID`, else the
+   * product's default). Tolerated: an SM2 CSR alone in `csR_RSA`, the one CSR field the
+   * create table documents, is the signing CSR. Other products take `csR_RSA` (or, from old
+   * clients, `Csr_Sign`/`csr`).
+   */
+  private async createCsrs(
+    product: SimProduct,
+    info: NonNullable<CreateBody['orderinfopost']>,
+  ): Promise<
+    | { ok: true; signCsr?: InspectedCsr; encCsr?: InspectedCsr; rsaCsr?: InspectedCsr; boundRsa?: SimProduct }
+    | { ok: false; errorMsg: string }
+  > {
+    const wrongKey = (field: string, wanted: 'SM2' | 'RSA or ECDSA', csr: InspectedCsr) => ({ ok: false as const, errorMsg: SIM_ERRORS.csrKeyType(field, wanted, csr.keyDescription) });
+    if (product.kind !== 'sm2') {
+      const [field, text] = info.csr_rsa ? ['csR_RSA', info.csr_rsa] : info.csr_sign ? ['Csr_Sign', info.csr_sign] : info.csr ? ['csr', info.csr] : ['csR_RSA', undefined];
+      const r = await checkCsr(field, text);
+      if (!r.ok) return r;
+      if (r.csr.keyType === 'sm2') return wrongKey(field, 'RSA or ECDSA', r.csr);
+      return { ok: true, rsaCsr: r.csr };
+    }
+    const bindId = bindRsaProductIdOf(info);
+    let rsaCsr: InspectedCsr | undefined;
+    if (info.csr_rsa) {
+      const r = await checkCsr('csR_RSA', info.csr_rsa);
+      if (!r.ok) return r;
+      rsaCsr = r.csr;
+    }
+    let signCsr: InspectedCsr;
+    const signText = info.csr_sign ?? info.csr;
+    const signField = info.csr_sign || !info.csr ? 'Csr_Sign' : 'csr';
+    if (signText) {
+      const r = await checkCsr(signField, signText);
+      if (!r.ok) return r;
+      signCsr = r.csr;
+    } else if (rsaCsr?.keyType === 'sm2' && !bindId) {
+      signCsr = rsaCsr;
+      rsaCsr = undefined;
+    } else {
+      return { ok: false, errorMsg: SIM_ERRORS.csr('Csr_Sign', { kind: 'missing' }) };
+    }
+    if (signCsr.keyType !== 'sm2') return wrongKey(signField, 'SM2', signCsr);
+    let encCsr: InspectedCsr | undefined;
+    if (info.csr_encrypt) {
+      const r = await checkCsr('csr_Encrypt', info.csr_encrypt);
+      if (!r.ok) return r;
+      if (r.csr.keyType !== 'sm2') return wrongKey('csr_Encrypt', 'SM2', r.csr);
+      encCsr = r.csr;
+    }
+    if (!rsaCsr) return bindId ? { ok: false, errorMsg: SIM_ERRORS.rsaCsrRequiredForBind() } : { ok: true, signCsr, encCsr };
+    if (rsaCsr.keyType === 'sm2') return wrongKey('csR_RSA', 'RSA or ECDSA', rsaCsr);
+    const boundId = bindId ?? product.bindsRsaProductId;
+    const boundRsa = boundId ? findProduct(boundId) : undefined;
+    if (!boundRsa || !isBindableRsaProduct(boundRsa)) return { ok: false, errorMsg: SIM_ERRORS.bindRsaProductInvalid(boundId ?? '') };
+    return { ok: true, signCsr, encCsr, rsaCsr, boundRsa };
+  }
+
   async create(body: unknown): Promise<OpResult> {
     const parsed = parseBody(createBodySchema, body);
     if (!parsed.ok) return fail(SIM_ERRORS.badBody(parsed.detail));
@@ -147,28 +216,16 @@ export class WoTrusOperations {
       }
     }
 
-    // SM2: the signing CSR (V1.02 `Csr_Sign`, or the old `Csr`) falls back to csR_RSA, the only one the table documents.
-    const [rsaField, rsaText] = info.csr_rsa ? ['csR_RSA', info.csr_rsa] : info.csr_sign ? ['csr_Sign', info.csr_sign] : info.csr ? ['csr', info.csr] : ['csR_RSA', undefined];
-    const rsaCsr = await checkCsr(rsaField, rsaText);
-    if (!rsaCsr.ok) return fail(rsaCsr.errorMsg);
-    let signCsr: InspectedCsr | undefined;
-    let encCsr: InspectedCsr | undefined;
-    if (product.kind === 'sm2') {
-      const sign = info.csr_sign ?? info.csr;
-      if (sign && sign !== rsaText) {
-        const r = await checkCsr(info.csr_sign ? 'csr_Sign' : 'csr', sign);
-        if (!r.ok) return fail(r.errorMsg);
-        signCsr = r.csr;
-      }
-      if (info.csr_encrypt) {
-        const r = await checkCsr('csr_Encrypt', info.csr_encrypt);
-        if (!r.ok) return fail(r.errorMsg);
-        encCsr = r.csr;
-      }
-    }
+    const csrs = await this.createCsrs(product, info);
+    if (!csrs.ok) return fail(csrs.errorMsg);
+    const { signCsr, encCsr, rsaCsr, boundRsa } = csrs;
 
     const org = validateOrg(product, parsed.value.organizationpost);
     if (!org.ok) return fail(org.errorMsg);
+    if (boundRsa) {
+      const rsaOrg = validateOrg(boundRsa, parsed.value.organizationpost);
+      if (!rsaOrg.ok) return fail(rsaOrg.errorMsg);
+    }
     const docs = parsed.value.documentspost ?? [];
     for (const [i, doc] of docs.entries()) {
       if (!doc.filetype || !FILE_TYPES.has(doc.filetype.toLowerCase())) return fail(SIM_ERRORS.documentInvalid(i, 'fileType'));
@@ -196,13 +253,16 @@ export class WoTrusOperations {
       status,
     };
     let primary: SimOrder;
-    if (product.kind === 'sm2') {
-      primary = this.newOrder({ ...common, role: 'sm2', csrPem: (signCsr ?? rsaCsr.csr).pem, csrEncryptPem: encCsr?.pem });
-      const rsa = this.newOrder({ ...common, role: 'sm2-rsa', csrPem: rsaCsr.csr.pem, orgId: primary.orgId, bundleId: primary.id });
-      primary.bundleId = rsa.id;
-      this.d.engine.schedule(rsa);
+    if (signCsr) {
+      primary = this.newOrder({ ...common, role: 'sm2', csrPem: signCsr.pem, csrEncryptPem: encCsr?.pem });
+      if (rsaCsr && boundRsa) {
+        // The bound RSA certificate is an order of its own, on its own product's flow.
+        const rsa = this.newOrder({ ...common, productId: boundRsa.id, role: 'sm2-rsa', csrPem: rsaCsr.pem, orgId: primary.orgId, bundleId: primary.id });
+        primary.bundleId = rsa.id;
+        this.d.engine.schedule(rsa);
+      }
     } else {
-      primary = this.newOrder({ ...common, role: 'single', csrPem: rsaCsr.csr.pem });
+      primary = this.newOrder({ ...common, role: 'single', csrPem: rsaCsr!.pem });
     }
     this.d.engine.schedule(primary);
     if (idem) {
@@ -280,10 +340,15 @@ export class WoTrusOperations {
     if (!OrderEngine.isLive(old)) return fail(SIM_ERRORS.reissueNotIssued(old.status));
     const csr = await checkCsr('csr', b.csr);
     if (!csr.ok) return fail(csr.errorMsg);
+    const sm2 = old.role === 'sm2';
+    if (sm2 !== (csr.csr.keyType === 'sm2')) return fail(SIM_ERRORS.csrKeyType('csr', sm2 ? 'SM2' : 'RSA or ECDSA', csr.csr.keyDescription));
     let enc: InspectedCsr | undefined;
-    if (old.role === 'sm2' && b.csr_encrypt) {
+    if (sm2) {
+      // §1.6: "如果重新颁发的是 SM2 证书，则该参数取值不为空" — an SM2 reissue carries the encryption CSR.
+      if (!b.csr_encrypt) return fail(SIM_ERRORS.encryptCsrRequired());
       const r = await checkCsr('csR_Encrypt', b.csr_encrypt);
       if (!r.ok) return fail(r.errorMsg);
+      if (r.csr.keyType !== 'sm2') return fail(SIM_ERRORS.csrKeyType('csR_Encrypt', 'SM2', r.csr.keyDescription));
       enc = r.csr;
     }
     if (!b.reason) return fail(SIM_ERRORS.reasonRequired());

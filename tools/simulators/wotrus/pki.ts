@@ -4,14 +4,14 @@
  * (chain assembly, `openssl verify`, key matching) is exercised against genuine X.509.
  *
  * - `rsa`: RSA-2048 / SHA-256, for RSA/ECC SSL and the document-signing products.
- * - `sm2`: an ECDSA P-256 stand-in for WoTrus's SM2 hierarchy. WebCrypto has no SM2/SM3, so
- *   SM2 orders get ECDSA-signed certificates from a separate chain; the shape of the answer
- *   (pem_Sign/pem_Encrypt with their own chains) is what matters to a client.
+ * - `sm2`: SM2 keys, SM2-with-SM3 signatures (GM/T 0015), for the SM2 signing and
+ *   encryption certificates. WebCrypto (and so @peculiar/x509) has no SM2/SM3, so this
+ *   hierarchy's CA certificates are written with der.ts too, and signed by Node's OpenSSL 3.
  *
- * The CA certificates are made with @peculiar/x509; leaves are written with der.ts and signed
- * with node:crypto on the libuv pool, which is ~10x cheaper per order (see der.ts).
+ * The RSA CA certificates are made with @peculiar/x509; leaves are written with der.ts and
+ * signed with node:crypto on the libuv pool, which is ~10x cheaper per order (see der.ts).
  */
-import { createHash, createPrivateKey, type KeyObject, randomBytes, sign } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPair, type KeyObject, randomBytes, sign } from 'node:crypto';
 import * as der from './der';
 import { z } from 'zod';
 import type { CertProfile } from './catalog';
@@ -27,18 +27,45 @@ export const caMaterialSchema = z.object({
 });
 export type CaMaterial = z.infer<typeof caMaterialSchema>;
 
-export const persistedCaSchema = z.object({ version: z.literal(1), rsa: caMaterialSchema, sm2: caMaterialSchema });
+/** Version 1 held an ECDSA P-256 stand-in for the SM2 hierarchy; loading one replaces that hierarchy. */
+export const persistedCaSchema = z.object({ version: z.union([z.literal(1), z.literal(2)]), rsa: caMaterialSchema, sm2: caMaterialSchema });
 export type PersistedCa = z.infer<typeof persistedCaSchema>;
 
 const DAY = 86_400_000;
 const ORG = 'Certflow WoTrus Simulator';
 
 const RSA_ALG = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
-const EC_ALG = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 
-async function generateCaKeys(h: HierarchyName): Promise<CryptoKeyPair> {
-  const params = h === 'rsa' ? { ...RSA_ALG, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) } : EC_ALG;
-  return (await subtle.generateKey(params, true, ['sign', 'verify'])) as CryptoKeyPair;
+async function generateCaKeys(): Promise<CryptoKeyPair> {
+  return (await subtle.generateKey({ ...RSA_ALG, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) }, true, ['sign', 'verify'])) as CryptoKeyPair;
+}
+
+export interface Sm2KeyPair {
+  /** PKCS#8 PEM. */
+  privateKeyPem: string;
+  /** DER SubjectPublicKeyInfo (id-ecPublicKey on the SM2 curve). */
+  spki: Buffer;
+  /** Ready to sign SM2-with-SM3. */
+  privateKey: KeyObject;
+}
+
+/**
+ * A new SM2 key pair. Node generates SM2 keys as plain EC keys on the SM2 curve, which sign
+ * ECDSA-style; only a key read back from its encoding is OpenSSL's SM2 type, whose
+ * signatures are SM2 (Z value with the default id 1234567812345678) — hence the round trip.
+ */
+export async function generateSm2KeyPair(): Promise<Sm2KeyPair> {
+  const { privateKey, publicKey } = await new Promise<{ privateKey: string; publicKey: Buffer }>((resolve, reject) =>
+    generateKeyPair('ec', { namedCurve: 'SM2', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'der' } }, (err, pub, priv) =>
+      err ? reject(err) : resolve({ privateKey: priv, publicKey: pub }),
+    ),
+  );
+  return { privateKeyPem: privateKey, spki: publicKey, privateKey: createPrivateKey(privateKey) };
+}
+
+/** Signs DER with SM2-with-SM3 (`sm2`) or RSA PKCS#1 v1.5 / ECDSA with SHA-256, off the main thread. */
+function signAsync(name: HierarchyName, data: Buffer, key: KeyObject): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => sign(name === 'sm2' ? 'sm3' : 'sha256', data, key, (err, sig) => (err ? reject(err) : resolve(sig))));
 }
 
 /** Positive, non-zero-leading 128-bit serial (RFC 5280 §4.1.2.2: at most 20 octets, positive). */
@@ -61,7 +88,7 @@ async function exportPrivateKey(key: CryptoKey): Promise<string> {
 export interface LeafRequest {
   /** DER SubjectPublicKeyInfo, copied into the certificate as is. */
   spki: Buffer;
-  keyType: 'rsa' | 'ec';
+  keyType: 'rsa' | 'ec' | 'sm2';
   subject: x509.JsonName;
   sans: x509.JsonGeneralName[];
   notBefore: Date;
@@ -90,6 +117,8 @@ function usagesFor(req: LeafRequest): { keyUsage: number; eku: string[] } {
   const encipher = req.keyType === 'rsa' ? F.keyEncipherment : F.keyAgreement;
   switch (req.profile) {
     case 'ssl':
+      // GM/T 0015: an SM2 encryption certificate enciphers keys and data and agrees keys.
+      if (req.role === 'encrypt' && req.keyType === 'sm2') return { keyUsage: F.keyEncipherment | F.dataEncipherment | F.keyAgreement, eku: [E.serverAuth, E.clientAuth] };
       if (req.role === 'encrypt') return { keyUsage: encipher | F.dataEncipherment, eku: [E.serverAuth, E.clientAuth] };
       if (req.role === 'sign') return { keyUsage: F.digitalSignature | F.nonRepudiation, eku: [E.serverAuth, E.clientAuth] };
       return { keyUsage: F.digitalSignature | (req.keyType === 'rsa' ? F.keyEncipherment : 0), eku: [E.serverAuth, E.clientAuth] };
@@ -123,7 +152,7 @@ export class CaHierarchy {
     // Copied byte for byte so the leaf's issuer matches the intermediate's subject exactly.
     this.issuerName = Buffer.from(intermediate.subjectName.toArrayBuffer());
     this.issuerSki = Buffer.from(skiOf(intermediate), 'hex');
-    this.signatureAlgorithm = name === 'rsa' ? der.seq(der.oid(OID_SHA256_RSA), der.nul()) : der.seq(der.oid(OID_ECDSA_SHA256));
+    this.signatureAlgorithm = signatureAlgorithmOf(name);
   }
 
   /** Chain as WoTrus answers it: the top root first, the intermediate last. */
@@ -134,47 +163,7 @@ export class CaHierarchy {
   }
 
   static async create(name: HierarchyName): Promise<CaHierarchy> {
-    const label = name === 'rsa' ? 'RSA' : 'SM2 (ECDSA P-256 stand-in)';
-    const now = Date.now();
-    const rootKeys = await generateCaKeys(name);
-    const interKeys = await generateCaKeys(name);
-    const rootName: x509.JsonName = [{ C: ['CN'] }, { O: [ORG] }, { CN: [`WoTrus Simulator ${label} Root CA`] }];
-    const interName: x509.JsonName = [{ C: ['CN'] }, { O: [ORG] }, { CN: [`WoTrus Simulator ${label} Intermediate CA`] }];
-    const rootSki = await x509.SubjectKeyIdentifierExtension.create(rootKeys.publicKey as never);
-    const F = x509.KeyUsageFlags;
-    const root = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: randomSerial(),
-      name: rootName,
-      notBefore: new Date(now - DAY),
-      notAfter: new Date(now + 20 * 365 * DAY),
-      keys: rootKeys as never,
-      signingAlgorithm: name === 'rsa' ? RSA_ALG : { name: 'ECDSA', hash: 'SHA-256' },
-      extensions: [new x509.BasicConstraintsExtension(true, undefined, true), new x509.KeyUsagesExtension(F.keyCertSign | F.cRLSign, true), rootSki],
-    });
-    const interSki = await x509.SubjectKeyIdentifierExtension.create(interKeys.publicKey as never);
-    const intermediate = await x509.X509CertificateGenerator.create({
-      serialNumber: randomSerial(),
-      subject: interName,
-      issuer: root.subjectName,
-      notBefore: new Date(now - DAY),
-      notAfter: new Date(now + 10 * 365 * DAY),
-      publicKey: interKeys.publicKey as never,
-      signingKey: rootKeys.privateKey as never,
-      signingAlgorithm: name === 'rsa' ? RSA_ALG : { name: 'ECDSA', hash: 'SHA-256' },
-      extensions: [
-        new x509.BasicConstraintsExtension(true, 0, true),
-        new x509.KeyUsagesExtension(F.keyCertSign | F.cRLSign | F.digitalSignature, true),
-        interSki,
-        new x509.AuthorityKeyIdentifierExtension(rootSki.keyId),
-      ],
-    });
-    const material: CaMaterial = {
-      rootPem: root.toString('pem'),
-      rootKeyPem: await exportPrivateKey(rootKeys.privateKey),
-      intermediatePem: intermediate.toString('pem'),
-      intermediateKeyPem: await exportPrivateKey(interKeys.privateKey),
-    };
-    return CaHierarchy.load(name, material);
+    return CaHierarchy.load(name, name === 'rsa' ? await createRsaMaterial() : await createSm2Material());
   }
 
   static async load(name: HierarchyName, material: CaMaterial): Promise<CaHierarchy> {
@@ -210,14 +199,104 @@ export class CaHierarchy {
       req.spki,
       der.explicit(3, der.seq(...extensions)),
     );
-    const signature = await new Promise<Buffer>((resolve, reject) => sign('sha256', tbs, this.signingKey, (err, sig) => (err ? reject(err) : resolve(sig))));
+    const signature = await signAsync(this.name, tbs, this.signingKey);
     const cert = der.seq(tbs, this.signatureAlgorithm, der.bitString(signature));
     return { pem: der.toPem(cert, 'CERTIFICATE'), serialNumber: serial.toString('hex'), notBefore: notBefore.toISOString(), notAfter: notAfter.toISOString() };
   }
 }
 
+const caName = (label: string, role: 'Root' | 'Intermediate'): x509.JsonName => [{ C: ['CN'] }, { O: [ORG] }, { CN: [`WoTrus Simulator ${label} ${role} CA`] }];
+
+async function createRsaMaterial(): Promise<CaMaterial> {
+  const now = Date.now();
+  const rootKeys = await generateCaKeys();
+  const interKeys = await generateCaKeys();
+  const rootSki = await x509.SubjectKeyIdentifierExtension.create(rootKeys.publicKey as never);
+  const F = x509.KeyUsageFlags;
+  const root = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: randomSerial(),
+    name: caName('RSA', 'Root'),
+    notBefore: new Date(now - DAY),
+    notAfter: new Date(now + 20 * 365 * DAY),
+    keys: rootKeys as never,
+    signingAlgorithm: RSA_ALG,
+    extensions: [new x509.BasicConstraintsExtension(true, undefined, true), new x509.KeyUsagesExtension(F.keyCertSign | F.cRLSign, true), rootSki],
+  });
+  const interSki = await x509.SubjectKeyIdentifierExtension.create(interKeys.publicKey as never);
+  const intermediate = await x509.X509CertificateGenerator.create({
+    serialNumber: randomSerial(),
+    subject: caName('RSA', 'Intermediate'),
+    issuer: root.subjectName,
+    notBefore: new Date(now - DAY),
+    notAfter: new Date(now + 10 * 365 * DAY),
+    publicKey: interKeys.publicKey as never,
+    signingKey: rootKeys.privateKey as never,
+    signingAlgorithm: RSA_ALG,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(F.keyCertSign | F.cRLSign | F.digitalSignature, true),
+      interSki,
+      new x509.AuthorityKeyIdentifierExtension(rootSki.keyId),
+    ],
+  });
+  return {
+    rootPem: root.toString('pem'),
+    rootKeyPem: await exportPrivateKey(rootKeys.privateKey),
+    intermediatePem: intermediate.toString('pem'),
+    intermediateKeyPem: await exportPrivateKey(interKeys.privateKey),
+  };
+}
+
+/** The SM2 root and intermediate, written with der.ts: the same profile as the RSA pair. */
+async function createSm2Material(): Promise<CaMaterial> {
+  const now = Date.now();
+  const [rootKeys, interKeys] = await Promise.all([generateSm2KeyPair(), generateSm2KeyPair()]);
+  const rootName = encodeName(caName('SM2', 'Root'));
+  const interName = encodeName(caName('SM2', 'Intermediate'));
+  const rootSki = keyIdentifier(rootKeys.spki);
+  const F = x509.KeyUsageFlags;
+  const caCert = async (p: { issuer: Buffer; subject: Buffer; spki: Buffer; notAfter: Date; pathLen?: number; usages: number; aki?: Buffer; signer: KeyObject }): Promise<string> => {
+    const basic = p.pathLen === undefined ? der.seq(der.bool(true)) : der.seq(der.bool(true), der.smallInt(p.pathLen));
+    const extensions = [
+      extension(OID_BASIC_CONSTRAINTS, true, basic),
+      extension(OID_KEY_USAGE, true, der.namedBits(p.usages)),
+      extension(OID_SKI, false, der.octets(keyIdentifier(p.spki))),
+    ];
+    if (p.aki) extensions.push(extension(OID_AKI, false, der.seq(der.tlv(0x80, p.aki))));
+    const algorithm = signatureAlgorithmOf('sm2');
+    const tbs = der.seq(
+      der.explicit(0, der.smallInt(2)),
+      der.uint(randomSerialBytes()),
+      algorithm,
+      p.issuer,
+      der.seq(der.time(new Date(Math.floor((now - DAY) / 1000) * 1000)), der.time(new Date(Math.floor(p.notAfter.getTime() / 1000) * 1000))),
+      p.subject,
+      p.spki,
+      der.explicit(3, der.seq(...extensions)),
+    );
+    return der.toPem(der.seq(tbs, algorithm, der.bitString(await signAsync('sm2', tbs, p.signer))), 'CERTIFICATE');
+  };
+  const rootPem = await caCert({ issuer: rootName, subject: rootName, spki: rootKeys.spki, notAfter: new Date(now + 20 * 365 * DAY), usages: F.keyCertSign | F.cRLSign, signer: rootKeys.privateKey });
+  const intermediatePem = await caCert({
+    issuer: rootName,
+    subject: interName,
+    spki: interKeys.spki,
+    notAfter: new Date(now + 10 * 365 * DAY),
+    pathLen: 0,
+    usages: F.keyCertSign | F.cRLSign | F.digitalSignature,
+    aki: rootSki,
+    signer: rootKeys.privateKey,
+  });
+  return { rootPem, rootKeyPem: rootKeys.privateKeyPem, intermediatePem, intermediateKeyPem: interKeys.privateKeyPem };
+}
+
 const OID_SHA256_RSA = '1.2.840.113549.1.1.11';
-const OID_ECDSA_SHA256 = '1.2.840.10045.4.3.2';
+/** SM2 signature with SM3; its AlgorithmIdentifier has no parameters. */
+export const OID_SM2_WITH_SM3 = '1.2.156.10197.1.501';
+
+function signatureAlgorithmOf(name: HierarchyName): Buffer {
+  return name === 'rsa' ? der.seq(der.oid(OID_SHA256_RSA), der.nul()) : der.seq(der.oid(OID_SM2_WITH_SM3));
+}
 const OID_BASIC_CONSTRAINTS = '2.5.29.19';
 const OID_KEY_USAGE = '2.5.29.15';
 const OID_EXT_KEY_USAGE = '2.5.29.37';
@@ -242,7 +321,7 @@ function keyIdentifier(spki: Buffer): Buffer {
   return createHash('sha1').update(bits.value.subarray(1)).digest();
 }
 
-function encodeName(name: x509.JsonName): Buffer {
+export function encodeName(name: x509.JsonName): Buffer {
   const rdns: Buffer[] = [];
   for (const rdn of name) {
     for (const [type, values] of Object.entries(rdn)) {
@@ -253,7 +332,7 @@ function encodeName(name: x509.JsonName): Buffer {
   return der.seq(...rdns);
 }
 
-function encodeSans(names: x509.JsonGeneralName[]): Buffer | undefined {
+export function encodeSans(names: x509.JsonGeneralName[]): Buffer | undefined {
   const out: Buffer[] = [];
   for (const n of names) {
     if (n.type === 'dns') out.push(der.tlv(0x82, Buffer.from(n.value, 'ascii')));
@@ -276,10 +355,13 @@ export async function createPki(): Promise<Pki> {
   return { rsa, sm2 };
 }
 
-export async function loadPki(p: PersistedCa): Promise<Pki> {
-  return { rsa: await CaHierarchy.load('rsa', p.rsa), sm2: await CaHierarchy.load('sm2', p.sm2) };
+/** A version 1 file's SM2 hierarchy was an ECDSA stand-in: it is replaced (`upgraded`), the RSA one kept. */
+export async function loadPki(p: PersistedCa): Promise<Pki & { upgraded: boolean }> {
+  const rsa = await CaHierarchy.load('rsa', p.rsa);
+  if (p.version === 1) return { rsa, sm2: await CaHierarchy.create('sm2'), upgraded: true };
+  return { rsa, sm2: await CaHierarchy.load('sm2', p.sm2), upgraded: false };
 }
 
 export function pkiMaterial(pki: Pki): PersistedCa {
-  return { version: 1, rsa: pki.rsa.toMaterial(), sm2: pki.sm2.toMaterial() };
+  return { version: 2, rsa: pki.rsa.toMaterial(), sm2: pki.sm2.toMaterial() };
 }

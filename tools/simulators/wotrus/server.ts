@@ -105,7 +105,14 @@ async function preparePki(persistence: Persistence | undefined, log: Logger): Pr
     return sharedPki;
   }
   const saved = await persistence.loadCa();
-  if (saved) return loadPki(saved);
+  if (saved) {
+    const { upgraded, ...pki } = await loadPki(saved);
+    if (upgraded) {
+      await persistence.saveCa(pkiMaterial(pki));
+      log.warn({ file: persistence.caFile }, 'simulator: replaced the ECDSA stand-in SM2 hierarchy with a real SM2 one; SM2 certificates issued before chain to the old one');
+    }
+    return pki;
+  }
   const pki = await createPki();
   await persistence.saveCa(pkiMaterial(pki));
   log.info({ file: persistence.caFile }, 'simulator: created a new private CA');

@@ -36,7 +36,8 @@ export function queryView(o: SimOrder, baseUrl: string): Record<string, unknown>
     : null;
   return {
     id: o.id,
-    productName: o.role === 'sm2-rsa' ? `${product.name} (RSA)` : product.name,
+    // Bundled RSA orders made before they had their own (RSA) product carry the SM2 product's.
+    productName: o.role === 'sm2-rsa' && product.kind === 'sm2' ? `${product.name} (RSA)` : product.name,
     productID: product.id,
     cn: o.commonName,
     sn: o.hosts.length ? o.hosts.join(',') : o.commonName,
@@ -46,7 +47,7 @@ export function queryView(o: SimOrder, baseUrl: string): Record<string, unknown>
     durationType: 0,
     createTime: o.createTime,
     serverCount: Math.max(1, o.hosts.length),
-    includeRSA: o.role !== 'sm2' ? product.profile === 'ssl' : true,
+    includeRSA: o.role !== 'sm2' ? product.profile === 'ssl' : o.bundleId !== undefined,
     isUploadedPic: o.documentsCount > 0,
     isSNVerified: o.dcvPassedAt !== undefined,
     isCSRSubmitted: true,
