@@ -34,6 +34,11 @@ export const certificateBundleSchema = z
     encryptionLeafPem: z.string().optional(),
     /** SM2 orders: the encryption certificate's path, intermediate(s) then root. */
     encryptionChainPems: z.array(z.string()).optional().describe('SM2: the encryption certificate\'s intermediate(s) then root'),
+    /** SM2 orders with a bound RSA product: the RSA certificate, from its own CA order. */
+    boundRsa: z
+      .object({ caOrderId: z.string(), leafPem: z.string(), chainPems: z.array(z.string()) })
+      .optional()
+      .describe('SM2 with a bound RSA product: the RSA certificate of its own CA order'),
   })
   .meta({ id: 'CertificateBundle' });
 export type CertificateBundle = z.output<typeof certificateBundleSchema>;

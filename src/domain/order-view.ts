@@ -110,6 +110,22 @@ export const caEmailRecordSchema = z.object({
 });
 export type CaEmailRecord = z.output<typeof caEmailRecordSchema>;
 
+/** A bound CA order's child (query `getBoundOrder`): the order it belongs to, and its own progress. */
+export const boundOrderViewSchema = trackedViewSchema.extend({
+  billingOrderId: z.string(),
+  boundToCaOrderId: z.string(),
+});
+export type BoundOrderView = z.output<typeof boundOrderViewSchema>;
+
+/** The bound CA order as the order shows it. */
+export const boundOrderSchema = z.object({
+  caOrderId: z.string(),
+  status: z.enum(['waiting', 'delivered', 'failed']),
+  message: z.string().optional(),
+  certificate: certificateMetaSchema.optional(),
+});
+export type BoundOrder = z.output<typeof boundOrderSchema>;
+
 export const orderViewSchema = z
   .object({
     workflowId: z.string(),
@@ -119,6 +135,8 @@ export const orderViewSchema = z
     condition: conditionSchema,
     ca: caViewSchema,
     certificate: certificateMetaSchema.optional(),
+    /** WoTrus SM2 orders with a bound RSA product: the RSA certificate's own CA order. */
+    boundRsa: boundOrderSchema.optional(),
     lineage: z.object({
       renews: z.string().optional(),
       /** Every CA order id this billing order has used, original first. */

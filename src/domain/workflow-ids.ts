@@ -17,10 +17,14 @@ export const reissueWorkflowId = (orderWorkflowId: string, requestId: string): s
 /** A revocation child: one per CA order id (the order's own, or a certificate replaced by a reissue). */
 export const revokeWorkflowId = (orderWorkflowId: string, caOrderId: string): string => `${orderWorkflowId}/revoke/${caOrderId}`;
 
+/** A CA order bound to the order's own (WoTrus: the RSA order created with an SM2 order), followed by its own child. */
+export const boundOrderWorkflowId = (orderWorkflowId: string, caOrderId: string): string => `${orderWorkflowId}/bound/${caOrderId}`;
+
 export type ParsedWorkflowId =
   | { kind: 'order'; billingOrderId: string }
   | { kind: 'reissue'; billingOrderId: string; requestId: string }
-  | { kind: 'revoke'; billingOrderId: string; caOrderId: string };
+  | { kind: 'revoke'; billingOrderId: string; caOrderId: string }
+  | { kind: 'bound'; billingOrderId: string; caOrderId: string };
 
 /** The inverse: which billing order (and which child) a workflow id belongs to; undefined for ids not of this scheme. */
 export function parseWorkflowId(workflowId: string): ParsedWorkflowId | undefined {
@@ -31,6 +35,7 @@ export function parseWorkflowId(workflowId: string): ParsedWorkflowId | undefine
   if (!key) return undefined;
   if (child === 'reissue') return { kind: 'reissue', billingOrderId: order, requestId: key };
   if (child === 'revoke') return { kind: 'revoke', billingOrderId: order, caOrderId: key };
+  if (child === 'bound') return { kind: 'bound', billingOrderId: order, caOrderId: key };
   return undefined;
 }
 

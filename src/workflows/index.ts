@@ -2,3 +2,4 @@
 export { orderWorkflow } from './order/workflow';
 export { reissueWorkflow } from './reissue';
 export { revokeWorkflow } from './revoke';
+export { boundOrderWorkflow } from './bound-order';

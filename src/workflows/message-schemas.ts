@@ -18,7 +18,10 @@ export type CancelInput = z.infer<typeof cancelInputSchema>;
 
 export const reissueInputSchema = z
   .object({
+    /** The new key's CSR: for SM2 products the signing CSR. */
     csr: csrPemSchema,
+    /** SM2 products: the encryption certificate's CSR (the CA refuses an SM2 reissue without it). */
+    csrEncrypt: csrPemSchema.optional(),
     reason: z.string().min(1).max(500),
     /** Caller's idempotency key: the same key twice is one reissue. */
     requestId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1-64 characters of letters, digits, . _ : -'),

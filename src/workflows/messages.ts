@@ -5,7 +5,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CertificateBundle } from '../domain/certificate';
-import type { OrderView, ReissueView } from '../domain/order-view';
+import type { BoundOrderView, OrderView, ReissueView } from '../domain/order-view';
 import type { CancelInput, ReissueInput, ResendCustomerEmailInput, RevokeInput, UpdateAnswer } from './message-schemas';
 
 export type { CancelInput, ReissueInput, ResendCustomerEmailInput, RevokeInput, UpdateAnswer };
@@ -23,6 +23,7 @@ export const caPushedSignal = defineSignal<[CaPushSignal]>('caPushed');
 export const getOrderQuery = defineQuery<OrderView>('getOrder');
 /** A reissue child's own progress. */
 export const getReissueQuery = defineQuery<ReissueView>('getReissue');
+export const getBoundOrderQuery = defineQuery<BoundOrderView>('getBoundOrder');
 export const getCertificateQuery = defineQuery<CertificateBundle | null>('getCertificate');
 
 export const cancelUpdate = defineUpdate<UpdateAnswer, [CancelInput]>('cancel');

@@ -41,6 +41,7 @@ export async function reissueWorkflow(input: ReissueWorkflowInput): Promise<Reis
     caActivities.requestReissue.executeWithOptions({ summary: `Request a reissue of CA order ${input.oldCaOrderId}` }, [{
       caOrderId: input.oldCaOrderId,
       csr: input.request.csr,
+      ...(input.request.csrEncrypt === undefined ? {} : { csrEncrypt: input.request.csrEncrypt }),
       reason: input.request.reason,
       idempotenceId: `${input.billingOrderId}:reissue:${input.request.requestId}`,
       proof: input.request.proof,
@@ -55,6 +56,6 @@ export async function reissueWorkflow(input: ReissueWorkflowInput): Promise<Reis
   if (outcome.kind !== 'issued') {
     throw ApplicationFailure.create({ type: 'ReissueNotIssued', message: 'message' in outcome ? outcome.message : `reissue ended: ${outcome.kind}`, nonRetryable: true });
   }
-  const verified = await retrieveAndVerify(ctl, { issuer, caOrderId: newCaOrderId, csrPem: input.request.csr, commonName: input.commonName, hosts: input.hosts }, outcome.retrieved);
+  const verified = await retrieveAndVerify(ctl, { issuer, caOrderId: newCaOrderId, csrPem: input.request.csr, csrEncryptPem: input.request.csrEncrypt, commonName: input.commonName, hosts: input.hosts }, outcome.retrieved);
   return { newCaOrderId, bundle: verified.bundle, certificate: verified.certificate };
 }

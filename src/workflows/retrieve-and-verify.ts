@@ -29,6 +29,8 @@ export interface VerifyTarget {
   issuer: string;
   caOrderId: string;
   csrPem: string;
+  /** SM2: the encryption certificate's CSR, when the customer sent one. */
+  csrEncryptPem?: string;
   commonName: string;
   hosts?: string[];
 }
@@ -50,6 +52,7 @@ export async function retrieveAndVerify(ctl: AttentionControl, target: VerifyTar
       caOrderId: target.caOrderId,
       retrieved,
       csrPem: target.csrPem,
+      ...(target.csrEncryptPem === undefined ? {} : { csrEncryptPem: target.csrEncryptPem }),
       commonName: target.commonName,
       hosts: target.hosts,
       expectDnsNames: ctl.policy.expectDnsNames,

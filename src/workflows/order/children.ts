@@ -11,6 +11,7 @@ import type { ReissueWorkflowResult, RevokeWorkflowResult } from '../inputs';
 import type { ReissueInput, RevokeInput } from '../messages';
 import { reissueWorkflow } from '../reissue';
 import { revokeWorkflow } from '../revoke';
+import type { boundOrderWorkflow } from '../bound-order';
 import type { ChildDone, OrderEntity } from './entity';
 
 /** A child workflow the order waits for; `done` is set when it ends. */
@@ -18,7 +19,7 @@ export interface RunningChild<T> {
   done?: ChildDone<T>;
 }
 
-function follow<W extends typeof reissueWorkflow | typeof revokeWorkflow>(handle: ChildWorkflowHandle<W>): RunningChild<Awaited<ReturnType<W>>> {
+export function follow<W extends typeof reissueWorkflow | typeof revokeWorkflow | typeof boundOrderWorkflow>(handle: ChildWorkflowHandle<W>): RunningChild<Awaited<ReturnType<W>>> {
   type T = Awaited<ReturnType<W>>;
   const child: RunningChild<T> = {};
   handle.result().then(

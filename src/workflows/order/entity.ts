@@ -7,6 +7,8 @@ import { CANCELLABLE_STATES, type OrderState } from '../../domain/order-states';
 import type { CaEmailRecord, OrderView } from '../../domain/order-view';
 import { billingActivities, emailActivities } from '../activity-stubs';
 import type { AttentionControl } from '../attention';
+import type { BoundOrderResult } from '../bound-order';
+import type { RunningChild } from './children';
 import { CUSTOMER_ACTION_PATCH, type CustomerActionNotice } from '../customer-action';
 import { failureMessage } from '../failures';
 import type { CarriedState, OrderWorkflowInput } from '../inputs';
@@ -86,6 +88,8 @@ export class OrderEntity {
   certificateIssued = false;
   /** An operator's resend of the customer e-mail is running (one at a time). */
   private emailResendRunning = false;
+  /** The bound RSA CA order's child while it runs (SM2 orders with a bound RSA product). */
+  boundRsa: RunningChild<BoundOrderResult> | undefined;
   /** Set when the child a pending update asked for has started (`revoke` or the reissue request id). */
   childStarted: { id: string } | undefined;
 

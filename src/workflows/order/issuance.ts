@@ -1,4 +1,7 @@
-import { CancellationScope, condition, patched } from '@temporalio/workflow';
+import { CancellationScope, ParentClosePolicy, condition, patched, startChild } from '@temporalio/workflow';
+import { boundOrderWorkflowId } from '../../domain/workflow-ids';
+import { type BoundOrderResult, boundOrderWorkflow } from '../bound-order';
+import { type RunningChild, follow } from './children';
 import { CaErrorType } from '../../ca/errors';
 import type { CreateOrderRequest, RetrievedCertificate } from '../../ca/issuer';
 import type { OrderView } from '../../domain/order-view';
@@ -27,6 +30,7 @@ export async function issue(order: OrderEntity): Promise<OrderView | undefined> 
   if (!order.view.ca.orderId) {
     const ended = await createCaOrder(order);
     if (ended) return ended;
+    if (order.view.ca.orderIdRsa && patched(BOUND_ORDER_PATCH)) order.boundRsa = await followBoundRsaOrder(order, order.view.ca.orderIdRsa);
   }
   const waited = await waitForIssuance(order);
   if (waited.ended) return waited.ended;
@@ -44,7 +48,54 @@ export async function issue(order: OrderEntity): Promise<OrderView | undefined> 
   );
   order.bundle = verified.bundle;
   view.certificate = verified.certificate;
+  if (order.boundRsa) await collectBoundRsa(order, order.boundRsa);
   return undefined;
+}
+
+/**
+ * Patch id: the RSA order WoTrus creates with an SM2 order (`orderId_RSA`) is its own CA
+ * order — status, certificate, verification — followed by a child. Before it the id was
+ * shown and nothing more.
+ */
+export const BOUND_ORDER_PATCH = 'bound-rsa-order';
+
+async function followBoundRsaOrder(order: OrderEntity, caOrderId: string): Promise<RunningChild<BoundOrderResult>> {
+  const { view, input } = order;
+  view.boundRsa = { caOrderId, status: 'waiting' };
+  const handle = await startChild(boundOrderWorkflow, {
+    workflowId: boundOrderWorkflowId(view.workflowId, caOrderId),
+    args: [{
+      billingOrderId: view.billingOrderId,
+      boundToCaOrderId: view.ca.orderId!,
+      caOrderId,
+      csr: input.order.csrRsa ?? input.order.csr,
+      commonName: input.order.commonName,
+      hosts: input.order.hosts,
+      policy: input.policy,
+      issuer: order.issuer,
+    }],
+    parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+  });
+  return follow(handle);
+}
+
+/** Both certificates are delivered together: the SM2 pair waits for the bound RSA certificate (or its failure). */
+async function collectBoundRsa(order: OrderEntity, child: RunningChild<BoundOrderResult>): Promise<void> {
+  const { view, record } = order;
+  const bound = view.boundRsa!;
+  if (!child.done) record.transition('awaitingIssuance', 'AwaitingBoundRsaOrder', `The SM2 certificates are verified; waiting for the bound RSA CA order ${bound.caOrderId}.`);
+  await condition(() => child.done !== undefined);
+  const done = child.done!;
+  if (done.ok) {
+    bound.status = 'delivered';
+    bound.certificate = done.result.certificate;
+    order.bundle = { ...order.bundle!, boundRsa: { caOrderId: bound.caOrderId, leafPem: done.result.bundle.leafPem, chainPems: done.result.bundle.chainPems } };
+  } else {
+    bound.status = 'failed';
+    bound.message = done.message;
+    order.note('BoundRsaOrderFailed', `The bound RSA CA order ${bound.caOrderId} ended without a certificate: ${done.message}. The SM2 certificates are delivered.`);
+  }
+  order.boundRsa = undefined;
 }
 
 export const ISSUED_BEFORE_CANCEL = 'The CA has already issued the certificate, so the order cannot be cancelled; revoke it once it is active.';

@@ -28,7 +28,8 @@ export async function lifecycle(order: OrderEntity): Promise<OrderView> {
 
   for (;;) {
     const cert = view.certificate!;
-    const notAfter = Date.parse(cert.notAfter);
+    // SM2: the pair lives as long as the shorter-lived of its two certificates.
+    const notAfter = Math.min(Date.parse(cert.notAfter), cert.encryption ? Date.parse(cert.encryption.notAfter) : Infinity);
     const remindAt = notAfter - policy.renewalLeadMs;
     const now = Date.now();
 
