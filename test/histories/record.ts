@@ -83,7 +83,7 @@ interface Scenario {
 }
 
 /** The newest patch id in the workflow code; recorded per history in the manifest. */
-const CURRENT_CODE = 'issuer-port';
+const CURRENT_CODE = 'wotrus-as-written';
 
 const PROOF = { fileType: '.pdf' as const, fileContent: Buffer.from('%PDF-1.4 synthetic revocation request').toString('base64') };
 
@@ -173,6 +173,33 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'ca-closed',
+    async run(c) {
+      const order = await c.order();
+      const handle = await c.start(order);
+      const id = await c.caOrderId(handle);
+      await c.stateIs(handle, 'awaitingReview', 'awaitingValidation');
+      await c.h.sim.state.drive(id, 'close', 'closed by the CA');
+      await handle.result();
+      return [parent(handle, 'The CA closes the order itself (status closed): cancelled/ClosedByCa, billing hears order.closed_by_ca, certflow cancels nothing.')];
+    },
+  },
+  {
+    name: 'pending-auto-issue',
+    async run(c) {
+      const order = await c.order();
+      const handle = await c.start(order);
+      const id = await c.caOrderId(handle);
+      await c.stateIs(handle, 'awaitingReview', 'awaitingValidation');
+      c.h.sim.state.forceStatus(id, 'pendingAutoIssue');
+      await eventually('waiting for DCV', async () => (await c.view(handle)).condition.reason === 'DomainValidationPendingAutoIssue');
+      await c.env.sleep('4 days'); // action_required, then reminders after 1 and 3 days
+      await c.issue(id, handle);
+      await c.stateIs(handle, 'active');
+      return [parent(handle, 'pendingAutoIssue: waits for the customer\'s DCV with the link (order.action_required and two reminders over four days), then the CA issues by itself; ends active (open).')];
+    },
+  },
+  {
     name: 'dcv-deadline-compensation',
     async run(c) {
       c.h.sim.state.setFaults({ dropPushRate: 1 });
@@ -224,8 +251,10 @@ const SCENARIOS: Scenario[] = [
       await c.issue(id, handle);
       await c.stateIs(handle, 'active');
       const { csrPem } = await generateCsr({ commonName: order.commonName, keyType: 'ec' });
-      await handle.executeUpdate(reissueUpdate, { args: [{ csr: csrPem, reason: 'key compromise', requestId: 'r1' }] });
-      await handle.executeUpdate(reissueUpdate, { args: [{ csr: csrPem, reason: 'key compromise', requestId: 'r1' }] }); // idempotent repeat
+      // The customer asks for the replaced certificate to be revoked, with their signed request.
+      const request = { csr: csrPem, reason: 'key compromise', requestId: 'r1', revokeReplaced: true, proof: PROOF };
+      await handle.executeUpdate(reissueUpdate, { args: [request] });
+      await handle.executeUpdate(reissueUpdate, { args: [request] }); // idempotent repeat
       const newId = await eventually('reissue CA order', async () => c.h.sim.state.orders().find((o) => o.reissuedFrom === id)?.id);
       await c.issue(newId);
       await eventually('switched certificate', async () => {
@@ -240,9 +269,33 @@ const SCENARIOS: Scenario[] = [
       await c.env.client.workflow.getHandle(reissueId).result();
       await c.env.client.workflow.getHandle(revokeId).result();
       return [
-        parent(handle, 'reissue update (and its idempotent repeat) on an active certificate: child reissue, switch to the new certificate, revoke-replaced child; ends active (open).'),
+        parent(handle, 'reissue update asking to revoke the replaced certificate with the customer\'s proof (and its idempotent repeat) on an active certificate: child reissue, switch to the new certificate, revoke-replaced child; ends active (open).'),
         { workflowId: reissueId, workflowType: 'reissueWorkflow', description: 'The reissue child: reissue request, new CA order through DCV and issuance, retrieve and verify.' },
-        { part: 'replaced', workflowId: revokeId, workflowType: 'revokeWorkflow', description: 'The revoke child for the replaced certificate (ABANDON): request with the replacement statement, pendingRevoke, revoked.' },
+        { part: 'replaced', workflowId: revokeId, workflowType: 'revokeWorkflow', description: 'The revoke child for the replaced certificate (ABANDON): request with the customer\'s proof, pendingRevoke, revoked.' },
+      ];
+    },
+  },
+  {
+    name: 'reissue-keeps-replaced',
+    async run(c) {
+      const order = await c.order();
+      const handle = await c.start(order);
+      const id = await c.caOrderId(handle);
+      await c.issue(id, handle);
+      await c.stateIs(handle, 'active');
+      const { csrPem } = await generateCsr({ commonName: order.commonName, keyType: 'ec' });
+      await handle.executeUpdate(reissueUpdate, { args: [{ csr: csrPem, reason: 'new key', requestId: 'r1' }] });
+      const newId = await eventually('reissue CA order', async () => c.h.sim.state.orders().find((o) => o.reissuedFrom === id)?.id);
+      await c.issue(newId);
+      await eventually('switched certificate', async () => {
+        const v = await c.view(handle);
+        return v.condition.state === 'active' && v.certificate?.caOrderId === newId;
+      });
+      const reissueId = reissueWorkflowId(handle.workflowId, 'r1');
+      await c.env.client.workflow.getHandle(reissueId).result();
+      return [
+        parent(handle, 'reissue of a product whose CA leaves the replaced certificate valid, no revocation asked: switch to the new certificate, the old one stays valid (order.reissued says so), no revoke child; ends active (open).'),
+        { workflowId: reissueId, workflowType: 'reissueWorkflow', description: 'The reissue child of reissue-keeps-replaced.' },
       ];
     },
   },

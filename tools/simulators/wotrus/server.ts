@@ -68,6 +68,8 @@ export interface SimulatorState {
   setFaults(faults: Faults): void;
   clearFaults(): void;
   drive(orderId: string, action: DriveAction, reason?: string): Promise<DriveResult>;
+  /** Any status (e.g. `pendingAutoIssue`, `unknown`, `pending`), as the admin API's POST /orders/:id/status. */
+  forceStatus(orderId: string, status: SimStatus): SimOrder | undefined;
   /** PEMs of both hierarchies (root and intermediate). */
   ca: { rsa: { rootPem: string; intermediatePem: string }; sm2: { rootPem: string; intermediatePem: string } };
   products: readonly SimProduct[];
@@ -229,6 +231,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     setFaults: (f) => faults.set(f),
     clearFaults: () => faults.clear(),
     drive: (id, action, reason) => engine.drive(id, action, 'admin', reason),
+    forceStatus: (id, status) => {
+      const o = store.get(id);
+      if (o) engine.force(o, status);
+      return o;
+    },
     ca: { rsa: { rootPem: rsaRoot, intermediatePem: rsaInter }, sm2: { rootPem: sm2Root, intermediatePem: sm2Inter } },
     products: SIM_PRODUCTS,
     flush: async () => {
