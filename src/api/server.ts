@@ -107,7 +107,6 @@ export async function buildApi({ config, orders, pushVerifier, logger, ready = a
   app.addHook('onClose', async () => dispatcher.close());
   await app.register(pushRoutes, {
     verifier: pushVerifier ?? createPushVerifier({ mode: config.CA_PUSH_VERIFY, secret: config.CA_PUSH_SECRET }),
-    verify: config.CA_PUSH_VERIFY,
     allowFrom: config.CA_PUSH_ALLOW_FROM ? createSourceAllowList(config.CA_PUSH_ALLOW_FROM) : undefined,
     dispatcher,
     apiKeys: config.API_KEYS,

@@ -8,9 +8,8 @@ import type { PushDispatcher } from '../push-dispatch';
 import { pushAnswerSchema, pushBodyDocSchema, pushStatsSchema } from '../schemas';
 
 export interface PushRoutesOptions {
+  /** CA_PUSH_VERIFY's: takes every push (`none`) or checks our signature (`hmac`). */
   verifier: PushVerifier;
-  /** `none`: the document's unsigned pushes; `hmac`: the verifier checks our signature. */
-  verify: Config['CA_PUSH_VERIFY'];
   /** Whether a source address may push (CA_PUSH_ALLOW_FROM); any when absent. */
   allowFrom?: (ip: string | undefined) => boolean;
   dispatcher: PushDispatcher;
@@ -45,7 +44,7 @@ function parseBody(raw: Buffer): unknown {
  * makes the waiting workflows read the CA's status, within per-order and global bounds.
  * Refusals are counted and logged at warn (rate-limited) with their reason, never the body.
  */
-export const pushRoutes: FastifyPluginAsyncZod<PushRoutesOptions> = async (app, { verifier, verify, allowFrom, dispatcher, apiKeys }) => {
+export const pushRoutes: FastifyPluginAsyncZod<PushRoutesOptions> = async (app, { verifier, allowFrom, dispatcher, apiKeys }) => {
   app.removeAllContentTypeParsers();
   // The CA's serialiser is unspecified; JSON sent as text/plain is still JSON to us.
   app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'buffer', bodyLimit: PUSH_BODY_LIMIT }, (_request, body, done) => {
