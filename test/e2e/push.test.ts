@@ -205,8 +205,9 @@ describe('the document\'s unsigned pushes (CA_PUSH_VERIFY=none) from the simulat
   const FOLLOW_UP_MS = 7_000;
 
   beforeAll(async () => {
-    // Defaults for every push setting; a first poll after 10 minutes, so only a push moves an order within the test.
-    doc = await startStack({ simulator: { manual: true, pushMode: 'document' }, policyOverrides: { pollInitialMs: POLL_MS } });
+    // The production defaults of every push setting (the window too: startStack shortens it);
+    // a first poll after 10 minutes, so only a push moves an order within the test.
+    doc = await startStack({ simulator: { manual: true, pushMode: 'document' }, policyOverrides: { pollInitialMs: POLL_MS }, env: { CA_PUSH_WINDOW_MS: '5000' } });
   });
   afterAll(async () => {
     await doc?.close();

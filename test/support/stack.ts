@@ -55,6 +55,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const env: Record<string, string> = {
     ...serviceEnv({ secrets, keyName: 'e2e', temporalAddress: address, taskQueue: uniqueId('e2e'), publicBaseUrl: 'http://certflow.test', codecKeyId: opts.codec === false ? false : 'e2e1' }),
     CA_TIMEOUT_MS: '3000',
+    // The simulator's steps here are 20–50 ms apart (a real CA's, minutes): a 5 s push window
+    // would hold an order's "issued" push back for seconds. Push tests set their own.
+    CA_PUSH_WINDOW_MS: '200',
     ...opts.env,
   };
   const front = await startFront({
