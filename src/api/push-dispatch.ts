@@ -7,7 +7,8 @@
  * - **Globally**, a token bucket (`token-bucket.ts`): each delivery — its look-up and its
  *   signals — takes a token; without one the push is acknowledged and not acted on.
  * - **Routing** without a visibility query per push: a positive cache (CA order id →
- *   workflow ids; dropped when a signal finds the workflow gone) and a negative cache (ids
+ *   workflow ids; dropped when a signal finds the workflow gone, bypassed by a push whose
+ *   flags differ from the one it was built for) and a negative cache (ids
  *   just looked up and found nowhere, answered 404 with no look-up and no token). Orders too
  *   new to be searchable are looked up again by the follow-up (`push-follow-up.ts`).
  *
@@ -70,7 +71,10 @@ export function createPushDispatcher(o: PushDispatcherOptions): PushDispatcher {
   const now = o.now ?? Date.now;
   const since = new Date(now()).toISOString();
   const budget = createTokenBucket({ ratePerSec: o.ratePerSec, burst: o.burst, now });
-  const known = createTtlLru<string[]>({ ttlMs: o.cacheTtlMs ?? 60_000, maxEntries: o.cacheEntries ?? 10_000, now });
+  // The flags of the push that was routed with the entry: a push with other flags is a new
+  // event (issued, revoked) that may concern a workflow started since — a revocation child
+  // takes the order's own CA order id — so it is looked up afresh (within its token).
+  const known = createTtlLru<{ workflowIds: string[]; flags: string }>({ ttlMs: o.cacheTtlMs ?? 60_000, maxEntries: o.cacheEntries ?? 10_000, now });
   const unknown = createTtlLru<true>({ ttlMs: o.negativeTtlMs ?? 5_000, maxEntries: o.cacheEntries ?? 10_000, now });
   const counts = { received: 0, signalled: 0, deferred: 0, ignored: 0, failed: 0, lookUps: 0, hits: 0, negativeHits: 0, invalidated: 0 };
   const refused = Object.fromEntries(PUSH_REFUSALS.map((r) => [r, 0])) as Record<PushRefusal, number>;
@@ -96,11 +100,13 @@ export function createPushDispatcher(o: PushDispatcherOptions): PushDispatcher {
     return { signalled: results.length - failures.length, gone: failures.filter(isNotFound).length, failure: failures.find((f) => !isNotFound(f)) ?? failures[0] };
   }
 
-  async function lookUp(caOrderId: string): Promise<string[]> {
+  const flagsOf = (p: CaPushSignal): string => `${p.isIssued ? 1 : 0}${p.isRevoked ? 1 : 0}`;
+
+  async function lookUp(caOrderId: string, push: CaPushSignal): Promise<string[]> {
     counts.lookUps++;
     const ids = await o.find(caOrderId);
     if (ids.length > 0) {
-      known.set(caOrderId, ids);
+      known.set(caOrderId, { workflowIds: ids, flags: flagsOf(push) });
       unknown.delete(caOrderId);
     } else {
       unknown.set(caOrderId, true);
@@ -129,9 +135,9 @@ export function createPushDispatcher(o: PushDispatcherOptions): PushDispatcher {
       return { action: 'throttled' };
     }
     const cached = known.get(id);
-    if (cached) {
+    if (cached && cached.flags === flagsOf(push)) {
       counts.hits++;
-      const r = await signalEach(cached, push);
+      const r = await signalEach(cached.workflowIds, push);
       if (r.gone > 0) {
         known.delete(id);
         counts.invalidated++;
@@ -140,7 +146,7 @@ export function createPushDispatcher(o: PushDispatcherOptions): PushDispatcher {
       if (r.gone === 0) throw r.failure;
       // Every cached workflow has ended: look again (within the same token).
     }
-    const found = await lookUp(id);
+    const found = await lookUp(id, push);
     if (found.length === 0) {
       followUp.hold(push);
       refuse('unknown-order', { caOrderId: id });
@@ -165,7 +171,7 @@ export function createPushDispatcher(o: PushDispatcherOptions): PushDispatcher {
 
   const followUp = createPushFollowUp({
     delaysMs: o.followUpDelaysMs ?? FOLLOW_UP_DELAYS_MS,
-    find: async (caOrderId) => (budget.take() ? lookUp(caOrderId) : undefined),
+    find: async (caOrderId, push) => (budget.take() ? lookUp(caOrderId, push) : undefined),
     deliver: async (push, workflowIds) => {
       if (!debounce.offer(push)) {
         counts.deferred++;

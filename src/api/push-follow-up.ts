@@ -15,7 +15,7 @@ import type { CaPushSignal } from '../workflows/messages';
 
 export interface PushFollowUpDeps {
   /** A fresh look-up (never the negative cache); undefined when over budget. */
-  find(caOrderId: string): Promise<string[] | undefined>;
+  find(caOrderId: string, push: CaPushSignal): Promise<string[] | undefined>;
   /** Delivers to the workflows found (through the per-order window); resolves true when taken or deferred. */
   deliver(push: CaPushSignal, workflowIds: string[]): Promise<boolean>;
   log?: (fields: Record<string, unknown>, message: string) => void;
@@ -61,7 +61,7 @@ export function createPushFollowUp({ find, deliver, log, delaysMs = FOLLOW_UP_DE
     if (!entry) return;
     let workflowIds: string[] | undefined;
     try {
-      workflowIds = await find(id);
+      workflowIds = await find(id, held.get(id)?.push ?? entry.push);
       if (workflowIds === undefined) stats.skipped++;
     } catch {
       // Temporal unreachable for a moment: the next step looks again.

@@ -228,6 +228,18 @@ describe('routing caches (push-dispatch)', () => {
     expect(h.lookUps).toHaveLength(2);
   });
 
+  test('a push with other flags is a new event: looked up afresh, so a revocation child started since on the same CA order is signalled too', async () => {
+    const h = dispatcher();
+    h.workflows.set('A', ['order-A']);
+    await h.d.dispatch(push('A', true));
+    await h.d.dispatch(push('A', true));
+    expect(h.lookUps).toEqual(['A']);
+    h.workflows.set('A', ['order-A', 'order-A-revoke']);
+    expect(await h.d.dispatch({ ...push('A', true), isRevoked: true })).toEqual({ action: 'signalled', workflows: 2 });
+    expect(h.lookUps).toEqual(['A', 'A']);
+    expect(h.signals.slice(-2)).toEqual(['order-A', 'order-A-revoke']);
+  });
+
   test('every workflow of a fresh look-up gone: a not-found answer, and nothing stays cached', async () => {
     const h = dispatcher();
     h.workflows.set('A', ['order-A']);
