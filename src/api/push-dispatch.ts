@@ -46,7 +46,12 @@ export interface PushDispatcherOptions {
   settings: Pick<PushStats['settings'], 'verify' | 'allowFrom'>;
   /** Positive cache: how long a CA order's workflows are trusted without a look-up (default 60 s). */
   cacheTtlMs?: number;
-  /** Negative cache: how long an id found nowhere is answered 404 without a look-up (default 5 s). */
+  /**
+   * Negative cache: how long an id found nowhere is answered 404 without a look-up (default
+   * 1 s): long enough to fold a flood into one look-up, short enough that the CA's later
+   * retry of a new order's first push (WoTrus: 3 attempts; the simulator's within 1.2 s)
+   * looks again and gets its 200 once the order is searchable.
+   */
   negativeTtlMs?: number;
   cacheEntries?: number;
   followUpDelaysMs?: readonly number[];
@@ -75,7 +80,7 @@ export function createPushDispatcher(o: PushDispatcherOptions): PushDispatcher {
   // event (issued, revoked) that may concern a workflow started since — a revocation child
   // takes the order's own CA order id — so it is looked up afresh (within its token).
   const known = createTtlLru<{ workflowIds: string[]; flags: string }>({ ttlMs: o.cacheTtlMs ?? 60_000, maxEntries: o.cacheEntries ?? 10_000, now });
-  const unknown = createTtlLru<true>({ ttlMs: o.negativeTtlMs ?? 5_000, maxEntries: o.cacheEntries ?? 10_000, now });
+  const unknown = createTtlLru<true>({ ttlMs: o.negativeTtlMs ?? 1_000, maxEntries: o.cacheEntries ?? 10_000, now });
   const counts = { received: 0, signalled: 0, deferred: 0, ignored: 0, failed: 0, lookUps: 0, hits: 0, negativeHits: 0, invalidated: 0 };
   const refused = Object.fromEntries(PUSH_REFUSALS.map((r) => [r, 0])) as Record<PushRefusal, number>;
 
