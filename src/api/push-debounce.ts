@@ -16,8 +16,10 @@ export interface PushDebounce {
    * False when a window is open: the push is kept for the window's trailing delivery.
    */
   offer(push: CaPushSignal): boolean;
-  /** The caller's delivery did not happen (unknown order, over budget, failure): close the window unless a trailing delivery is due. */
+  /** The caller's delivery did not happen (over budget, failure): close the window unless a trailing delivery is due. */
   release(caOrderId: string): void;
+  /** Closes the window even with a trailing delivery due, and hands back its push (an unknown order: the follow-up takes it). */
+  drop(caOrderId: string): CaPushSignal | undefined;
   readonly open: number;
   readonly stats: { trailingScheduled: number; trailingDelivered: number; evicted: number };
   close(): void;
@@ -106,6 +108,13 @@ export function createPushDebounce({ windowMs, deliver, maxOpen = 10_000, now = 
     release(caOrderId) {
       const w = windows.get(caOrderId);
       if (w && !w.pending && !w.timer) windows.delete(caOrderId);
+    },
+    drop(caOrderId) {
+      const w = windows.get(caOrderId);
+      if (!w) return undefined;
+      if (w.timer) clearTimeout(w.timer);
+      windows.delete(caOrderId);
+      return w.pending;
     },
     get open() {
       return windows.size;

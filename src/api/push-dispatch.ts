@@ -209,7 +209,12 @@ export function createPushDispatcher(o: PushDispatcherOptions): PushDispatcher {
         throw err;
       }
       if (outcome.action === 'signalled') counts.signalled++;
-      else debounce.release(push.caOrderId);
+      else if (outcome.action === 'unknown') {
+        // Pushes deferred meanwhile would only look again at the window's end: the follow-up
+        // already looks for this id, so it takes the latest of them instead.
+        const pending = debounce.drop(push.caOrderId);
+        if (pending) followUp.hold(pending);
+      } else debounce.release(push.caOrderId);
       return outcome;
     },
     refuse,

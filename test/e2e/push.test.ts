@@ -304,7 +304,7 @@ describe('the document\'s unsigned pushes (CA_PUSH_VERIFY=none) from the simulat
     expect(v.certificate).toBeFalsy();
     expect(report.distinctUnknown.lookUps).toBeLessThanOrEqual(report.distinctUnknown.budgetBound);
     expect(report.distinctUnknown.lookUpsWithFollowUps).toBeLessThanOrEqual(report.distinctUnknown.budgetBoundWithFollowUps);
-    // One look-up per second of flood for the single unknown id (the negative cache); its follow-up looks again, at most three times.
+    // One look-up per second of flood for the single unknown id (the negative cache; pushes deferred meanwhile go to the follow-up), which looks again at most three times.
     expect(report.oneUnknown.lookUpsWithFollowUp).toBeLessThanOrEqual(Math.ceil(single.ms / 1_000) + 3);
     expect(report.caCallsForUnknown).toBe(0);
     expect(Object.keys(distinct.statuses).every((k) => k === '404 urn:certflow:problem:no-waiting-order' || k === '200 throttled')).toBe(true);

@@ -81,6 +81,16 @@ describe('per-order window (push-debounce)', () => {
     expect(trailing).toEqual([push('A', true)]);
   });
 
+  test('drop: the window closes with its trailing push handed back, and nothing is delivered at its end', async () => {
+    const { d, trailing } = debounce(1_000);
+    d.offer(push('A'));
+    d.offer(push('A', true));
+    expect(d.drop('A')).toEqual(push('A', true));
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(trailing).toEqual([]);
+    expect(d.offer(push('A'))).toBe(true);
+  });
+
   test('a trailing delivery that reached nothing closes the window', async () => {
     const { d, trailing } = debounce(1_000, false);
     d.offer(push('A'));

@@ -258,8 +258,8 @@ export async function startFront(o: FrontOptions): Promise<Front> {
     token: o.secrets.caToken,
     adminToken: o.secrets.simulatorAdminToken,
     pushUrl: pushUrl(apiUrl),
-    pushSecret: o.secrets.pushSecret,
-    // Signed only for an API that checks signatures; otherwise as the WoTrus document shows.
+    // Signed only for an API that checks signatures, with the secret it checks; otherwise as the WoTrus document shows.
+    pushSecret: preliminary.CA_PUSH_SECRET ?? o.secrets.pushSecret,
     pushMode: preliminary.CA_PUSH_VERIFY === 'hmac' ? 'signed' : 'document',
     ...o.simulator,
   });
