@@ -52,8 +52,10 @@ async function main(): Promise<void> {
   // Embedded defaults: only what is unset, so any variable can still be overridden.
   const simPort = env.SIMULATOR_PORT || '8090';
   const apiPort = env.API_PORT || '8080';
-  const defaults = serviceEnv({ secrets, keyName: 'dev', publicBaseUrl: `http://localhost:${apiPort}`, codecKeyId: 'dev1', caBaseUrl: `http://127.0.0.1:${simPort}` });
-  if (embeddedCa) Object.assign(defaults, simulatorEnv({ secrets, port: simPort, apiUrl: `http://127.0.0.1:${apiPort}` }));
+  // Pushes as the WoTrus document shows them (unsigned) unless the caller asks for our HMAC.
+  const pushVerify = env.CA_PUSH_VERIFY === 'hmac' ? 'hmac' : 'none';
+  const defaults = serviceEnv({ secrets, keyName: 'dev', publicBaseUrl: `http://localhost:${apiPort}`, codecKeyId: 'dev1', caBaseUrl: `http://127.0.0.1:${simPort}`, pushVerify });
+  if (embeddedCa) Object.assign(defaults, simulatorEnv({ secrets, port: simPort, apiUrl: `http://127.0.0.1:${apiPort}`, pushVerify }));
   else {
     // A CA of the caller's own: its token is the caller's too.
     delete defaults.CA_BASE_URL;

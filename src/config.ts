@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -33,6 +34,28 @@ const apiKeyList = csv.pipe(
   ),
 );
 
+/**
+ * Addresses and networks, `a.b.c.d/nn` or `x:y::/nnn` (a bare address is a /32 or /128),
+ * comma-separated; read into entries for node's `net.BlockList`.
+ */
+export const cidrList = csv.pipe(
+  z
+    .array(
+      z.string().transform((entry, ctx) => {
+        const [address = '', prefixText, extra] = entry.split('/');
+        const family = isIP(address);
+        const max = family === 4 ? 32 : 128;
+        const prefix = prefixText === undefined ? max : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
+        if (family === 0 || extra !== undefined || !(prefix >= 0 && prefix <= max)) {
+          ctx.addIssue({ code: 'custom', message: `each entry must be an IPv4 or IPv6 address or network (e.g. 203.0.113.0/24, 2001:db8::/32); "${entry}" is not` });
+          return z.NEVER;
+        }
+        return { address, prefix, family: family === 4 ? ('ipv4' as const) : ('ipv6' as const) };
+      }),
+    )
+    .min(1, 'must list at least one address or network'),
+);
+
 /** `keyId:base64(32 bytes)` pairs for the AES-256-GCM payload codec. */
 const codecKeyList = csv.pipe(
   z.array(
@@ -66,7 +89,20 @@ export const configSchema = z
 
     CA_BASE_URL: url.optional(),
     CA_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
+    /**
+     * How CA pushes are authenticated (docs/pushes.md). `none` (default): as the WoTrus
+     * document describes them, unsigned — safe because a push only makes the order read its
+     * CA status. `hmac`: our `x-wotrus-signature` scheme with CA_PUSH_SECRET.
+     */
+    CA_PUSH_VERIFY: z.enum(['none', 'hmac'], { error: 'must be none or hmac' }).default('none'),
     CA_PUSH_SECRET: optionalSecret,
+    /** Sources a push is taken from (request.ip: behind a proxy, see API_TRUST_PROXY); any when unset. */
+    CA_PUSH_ALLOW_FROM: cidrList.optional(),
+    /** At most one push-triggered signal per CA order per window; later pushes are delivered once at its end. */
+    CA_PUSH_WINDOW_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
+    /** Global budget of push-triggered signals and look-ups of CA order ids (token bucket). */
+    CA_PUSH_RATE_PER_SEC: z.coerce.number().min(0.1).max(100_000).default(20),
+    CA_PUSH_BURST: z.coerce.number().int().min(1).max(1_000_000).default(40),
     CA_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
     CA_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
     CA_POOL_CONNECTIONS: z.coerce.number().int().min(1).max(1024).default(32),
@@ -74,6 +110,12 @@ export const configSchema = z
     API_HOST: z.string().min(1).default('127.0.0.1'),
     API_PORT: port.default(8080),
     API_KEYS: apiKeyList.optional(),
+    /**
+     * Proxies in front of the API whose X-Forwarded-For is believed (fastify's trustProxy):
+     * their addresses/networks, or the number of proxy hops. Unset: the peer address is the
+     * client. Never "trust everyone": a client could then claim any source address.
+     */
+    API_TRUST_PROXY: z.union([z.string().regex(/^\d{1,2}$/).transform(Number), cidrList], { error: 'must be a hop count (e.g. 1) or proxy addresses/networks' }).optional(),
     PUBLIC_BASE_URL: url.optional(),
     OPERATOR_TOKEN: optionalSecret,
     /** Signs the certificate link the CA e-mails to the customer (who has no API key). */
@@ -102,6 +144,9 @@ export const configSchema = z
     if ((c.TEMPORAL_TLS_CERT_PATH === undefined) !== (c.TEMPORAL_TLS_KEY_PATH === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_KEY_PATH'], message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together' });
     }
+    if (c.CA_PUSH_VERIFY === 'hmac' && !c.CA_PUSH_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['CA_PUSH_SECRET'], message: 'required when CA_PUSH_VERIFY=hmac' });
+    }
     if (c.CA_BASE_URL && !c.CA_TOKEN) {
       ctx.addIssue({ code: 'custom', path: ['CA_TOKEN'], message: 'required when CA_BASE_URL is set' });
     }
@@ -109,7 +154,7 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: ['CODEC_CURRENT_KEY_ID'], message: 'must name one of the keys in CODEC_KEYS' });
     }
     if (c.CERTFLOW_ENV === 'production') {
-      for (const key of ['CA_BASE_URL', 'CA_TOKEN', 'CA_PUSH_SECRET', 'API_KEYS', 'PUBLIC_BASE_URL', 'DOWNLOAD_LINK_SECRET', 'PRODUCTS_FILE'] as const) {
+      for (const key of ['CA_BASE_URL', 'CA_TOKEN', 'API_KEYS', 'PUBLIC_BASE_URL', 'DOWNLOAD_LINK_SECRET', 'PRODUCTS_FILE'] as const) {
         if (c[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'required in production' });
       }
       if (!c.CODEC_KEYS && !c.CODEC_KEYS_FILE) {

@@ -1,4 +1,3 @@
-import { createHmacPushVerifier, type PushVerifier } from '../ca/wotrus/push';
 import { exitOnConfigError, loadConfigOrExit } from '../config';
 import { createLogger } from '../lib/logger';
 import { createOrderService } from '../orders/order-service';
@@ -17,14 +16,11 @@ async function main(): Promise<void> {
   const publicBaseUrl = config.PUBLIC_BASE_URL ?? `http://${config.API_HOST}:${config.API_PORT}`;
   const orders = createOrderService({ client, taskQueue: config.TEMPORAL_TASK_QUEUE, products, publicBaseUrl, collectLinkSecret: config.DOWNLOAD_LINK_SECRET });
 
-  let pushVerifier: PushVerifier;
-  if (config.CA_PUSH_SECRET) {
-    pushVerifier = createHmacPushVerifier(config.CA_PUSH_SECRET);
-  } else {
-    // No secret, no trust: every push is refused and orders advance by polling alone.
-    logger.warn('CA_PUSH_SECRET is not set: CA pushes will be refused (401); orders still advance by polling');
-    pushVerifier = { verify: () => false };
+  if (config.CA_PUSH_VERIFY === 'none' && config.CA_PUSH_SECRET) {
+    // Not an error (the secret may be kept for a switch back), but nobody should believe pushes are checked.
+    logger.warn('CA_PUSH_SECRET is set but CA_PUSH_VERIFY=none: pushes are not signature-checked (set CA_PUSH_VERIFY=hmac to check them)');
   }
+  logger.info({ verify: config.CA_PUSH_VERIFY, allowFrom: config.CA_PUSH_ALLOW_FROM?.length ?? 'any', windowMs: config.CA_PUSH_WINDOW_MS, ratePerSec: config.CA_PUSH_RATE_PER_SEC, burst: config.CA_PUSH_BURST }, 'CA push receiver settings');
 
   // Ready when the frontend answers within 2 s; a slow Temporal is as good as none to a caller.
   const ready = async (): Promise<boolean> => {
@@ -37,7 +33,6 @@ async function main(): Promise<void> {
   const app = await buildApi({
     config,
     orders,
-    pushVerifier,
     logger,
     ready,
     codec: codec && config.OPERATOR_TOKEN ? { codec, operatorToken: config.OPERATOR_TOKEN, corsOrigins: codecCorsOrigins(config) } : undefined,

@@ -21,6 +21,7 @@ export const ProblemType = {
   validation: problemType('validation'),
   malformed: problemType('malformed-request'),
   unauthorized: problemType('unauthorized'),
+  forbidden: problemType('forbidden'),
   notFound: problemType('not-found'),
   orderNotFound: problemType('order-not-found'),
   certificateNotIssued: problemType('certificate-not-issued'),
@@ -57,6 +58,7 @@ export function problemResponses<const C extends number>(...codes: C[]): Record<
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request: every offending field is listed in `errors`',
   401: 'Missing or wrong credentials',
+  403: 'The request comes from a source that is not allowed',
   404: 'Not found',
   409: 'Conflict: the order refused the change, or the id is taken by another body',
   413: 'Request body too large',

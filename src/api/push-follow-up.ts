@@ -2,30 +2,22 @@
  * Pushes that found no order, looked up again for a few seconds. A CA often pushes the
  * first status of a new order before the order's `CaOrderId` is searchable (Temporal's
  * visibility is eventually consistent): the push is answered 404 at once, as the CA
- * expects, but kept here and delivered as soon as the look-up finds its workflow — instead
+ * expects, but kept here and delivered as soon as a look-up finds its workflow — instead
  * of waiting for the CA's own retry (up to a second later, and only three attempts) or for
- * the workflow's next poll (a minute later) once the CA's three attempts have all been refused.
+ * the workflow's next poll once the CA's three attempts have all been refused.
  *
- * Per process, in memory, bounded: a push is only a hint, and losing one costs a poll.
+ * Per process, in memory, bounded: a push is only a hint, and losing one costs a poll. Each
+ * look-up here takes a token of the receiver's global budget like any other (`find` answers
+ * undefined when there is none and the step is skipped), so a flood of pushes for unknown
+ * orders costs at most the budget's look-ups.
  */
 import type { CaPushSignal } from '../workflows/messages';
-import type { PushDedupe } from './push-dedupe';
-
-/**
- * Signals a push to every workflow holding its CA order id (an order and, during a reissue or
- * revocation, its child): how many took it, and the first refusal when none did.
- */
-export async function signalEach(workflowIds: readonly string[], push: CaPushSignal, signal: PushFollowUpDeps['signal']): Promise<{ signalled: number; failure?: unknown }> {
-  const results = await Promise.allSettled(workflowIds.map((id) => signal(id, push)));
-  const signalled = results.filter((r) => r.status === 'fulfilled').length;
-  return { signalled, failure: signalled === 0 ? (results[0] as PromiseRejectedResult | undefined)?.reason : undefined };
-}
 
 export interface PushFollowUpDeps {
-  find(caOrderId: string): Promise<string[]>;
-  signal(workflowId: string, push: CaPushSignal): Promise<void>;
-  /** Shared with the route: whoever delivers a push first claims its key, the other skips. */
-  dedupe: PushDedupe;
+  /** A fresh look-up (never the negative cache); undefined when over budget. */
+  find(caOrderId: string, push: CaPushSignal): Promise<string[] | undefined>;
+  /** Delivers to the workflows found (through the per-order window); resolves true when taken or deferred. */
+  deliver(push: CaPushSignal, workflowIds: string[]): Promise<boolean>;
   log?: (fields: Record<string, unknown>, message: string) => void;
   /** Waits before each new look-up; the total is how long a push is kept (default 6 s). */
   delaysMs?: readonly number[];
@@ -34,10 +26,11 @@ export interface PushFollowUpDeps {
 }
 
 export interface PushFollowUp {
-  hold(key: string, push: CaPushSignal): void;
+  /** Keeps a push for its CA order (the latest push of an order replaces an earlier one). */
+  hold(push: CaPushSignal): void;
   readonly held: number;
-  /** Counters since start, for logs and tests. */
-  readonly stats: { held: number; delivered: number; expired: number; refused: number };
+  /** Counters since start, for the stats route, logs and tests. */
+  readonly stats: { held: number; delivered: number; expired: number; refused: number; skipped: number };
   close(): void;
 }
 
@@ -48,58 +41,61 @@ export interface PushFollowUp {
  */
 export const FOLLOW_UP_DELAYS_MS = [1_500, 1_500, 3_000] as const;
 
-export function createPushFollowUp({ find, signal, dedupe, log, delaysMs = FOLLOW_UP_DELAYS_MS, maxHeld = 500 }: PushFollowUpDeps): PushFollowUp {
-  const timers = new Map<string, NodeJS.Timeout>();
-  const stats = { held: 0, delivered: 0, expired: 0, refused: 0 };
+export function createPushFollowUp({ find, deliver, log, delaysMs = FOLLOW_UP_DELAYS_MS, maxHeld = 500 }: PushFollowUpDeps): PushFollowUp {
+  const held = new Map<string, { push: CaPushSignal; timer: NodeJS.Timeout }>();
+  const stats = { held: 0, delivered: 0, expired: 0, refused: 0, skipped: 0 };
 
-  function schedule(key: string, push: CaPushSignal, step: number): void {
+  function schedule(id: string, push: CaPushSignal, step: number): void {
     if (step >= delaysMs.length) {
-      timers.delete(key);
+      held.delete(id);
       stats.expired++;
       return;
     }
-    const timer = setTimeout(() => void attempt(key, push, step), delaysMs[step]);
+    const timer = setTimeout(() => void attempt(id, step), delaysMs[step]);
     timer.unref();
-    timers.set(key, timer);
+    held.set(id, { push, timer });
   }
 
-  async function attempt(key: string, push: CaPushSignal, step: number): Promise<void> {
-    let workflowIds: string[] = [];
+  async function attempt(id: string, step: number): Promise<void> {
+    const entry = held.get(id);
+    if (!entry) return;
+    let workflowIds: string[] | undefined;
     try {
-      workflowIds = await find(push.caOrderId);
+      workflowIds = await find(id, held.get(id)?.push ?? entry.push);
+      if (workflowIds === undefined) stats.skipped++;
     } catch {
       // Temporal unreachable for a moment: the next step looks again.
     }
-    if (workflowIds.length === 0) return schedule(key, push, step + 1);
-    timers.delete(key);
-    // The CA's own retry may have got through meanwhile.
-    if (!dedupe.claim(key)) return;
-    const { signalled } = await signalEach(workflowIds, push, signal);
-    if (signalled === 0) {
-      dedupe.release(key);
-      return;
-    }
+    // The latest push of this order, should another have been held meanwhile.
+    const push = held.get(id)?.push ?? entry.push;
+    if (!workflowIds || workflowIds.length === 0) return schedule(id, push, step + 1);
+    held.delete(id);
+    if (!(await deliver(push, workflowIds).catch(() => false))) return;
     stats.delivered++;
-    log?.({ caOrderId: push.caOrderId, workflows: signalled, afterMs: delaysMs.slice(0, step + 1).reduce((a, b) => a + b, 0) }, 'CA push delivered after its order became searchable');
+    log?.({ caOrderId: id, workflows: workflowIds.length, afterMs: delaysMs.slice(0, step + 1).reduce((a, b) => a + b, 0) }, 'CA push delivered after its order became searchable');
   }
 
   return {
-    hold(key, push) {
-      if (timers.has(key)) return;
-      if (timers.size >= maxHeld) {
+    hold(push) {
+      const entry = held.get(push.caOrderId);
+      if (entry) {
+        entry.push = push;
+        return;
+      }
+      if (held.size >= maxHeld) {
         stats.refused++;
         return;
       }
       stats.held++;
-      schedule(key, push, 0);
+      schedule(push.caOrderId, push, 0);
     },
     get held() {
-      return timers.size;
+      return held.size;
     },
     stats,
     close() {
-      for (const t of timers.values()) clearTimeout(t);
-      timers.clear();
+      for (const e of held.values()) clearTimeout(e.timer);
+      held.clear();
     },
   };
 }

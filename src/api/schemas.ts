@@ -39,11 +39,43 @@ export const certificateQuerySchema = z
 
 export const pushAnswerSchema = z.object({
   received: z.literal(true),
-  action: z.enum(['signalled', 'duplicate', 'ignored']),
+  action: z
+    .enum(['signalled', 'deferred', 'throttled', 'ignored'])
+    .describe('signalled: delivered now; deferred: within the order\'s window, delivered once at its end; throttled: over the global budget, not acted on (the poll covers it); ignored: not an order push'),
   workflows: z.number().int().describe('workflows signalled by this push'),
 });
 
-/** For the OpenAPI document only: the route reads the raw body, verifies it, then parses it tolerantly. */
+/** Why a push was not acted on; each is counted and logged at warn (rate-limited), never with the body. */
+export const PUSH_REFUSALS = ['signature', 'source', 'unreadable', 'over-budget', 'unknown-order'] as const;
+export type PushRefusal = (typeof PUSH_REFUSALS)[number];
+
+const count = z.number().int().min(0);
+
+/** `GET /v1/ca/wotrus/push/stats`: the receiver's counters since the process started. */
+export const pushStatsSchema = z.object({
+  since: z.string().describe('when this process started counting'),
+  settings: z.object({
+    verify: z.enum(['none', 'hmac']),
+    allowFrom: z.number().int().describe('networks in CA_PUSH_ALLOW_FROM (0: any source)'),
+    windowMs: count,
+    ratePerSec: z.number(),
+    burst: count,
+  }),
+  received: count.describe('order pushes read (after verification)'),
+  signalled: count.describe('pushes delivered to at least one workflow at once'),
+  deferred: count.describe('pushes kept for their window\'s trailing delivery'),
+  trailingDelivered: count.describe('trailing deliveries that reached an order'),
+  ignored: count.describe('pushes of another dataAction'),
+  refused: z.object(Object.fromEntries(PUSH_REFUSALS.map((r) => [r, count])) as Record<PushRefusal, typeof count>),
+  failed: count.describe('pushes answered 5xx (Temporal unavailable); the CA retries'),
+  lookUps: count.describe('visibility look-ups of CA order ids (route and follow-up)'),
+  cache: z.object({ hits: count, negativeHits: count, invalidated: count, entries: count, negativeEntries: count }),
+  followUp: z.object({ held: count, delivered: count, expired: count, refused: count, skipped: count }),
+  budgetAvailable: z.number().describe('tokens left in the global budget now'),
+});
+export type PushStats = z.infer<typeof pushStatsSchema>;
+
+/** For the OpenAPI document only: the route reads the raw body, verifies it (when configured), then parses it tolerantly. */
 export const pushBodyDocSchema = z
   .looseObject({
     dataAction: z.string().describe('"order" for an order status push; other actions are acknowledged and ignored'),
@@ -51,4 +83,4 @@ export const pushBodyDocSchema = z
     isIssued: z.boolean().optional(),
     isRevoked: z.boolean().optional(),
   })
-  .describe('Signed with x-wotrus-signature: sha256=<hex HMAC-SHA256(CA_PUSH_SECRET, raw body)>');
+  .describe('As the WoTrus document shows it, unsigned. With CA_PUSH_VERIFY=hmac: x-wotrus-signature: sha256=<hex HMAC-SHA256(CA_PUSH_SECRET, raw body)>');

@@ -11,25 +11,30 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import pino from 'pino';
-import type { PushVerifier } from '../ca/wotrus/push';
+import { createPushVerifier, type PushVerifier } from '../ca/wotrus/push';
 import type { Config } from '../config';
 import type { OrderService } from '../orders/order-service';
 import { errorHandler, notFoundHandler } from './problems';
-import { createPushDedupe, type PushDedupe } from './push-dedupe';
-import { createPushFollowUp } from './push-follow-up';
+import { createPushDispatcher, type PushDispatcherOptions } from './push-dispatch';
+import { createSourceAllowList } from './push-source';
 import { healthRoutes } from './routes/health';
 import { notifyRoutes } from './routes/notify';
 import { orderRoutes } from './routes/orders';
 import { pushRoutes } from './routes/push';
 
+/** The settings the push receiver reads (docs/pushes.md). */
+export type PushConfig = Pick<Config, 'CA_PUSH_VERIFY' | 'CA_PUSH_SECRET' | 'CA_PUSH_ALLOW_FROM' | 'CA_PUSH_WINDOW_MS' | 'CA_PUSH_RATE_PER_SEC' | 'CA_PUSH_BURST'>;
+
 export interface ApiDeps {
-  config: Pick<Config, 'API_KEYS' | 'PUBLIC_BASE_URL' | 'DOWNLOAD_LINK_SECRET'>;
+  config: Pick<Config, 'API_KEYS' | 'PUBLIC_BASE_URL' | 'DOWNLOAD_LINK_SECRET' | 'API_TRUST_PROXY'> & PushConfig;
   orders: OrderService;
-  pushVerifier: PushVerifier;
+  /** Default: the one CA_PUSH_VERIFY and CA_PUSH_SECRET configure. */
+  pushVerifier?: PushVerifier;
   logger?: FastifyBaseLogger;
   /** Readiness: whether Temporal answers. Always ready when not given. */
   ready?: () => Promise<boolean>;
-  dedupe?: PushDedupe;
+  /** Tests: the dispatcher's clock, cache TTLs and follow-up steps. */
+  push?: Pick<PushDispatcherOptions, 'now' | 'cacheTtlMs' | 'negativeTtlMs' | 'followUpDelaysMs' | 'warnIntervalMs'>;
   /** The payload codec endpoints for the Temporal Web UI and CLI (`/codec/decode|encode`). */
   codec?: CodecRoutesOptions;
 }
@@ -37,9 +42,12 @@ export interface ApiDeps {
 export const API_VERSION = '1.0.0';
 
 /** The API, built and ready to `listen` or to `inject` in tests. */
-export async function buildApi({ config, orders, pushVerifier, logger, ready = async () => true, dedupe = createPushDedupe(), codec }: ApiDeps): Promise<FastifyInstance> {
+export async function buildApi({ config, orders, pushVerifier, logger, ready = async () => true, push, codec }: ApiDeps): Promise<FastifyInstance> {
+  const trustProxy = config.API_TRUST_PROXY;
   const app = Fastify({
     loggerInstance: logger ?? pino({ enabled: false }),
+    // request.ip (the push allow-list) is the peer unless these proxies vouch for the client.
+    trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy?.map((n) => `${n.address}/${n.prefix}`),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
@@ -88,14 +96,23 @@ export async function buildApi({ config, orders, pushVerifier, logger, ready = a
   await app.register(healthRoutes, { ready });
   await app.register(orderRoutes, { orders, apiKeys: config.API_KEYS, publicBaseUrl: config.PUBLIC_BASE_URL, collectLinkSecret: config.DOWNLOAD_LINK_SECRET });
   await app.register(notifyRoutes, { orders, apiKeys: config.API_KEYS });
-  const followUp = createPushFollowUp({
+  const dispatcher = createPushDispatcher({
+    ...push,
     find: (caOrderId) => orders.findByCaOrderId(caOrderId),
-    signal: (workflowId, push) => orders.signalPush(workflowId, push),
-    dedupe,
-    log: (fields, message) => app.log.info(fields, message),
+    signal: (workflowId, p) => orders.signalPush(workflowId, p),
+    log: app.log,
+    windowMs: config.CA_PUSH_WINDOW_MS,
+    ratePerSec: config.CA_PUSH_RATE_PER_SEC,
+    burst: config.CA_PUSH_BURST,
+    settings: { verify: config.CA_PUSH_VERIFY, allowFrom: config.CA_PUSH_ALLOW_FROM?.length ?? 0 },
   });
-  app.addHook('onClose', async () => followUp.close());
-  await app.register(pushRoutes, { orders, verifier: pushVerifier, dedupe, followUp });
+  app.addHook('onClose', async () => dispatcher.close());
+  await app.register(pushRoutes, {
+    verifier: pushVerifier ?? createPushVerifier({ mode: config.CA_PUSH_VERIFY, secret: config.CA_PUSH_SECRET }),
+    allowFrom: config.CA_PUSH_ALLOW_FROM ? createSourceAllowList(config.CA_PUSH_ALLOW_FROM) : undefined,
+    dispatcher,
+    apiKeys: config.API_KEYS,
+  });
   if (codec) registerCodecRoutes(app, codec);
 
   await app.ready();

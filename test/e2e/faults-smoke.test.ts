@@ -72,7 +72,7 @@ describe('fault suite, small', () => {
     expect(result.finalStates.active).toBe(result.orders);
   }, 1_200_000);
 
-  it('pushes: forged 401, replay ×100 one effect, stale harmless, unknown 404, a burst all answered', async () => {
+  it('pushes: forged (unsigned) harmless, replay ×100 one signal now and one at the window end, stale harmless, unknown 404, a burst all answered', async () => {
     const result = await run(pushes);
     expect(failures(result)).toEqual([]);
   }, 300_000);

@@ -8,6 +8,7 @@
  * secret and no personal data. The codec endpoint gives the data back to the operator token,
  * and to nobody else, and answers the Web UI's CORS preflight.
  */
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -60,7 +61,8 @@ let csrs: string[] = [];
 let histories: { workflowId: string; binary: Buffer; json: string; raw: temporal.api.history.v1.IHistory }[] = [];
 
 beforeAll(async () => {
-  stack = await startStack({ logger: pino({ level: 'debug' }, logStream) });
+  // Pushes signed (CA_PUSH_VERIFY=hmac), so the push secret is in use and must stay out of the logs too.
+  stack = await startStack({ logger: pino({ level: 'debug' }, logStream), env: { CA_PUSH_VERIFY: 'hmac', CA_PUSH_SECRET: randomBytes(24).toString('base64url') } });
 }, 60_000);
 afterAll(async () => {
   await stack?.close();

@@ -8,7 +8,8 @@ import type { Worker } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
 import type { BillingEvent, BillingNotifier } from '../../src/activities';
 import type { Config } from '../../src/config';
-import type { OrderService } from '../../src/orders/order-service';
+import type { OrderPolicyInput } from '../../src/domain/order';
+import { createOrderService, type OrderService } from '../../src/orders/order-service';
 import type { RunningSimulator, SimulatorOptions } from '../../tools/simulators/wotrus/server';
 import { type ApiCall, type InProcessWorker, randomSecrets, serviceEnv, startFront, startInProcessWorker } from '../../tools/stack/compose';
 import { uniqueId } from './temporal';
@@ -42,6 +43,8 @@ export interface StackOptions {
   worker?: boolean;
   logger?: Logger;
   env?: Record<string, string>;
+  /** Every order's policy, over the product's (e.g. a first poll after 10 minutes, so only pushes move orders). */
+  policyOverrides?: OrderPolicyInput;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -52,12 +55,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const env: Record<string, string> = {
     ...serviceEnv({ secrets, keyName: 'e2e', temporalAddress: address, taskQueue: uniqueId('e2e'), publicBaseUrl: 'http://certflow.test', codecKeyId: opts.codec === false ? false : 'e2e1' }),
     CA_TIMEOUT_MS: '3000',
+    // The simulator's steps here are 20–50 ms apart (a real CA's, minutes): a 5 s push window
+    // would hold an order's "issued" push back for seconds. Push tests set their own.
+    CA_PUSH_WINDOW_MS: '200',
     ...opts.env,
   };
   const front = await startFront({
     env,
     secrets,
     logger,
+    ...(opts.policyOverrides ? { orders: (deps) => createOrderService({ ...deps, policyOverrides: opts.policyOverrides }) } : {}),
     simulator: { delays: { submitMs: 20, reviewMs: 50, dcvMs: 50, issueMs: 50, revokeMs: 50 }, ...opts.simulator },
   });
   const billing = new RecordingBilling();

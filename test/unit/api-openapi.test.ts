@@ -32,6 +32,7 @@ const EXPECTED: [string, string, string][] = [
   ['post', '/v1/orders/{billingOrderId}/retry', 'retryOrder'],
   ['post', '/v1/orders/{billingOrderId}/notify', 'resendCustomerEmail'],
   ['post', '/v1/ca/wotrus/push', 'receiveWotrusPush'],
+  ['get', '/v1/ca/wotrus/push/stats', 'getWotrusPushStats'],
 ];
 
 test('is an OpenAPI 3.1 document listing every route with its operationId and tags', () => {
@@ -50,6 +51,7 @@ test('billing routes declare the API-key security schemes; push and health do no
   expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['apiKeyHeader', 'bearerAuth']);
   expect(doc.paths['/v1/orders']?.post?.security).toEqual([{ bearerAuth: [] }, { apiKeyHeader: [] }]);
   expect(doc.paths['/v1/ca/wotrus/push']?.post?.security).toBeUndefined();
+  expect(doc.paths['/v1/ca/wotrus/push/stats']?.get?.security).toEqual([{ bearerAuth: [] }, { apiKeyHeader: [] }]);
   expect(doc.paths['/healthz']?.get?.security).toBeUndefined();
 });
 

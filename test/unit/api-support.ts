@@ -7,8 +7,7 @@ import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { buildApi } from '../../src/api/server';
-import { createHmacPushVerifier } from '../../src/ca/wotrus/push';
+import { type ApiDeps, buildApi } from '../../src/api/server';
 import { parseConfig } from '../../src/config';
 import { type OrderRequest, type OrderRequestInput } from '../../src/domain/order';
 import { orderWorkflowId } from '../../src/domain/workflow-ids';
@@ -93,6 +92,8 @@ export class FakeOrderService implements OrderService {
   readonly rejections = new Map<string, string>();
   readonly caOrders = new Map<string, string[]>();
   readonly signals: { workflowId: string; push: CaPushSignal }[] = [];
+  /** Workflows that have ended: signalling them is a not-found, as Temporal answers. */
+  readonly ended = new Set<string>();
   page: OrderPage = { orders: [] };
   failWith?: Error;
 
@@ -166,6 +167,7 @@ export class FakeOrderService implements OrderService {
 
   async signalPush(workflowId: string, push: CaPushSignal) {
     this.record('signalPush', workflowId, push);
+    if (this.ended.has(workflowId)) throw new OrderNotFoundError(workflowId);
     this.signals.push({ workflowId, push });
   }
 }
@@ -183,13 +185,23 @@ export function captureLogs(options: pino.LoggerOptions = {}): { logger: pino.Lo
 }
 
 export async function buildTestApi(
-  opts: { orders?: FakeOrderService; apiKeys?: string | null; logger?: pino.Logger; ready?: () => Promise<boolean>; publicBaseUrl?: string } = {},
+  opts: {
+    orders?: FakeOrderService;
+    apiKeys?: string | null;
+    logger?: pino.Logger;
+    ready?: () => Promise<boolean>;
+    publicBaseUrl?: string;
+    /** Push settings (CA_PUSH_*); default: our HMAC with PUSH_SECRET, as most push tests sign. */
+    pushEnv?: Record<string, string>;
+    push?: ApiDeps['push'];
+  } = {},
 ): Promise<{ app: FastifyInstance; orders: FakeOrderService }> {
   const orders = opts.orders ?? new FakeOrderService();
   const config = parseConfig({
     API_KEYS: opts.apiKeys === null ? undefined : (opts.apiKeys ?? API_KEYS_ENV),
     PUBLIC_BASE_URL: opts.publicBaseUrl,
+    ...(opts.pushEnv ?? { CA_PUSH_VERIFY: 'hmac', CA_PUSH_SECRET: PUSH_SECRET }),
   });
-  const app = await buildApi({ config, orders, pushVerifier: createHmacPushVerifier(PUSH_SECRET), logger: opts.logger, ready: opts.ready });
+  const app = await buildApi({ config, orders, logger: opts.logger, ready: opts.ready, push: opts.push });
   return { app, orders };
 }

@@ -1,10 +1,14 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import {
   PUSH_SIGNATURE_HEADER,
   createHmacPushVerifier,
+  createPushVerifier,
   parsePush,
   signPushBody,
 } from '../../src/ca/wotrus/push';
 import { buildOrderStatusPush } from '../../src/ca/wotrus/schemas';
+import { pushBody as simPushBody } from '../../tools/simulators/wotrus/pushes';
 
 const SECRET = 'push-secret-0123456789abcdef';
 const body = Buffer.from(JSON.stringify(buildOrderStatusPush('30B3F256-9D2D-43C5-ABCB-017AA9D3CB6D', { isIssued: true, isRevoked: false })));
@@ -99,5 +103,31 @@ describe('parsePush', () => {
     expect(noId.kind).toBe('invalid');
     expect(noId.kind === 'invalid' && noId.error).toMatch(/^orderId:/);
     expect(parsePush('{"orderId":"x"}').kind).toBe('invalid');
+  });
+});
+
+describe('createPushVerifier (CA_PUSH_VERIFY)', () => {
+  // The document's own example (§8.1), byte for byte as stored in the fixtures: unsigned.
+  const documentPush = readFileSync(path.join(__dirname, '../fixtures/wotrus/push.order-status.json'));
+
+  test('none: the document\'s unsigned push is taken, with or without any header', () => {
+    const v = createPushVerifier({ mode: 'none' });
+    expect(v.verify(documentPush, {})).toBe(true);
+    expect(v.verify(documentPush, { [PUSH_SIGNATURE_HEADER]: 'sha256=00' })).toBe(true);
+    expect(parsePush(documentPush)).toMatchObject({ kind: 'order', push: { orderId: '30B3F256-9D2D-43C5-ABCB-017AA9D3CB6D', isIssued: true, isRevoked: false } });
+  });
+
+  test('hmac: our signature is required, and a secret is', () => {
+    const v = createPushVerifier({ mode: 'hmac', secret: SECRET });
+    expect(v.verify(documentPush, {})).toBe(false);
+    expect(v.verify(documentPush, { [PUSH_SIGNATURE_HEADER]: signPushBody(SECRET, documentPush) })).toBe(true);
+    expect(() => createPushVerifier({ mode: 'hmac' })).toThrow('CA_PUSH_SECRET: required when CA_PUSH_VERIFY=hmac');
+  });
+
+  test('the simulator\'s document mode sends either spelling of the id, and both read alike', () => {
+    const event = { orderId: 'O-7', isIssued: true, isRevoked: false };
+    expect(simPushBody(event)).toBe('{"dataAction":"order","orderId":"O-7","isIssued":true,"isRevoked":false}');
+    expect(simPushBody(event, 'orderID')).toBe('{"dataAction":"order","orderID":"O-7","isIssued":true,"isRevoked":false}');
+    expect(parsePush(simPushBody(event, 'orderID'))).toEqual(parsePush(simPushBody(event)));
   });
 });

@@ -17,7 +17,6 @@ import pino, { type Logger } from 'pino';
 import { type ActivityDeps, issuerDirectory } from '../../src/activities';
 import { buildApi } from '../../src/api/server';
 import { type ConfiguredIssuer, createIssuerFromConfig } from '../../src/ca/issuer-from-config';
-import { createHmacPushVerifier } from '../../src/ca/wotrus/push';
 import { codecCorsOrigins } from '../../src/codec/codec-server';
 import { type Config, parseConfig } from '../../src/config';
 import { createOrderService, type OrderService, type OrderServiceDeps } from '../../src/orders/order-service';
@@ -95,6 +94,8 @@ export interface ServiceEnvOptions {
   codecKeyId: string | false;
   /** OPERATOR_TOKEN (codec endpoints) and DOWNLOAD_LINK_SECRET (signed collect links); default true. */
   operator?: boolean;
+  /** CA_PUSH_VERIFY: `none` (default, the document's unsigned pushes) or `hmac` (with CA_PUSH_SECRET). */
+  pushVerify?: 'none' | 'hmac';
 }
 
 /** certflow's configuration (src/config.ts variables) for one stack's worker and API. */
@@ -106,7 +107,7 @@ export function serviceEnv(o: ServiceEnvOptions): Record<string, string> {
     API_KEYS: apiKeyEntry(o.keyName, s.apiKey),
     CA_BASE_URL: o.caBaseUrl ?? CA_URL_PLACEHOLDER,
     CA_TOKEN: s.caToken,
-    CA_PUSH_SECRET: s.pushSecret,
+    ...(o.pushVerify === 'hmac' ? { CA_PUSH_VERIFY: 'hmac', CA_PUSH_SECRET: s.pushSecret } : {}),
     PUBLIC_BASE_URL: o.publicBaseUrl,
     ...(o.codecKeyId === false ? {} : { CODEC_KEYS: `${o.codecKeyId}:${s.codecKey}`, CODEC_CURRENT_KEY_ID: o.codecKeyId }),
     ...(o.operator === false ? {} : { OPERATOR_TOKEN: s.operatorToken, ...(s.downloadLinkSecret ? { DOWNLOAD_LINK_SECRET: s.downloadLinkSecret } : {}) }),
@@ -114,11 +115,12 @@ export function serviceEnv(o: ServiceEnvOptions): Record<string, string> {
 }
 
 /** The standalone simulator's settings (tools/simulators/wotrus/env.ts) matching a stack. */
-export function simulatorEnv(o: { secrets: StackSecrets; port: number | string; apiUrl: string }): Record<string, string> {
+export function simulatorEnv(o: { secrets: StackSecrets; port: number | string; apiUrl: string; pushVerify?: 'none' | 'hmac' }): Record<string, string> {
   return {
     SIMULATOR_PORT: String(o.port),
     CA_TOKEN: o.secrets.caToken,
-    CA_PUSH_SECRET: o.secrets.pushSecret,
+    // The document's unsigned pushes unless the API verifies our signature.
+    ...(o.pushVerify === 'hmac' ? { SIMULATOR_PUSH_MODE: 'signed', CA_PUSH_SECRET: o.secrets.pushSecret } : { SIMULATOR_PUSH_MODE: 'document' }),
     SIMULATOR_ADMIN_TOKEN: o.secrets.simulatorAdminToken,
     SIMULATOR_PUSH_URL: pushUrl(o.apiUrl),
   };
@@ -242,7 +244,6 @@ export async function startFront(o: FrontOptions): Promise<Front> {
   const app = await buildApi({
     config: preliminary,
     orders,
-    pushVerifier: createHmacPushVerifier(o.secrets.pushSecret),
     logger,
     ready: o.readiness
       ? async () => {
@@ -257,7 +258,9 @@ export async function startFront(o: FrontOptions): Promise<Front> {
     token: o.secrets.caToken,
     adminToken: o.secrets.simulatorAdminToken,
     pushUrl: pushUrl(apiUrl),
-    pushSecret: o.secrets.pushSecret,
+    // Signed only for an API that checks signatures, with the secret it checks; otherwise as the WoTrus document shows.
+    pushSecret: preliminary.CA_PUSH_SECRET ?? o.secrets.pushSecret,
+    pushMode: preliminary.CA_PUSH_VERIFY === 'hmac' ? 'signed' : 'document',
     ...o.simulator,
   });
   const env = { ...o.env, CA_BASE_URL: sim.url };

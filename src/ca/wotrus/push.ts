@@ -3,9 +3,12 @@ import { toProtocolIssues } from './answer';
 import { orderStatusPushSchema, pushActionSchema, type OrderStatusPush } from './schemas';
 
 /**
- * Inbound WoTrus status pushes (ca-apis.md §1.7). WoTrus signs pushes since V1.04 but never
- * documented how, so verification is pluggable. The scheme agreed with the simulator:
- * `x-wotrus-signature: sha256=<lowercase hex HMAC-SHA256(secret, raw body)>`.
+ * Inbound WoTrus status pushes (ca-apis.md §1.7). WoTrus says it signs pushes since V1.04
+ * but never documents how, and its example push is a bare JSON body: so verification is
+ * pluggable and off by default (`CA_PUSH_VERIFY=none`). That is safe because a push never
+ * changes an order: it only makes the order read its status from the CA's query API, and
+ * the API bounds how often it does (docs/pushes.md). `hmac` is our own scheme, for a CA or
+ * proxy that can sign: `x-wotrus-signature: sha256=<lowercase hex HMAC-SHA256(secret, raw body)>`.
  */
 
 export const PUSH_SIGNATURE_HEADER = 'x-wotrus-signature';
@@ -49,6 +52,18 @@ export function createHmacPushVerifier(secret: string | Buffer): PushVerifier {
       return given.length === expected.length && timingSafeEqual(given, expected);
     },
   };
+}
+
+/** Takes every push: the document's unsigned pushes (`CA_PUSH_VERIFY=none`). */
+export const acceptAllPushVerifier: PushVerifier = { verify: () => true };
+
+export type PushVerifyMode = 'none' | 'hmac';
+
+/** The configured verifier; `hmac` without a secret is refused here as in the configuration. */
+export function createPushVerifier(o: { mode: PushVerifyMode; secret?: string }): PushVerifier {
+  if (o.mode === 'none') return acceptAllPushVerifier;
+  if (!o.secret) throw new Error('CA_PUSH_SECRET: required when CA_PUSH_VERIFY=hmac');
+  return createHmacPushVerifier(o.secret);
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Sends a burst of signed CA pushes from a process of its own, as the CA would, so the
+ * Sends a burst of CA pushes (signed when given a secret, else as the WoTrus document shows them) from a process of its own, as the CA would, so the
  * measured answer times are the API's and not the sender's: 1,000 concurrent requests from
  * inside the API's own event loop measure mostly the sender.
  *
@@ -19,6 +19,7 @@ export interface BurstAnswer {
 interface Job {
   /** The API's push receiver, e.g. http://127.0.0.1:4000/v1/ca/wotrus/push. */
   pushUrl: string;
+  /** Empty: unsigned pushes. */
   secret: string;
   bodies: Record<string, unknown>[];
   /** Unmeasured pushes sent first (a service under test is warm, as in production). */
@@ -31,7 +32,8 @@ async function fire(job: Job, bodies: Record<string, unknown>[]): Promise<BurstA
       const raw = JSON.stringify(b);
       const t0 = performance.now();
       try {
-        const res = await fetch(job.pushUrl, { method: 'POST', headers: { 'content-type': 'application/json', [PUSH_SIGNATURE_HEADER]: signPushBody(job.secret, raw) }, body: raw });
+        const headers: Record<string, string> = { 'content-type': 'application/json', ...(job.secret ? { [PUSH_SIGNATURE_HEADER]: signPushBody(job.secret, raw) } : {}) };
+        const res = await fetch(job.pushUrl, { method: 'POST', headers, body: raw });
         await res.arrayBuffer();
         return { status: res.status, ms: Math.round(performance.now() - t0) };
       } catch {

@@ -16,12 +16,20 @@ export const simulatorEnvSchema = z.object({
   SIMULATOR_PORT: port.default(8090),
   /** The token clients send as WoTrusToken (certflow's CA_TOKEN). */
   CA_TOKEN: z.string().min(8, 'must be at least 8 characters'),
-  /** Signs the pushes (certflow's CA_PUSH_SECRET). */
+  /** Signs the pushes in `signed` mode (certflow's CA_PUSH_SECRET with CA_PUSH_VERIFY=hmac). */
   CA_PUSH_SECRET: secret,
+  /** `document` (default): unsigned pushes, as the WoTrus document shows them; `signed`: our HMAC header. */
+  SIMULATOR_PUSH_MODE: z.enum(['document', 'signed'], { error: 'must be document or signed' }).default('document'),
+  /** The push's order id field: `orderId` (the document, default) or `orderID` (its OCR copy). */
+  SIMULATOR_PUSH_ORDER_ID_FIELD: z.enum(['orderId', 'orderID'], { error: 'must be orderId or orderID' }).default('orderId'),
   /** Bearer token of /__admin; the admin API is not mounted without it. */
   SIMULATOR_ADMIN_TOKEN: secret,
   /** Where status pushes go; none are sent without it. */
   SIMULATOR_PUSH_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+}).superRefine((c, ctx) => {
+  if (c.SIMULATOR_PUSH_MODE === 'signed' && !c.CA_PUSH_SECRET) {
+    ctx.addIssue({ code: 'custom', path: ['CA_PUSH_SECRET'], message: 'required when SIMULATOR_PUSH_MODE=signed' });
+  }
 });
 
 export type SimulatorEnv = Readonly<z.output<typeof simulatorEnvSchema>>;

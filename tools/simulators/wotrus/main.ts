@@ -22,6 +22,8 @@ async function main(): Promise<void> {
     adminToken: config.SIMULATOR_ADMIN_TOKEN,
     pushUrl: config.SIMULATOR_PUSH_URL,
     pushSecret: config.CA_PUSH_SECRET,
+    pushMode: config.SIMULATOR_PUSH_MODE,
+    pushOrderIdField: config.SIMULATOR_PUSH_ORDER_ID_FIELD,
     dataDir: config.DATA_DIR,
     logger: log,
   });

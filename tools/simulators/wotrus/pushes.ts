@@ -1,6 +1,10 @@
 /**
- * Order-status pushes (ca-apis.md §1.7): at most 3 attempts per event, a 200 stops them.
- * Signed with the agreed scheme: `x-wotrus-signature: sha256=<hex HMAC-SHA256(secret, rawBody)>`.
+ * Order-status pushes (ca-apis.md §1.7, the document's §8.1): at most 3 attempts per event, a
+ * 200 stops them. Two modes (settings `pushMode`): `document` sends what the document shows,
+ * a bare unsigned JSON body; `signed` adds our own scheme,
+ * `x-wotrus-signature: sha256=<hex HMAC-SHA256(secret, rawBody)>` (the document says pushes
+ * are signed since V1.04 but never says how). The order id is spelled `orderId` (the
+ * document) or `orderID` (its OCR copy), setting `pushOrderIdField`.
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -16,9 +20,12 @@ export interface PushEvent {
   isRevoked: boolean;
 }
 
-/** The exact body WoTrus sends, field order included (the signature covers these bytes). */
-export function pushBody(e: PushEvent): string {
-  return JSON.stringify({ dataAction: 'order', orderId: e.orderId, isIssued: e.isIssued, isRevoked: e.isRevoked });
+export type PushMode = 'document' | 'signed';
+export type PushOrderIdField = 'orderId' | 'orderID';
+
+/** The exact body of the document's example, field order included (a signature covers these bytes). */
+export function pushBody(e: PushEvent, orderIdField: PushOrderIdField = 'orderId'): string {
+  return JSON.stringify({ dataAction: 'order', [orderIdField]: e.orderId, isIssued: e.isIssued, isRevoked: e.isRevoked });
 }
 
 export function signPushBody(secret: string, rawBody: string | Buffer): string {
@@ -35,7 +42,10 @@ export interface PushDelivery {
 
 export interface PushSenderOptions {
   url: () => string | null;
+  /** Used in `signed` mode only. */
   secret?: string;
+  mode: () => PushMode;
+  orderIdField: () => PushOrderIdField;
   retryDelaysMs: () => number[];
   timeoutMs: () => number;
   counters: Counters;
@@ -54,14 +64,14 @@ export class PushSender {
   private closed = false;
 
   constructor(private readonly o: PushSenderOptions) {
-    if (!o.secret) o.log.warn('simulator: no push secret configured, pushes are sent unsigned');
+    if (o.mode() === 'signed' && !o.secret) o.log.warn('simulator: signed pushes but no push secret configured, pushes are sent unsigned');
   }
 
   /** Fire and forget: the order's state never waits on its push. */
   push(event: PushEvent): void {
     const url = this.o.url();
     if (!url || this.closed) return;
-    const body = pushBody(event);
+    const body = pushBody(event, this.o.orderIdField());
     const delivery: PushDelivery = { deliveryId: randomUUID(), orderId: event.orderId, body, attempts: [], outcome: 'pending' };
     this.remember(delivery);
     if (this.o.faults.shouldDropPush()) {
@@ -119,7 +129,7 @@ export class PushSender {
       'user-agent': 'WoTrus-Simulator-Push/1.0',
       'x-wotrus-delivery': d.deliveryId,
     };
-    if (this.o.secret) headers[PUSH_SIGNATURE_HEADER] = signPushBody(this.o.secret, d.body);
+    if (this.o.mode() === 'signed' && this.o.secret) headers[PUSH_SIGNATURE_HEADER] = signPushBody(this.o.secret, d.body);
     const record: PushDelivery['attempts'][number] = { at: Date.now() };
     d.attempts.push(record);
     this.o.counters.pushes.sent++;

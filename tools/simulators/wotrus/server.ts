@@ -29,8 +29,12 @@ export interface SimulatorOptions {
   adminToken?: string;
   /** Where order-status pushes go; none are sent without it. */
   pushUrl?: string;
-  /** HMAC key of the `x-wotrus-signature` header; pushes are unsigned without it. */
+  /** HMAC key of the `x-wotrus-signature` header (`signed` mode). */
   pushSecret?: string;
+  /** `document`: unsigned, as the WoTrus document shows; `signed`: our HMAC header. Default: `signed` when pushSecret is given, else `document`. */
+  pushMode?: Settings['pushMode'];
+  /** `orderId` (the document, default) or `orderID` (its OCR copy). */
+  pushOrderIdField?: Settings['pushOrderIdField'];
   /** Persist CA keys and orders under `<dataDir>/simulator/`; in memory only when absent. */
   dataDir?: string;
   /** Step delays (ms); `manual: true` means steps advance only through the admin API. */
@@ -133,6 +137,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     issuedOn: options.issuedOn,
     pushRetryDelaysMs: options.pushRetryDelaysMs,
     pushTimeoutMs: options.pushTimeoutMs,
+    pushMode: options.pushMode ?? (options.pushSecret ? 'signed' : 'document'),
+    pushOrderIdField: options.pushOrderIdField,
   } as SettingsPatch);
 
   let persistence: Persistence | undefined;
@@ -153,6 +159,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const pushes = new PushSender({
     url: () => settings.pushUrl,
     secret: options.pushSecret,
+    mode: () => settings.pushMode,
+    orderIdField: () => settings.pushOrderIdField,
     retryDelaysMs: () => settings.pushRetryDelaysMs,
     timeoutMs: () => settings.pushTimeoutMs,
     counters,

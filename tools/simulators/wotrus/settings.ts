@@ -31,6 +31,13 @@ export const settingsSchema = z.object({
   /** Waits between push attempts; attempts = 1 + length (WoTrus: at most 3). */
   pushRetryDelaysMs: z.array(ms).max(9),
   pushTimeoutMs: z.number().int().min(50).max(120_000),
+  /**
+   * `document` (what the WoTrus document shows): the bare JSON body, unsigned. `signed`: our
+   * own `x-wotrus-signature` HMAC (certflow's CA_PUSH_VERIFY=hmac); needs the push secret.
+   */
+  pushMode: z.enum(['document', 'signed']),
+  /** The order id's spelling in the push: `orderId` (the main document, §8.1) or `orderID` (its OCR copy). */
+  pushOrderIdField: z.enum(['orderId', 'orderID']),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -43,7 +50,7 @@ export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 export const DEFAULT_DELAYS: Delays = { submitMs: 50, reviewMs: 1_000, dcvMs: 1_000, issueMs: 1_000, revokeMs: 1_000 };
 
 export function defaultSettings(): Settings {
-  return { delays: { ...DEFAULT_DELAYS }, manual: false, pushUrl: null, issuedOn: 'issue', pushRetryDelaysMs: [200, 1_000], pushTimeoutMs: 2_000 };
+  return { delays: { ...DEFAULT_DELAYS }, manual: false, pushUrl: null, issuedOn: 'issue', pushRetryDelaysMs: [200, 1_000], pushTimeoutMs: 2_000, pushMode: 'document', pushOrderIdField: 'orderId' };
 }
 
 /** Keys present but undefined leave the current value alone (an options object spreads them freely). */
