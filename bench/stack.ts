@@ -159,6 +159,10 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
     LOG_LEVEL: 'warn',
     ...serviceEnv({ secrets, keyName: 'bench', temporalAddress: address, taskQueue, publicBaseUrl: 'http://certflow.bench', codecKeyId: o.codec ? 'bench1' : false, operator: false }),
     CA_POOL_CONNECTIONS: String(o.caPoolConnections ?? 32),
+    // Throughput is measured, not the push budget: every genuine push acts at once (docs/pushes.md has the production bounds).
+    CA_PUSH_WINDOW_MS: '200',
+    CA_PUSH_RATE_PER_SEC: '100000',
+    CA_PUSH_BURST: '100000',
     WORKER_MAX_CACHED_WORKFLOWS: String(tuning.maxCachedWorkflows),
     WORKER_MAX_CONCURRENT_ACTIVITIES: String(tuning.maxConcurrentActivityTaskExecutions),
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: String(tuning.maxConcurrentWorkflowTaskExecutions),
