@@ -167,6 +167,11 @@ export class WoTrusOperations {
       }
     }
 
+    // The bound RSA product (V1.02 `BindRSAProductID`, before it `BindRSAProductType`) must be an RSA SSL product.
+    const bindId = product.kind === 'sm2' ? (info.bindrsaproductid ?? info.bindrsaproducttype) : undefined;
+    const bound = bindId ? findProduct(bindId) : undefined;
+    if (bindId && (!bound || bound.kind === 'sm2' || bound.profile !== 'ssl')) return fail(SIM_ERRORS.unknownProduct(bindId));
+
     const org = validateOrg(product, parsed.value.organizationpost);
     if (!org.ok) return fail(org.errorMsg);
     const docs = parsed.value.documentspost ?? [];
@@ -198,7 +203,7 @@ export class WoTrusOperations {
     let primary: SimOrder;
     if (product.kind === 'sm2') {
       primary = this.newOrder({ ...common, role: 'sm2', csrPem: (signCsr ?? rsaCsr.csr).pem, csrEncryptPem: encCsr?.pem });
-      const rsa = this.newOrder({ ...common, role: 'sm2-rsa', csrPem: rsaCsr.csr.pem, orgId: primary.orgId, bundleId: primary.id });
+      const rsa = this.newOrder({ ...common, productId: bound?.id ?? product.id, role: 'sm2-rsa', csrPem: rsaCsr.csr.pem, orgId: primary.orgId, bundleId: primary.id });
       primary.bundleId = rsa.id;
       this.d.engine.schedule(rsa);
     } else {
