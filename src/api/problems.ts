@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import {
+  InvalidOrderError,
   InvalidPageTokenError,
   OrderConflictError,
   OrderNotFoundError,
@@ -141,6 +142,12 @@ export function toProblem(err: unknown): { problem: Omit<Problem, 'instance'>; h
   if (err instanceof UnknownProductError) {
     return {
       problem: { type: ProblemType.validation, title: 'Invalid request', status: 400, detail: err.message, errors: [{ path: 'body.productId', rule: 'is not a product this service sells' }] },
+    };
+  }
+  if (err instanceof InvalidOrderError) {
+    const errors = err.issues.map((i) => ({ path: fieldPath('body', i.path), rule: i.rule }));
+    return {
+      problem: { type: ProblemType.validation, title: 'Invalid request', status: 400, detail: `The order does not fit its product: ${errors.map((e) => `${e.path} ${e.rule}`).join('; ')}`, errors },
     };
   }
   if (err instanceof OrderTooLargeError) {

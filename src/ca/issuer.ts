@@ -79,6 +79,11 @@ export interface CallContext {
 export interface CreateOrderRequest {
   productId: string;
   commonName: string;
+  /**
+   * The order's CSR: RSA or ECC for SSL and document-signing products; for SM2 products the
+   * SM2 signing CSR (or an RSA/ECC one). Adapters send it where their CA wants a CSR of its
+   * key type.
+   */
   csr: string;
   month: 12 | 13 | 24 | 25;
   /** certflow's idempotency key (the billing order id): a retried create never makes a second CA order. */
@@ -87,8 +92,16 @@ export interface CreateOrderRequest {
   hosts?: string[];
   organization?: Organization;
   documents?: SupportingDocument[];
+  /** Document-signing products: the USB-key password (a secret: never logged). */
   uKeyPassword?: string;
+  /** Document-signing products: where the USB key is shipped (personal data). */
   uKeyShipAddress?: string;
+  /** SM2 products: the encryption CSR. */
+  csrEncrypt?: string;
+  /** SM2 products: an RSA SSL product ordered with it; its certificate is `CreateOrderResult.caOrderIdRsa`. */
+  bindRsaProductId?: string;
+  /** SM2 products with `bindRsaProductId`: the RSA certificate's CSR (`csr` is then the SM2 signing CSR). */
+  csrRsa?: string;
 }
 
 export interface CreateOrderResult {

@@ -49,9 +49,25 @@ export const orderRequestSchema = z
     organization: organizationSchema.optional(),
     documents: z.array(documentSchema).max(10).optional(),
     contact: contactSchema.optional(),
+    /**
+     * Document-signing products: the password of the USB key (uKey) the CA ships. A secret:
+     * it travels only inside the encrypted workflow input and to the CA, never into a log,
+     * the order view or the CLI's output.
+     */
+    uKeyPassword: z.string().min(1).max(64).optional(),
+    /** Document-signing products: where the CA ships the USB key (personal data). */
+    uKeyShipAddress: z.string().trim().min(1).max(500).optional(),
+    /** SM2 (国密) products: the encryption CSR; `csr` is then the signing CSR. */
+    csrEncrypt: csrPemSchema.optional(),
+    /** SM2 products: an RSA SSL product ordered with it (its certificate is a CA order of its own). */
+    bindRsaProductId: productIdSchema.optional(),
+    /** SM2 products: the CSR of the bound RSA product's certificate. */
+    csrRsa: csrPemSchema.optional(),
   })
   .strict()
   .superRefine((o, ctx) => {
+    if (o.bindRsaProductId && !o.csrRsa) ctx.addIssue({ code: 'custom', path: ['csrRsa'], message: 'required when bindRsaProductId is given (the bound RSA certificate needs its own CSR)' });
+    if (o.csrRsa && !o.bindRsaProductId) ctx.addIssue({ code: 'custom', path: ['bindRsaProductId'], message: 'required when csrRsa is given (names the RSA product the CSR is for)' });
     const renewal = o.month === 13 || o.month === 25;
     if (renewal && !o.renewsBillingOrderId) ctx.addIssue({ code: 'custom', path: ['renewsBillingOrderId'], message: 'required when month is 13 or 25 (a renewal)' });
     if (!renewal && o.renewsBillingOrderId) ctx.addIssue({ code: 'custom', path: ['month'], message: 'must be 13 or 25 when renewsBillingOrderId is given' });

@@ -65,3 +65,21 @@ export class OrderTooLargeError extends Error {
     super('The order is larger than Temporal accepts as workflow input; send smaller documents.', options);
   }
 }
+
+/** A field of the order request and the rule it breaks; the path is relative to the request. */
+export interface FieldIssue {
+  path: (string | number)[];
+  rule: string;
+}
+
+/**
+ * The order is well-formed but does not fit its product: a CSR that does not cover its hosts
+ * or that the CA would refuse, fields the product kind does not take. Refused before anything
+ * reaches Temporal or the CA.
+ */
+export class InvalidOrderError extends Error {
+  override readonly name = 'InvalidOrderError';
+  constructor(readonly issues: readonly FieldIssue[]) {
+    super(`The order does not fit its product: ${issues.map((i) => `${i.path.join('.')} ${i.rule}`).join('; ')}`);
+  }
+}

@@ -31,6 +31,7 @@ import {
   ProductIdKey,
 } from '../workflows/search-attributes';
 import {
+  InvalidOrderError,
   OrderConflictError,
   OrderNotFoundError,
   OrderRejectedError,
@@ -38,6 +39,7 @@ import {
   TemporalUnavailableError,
   UnknownProductError,
 } from './errors';
+import { productIssues } from './product-rules';
 import { requestHash } from './request-hash';
 import type { ListOrdersQuery, OrderPage, OrderSummary, PlaceOrderResult } from './schemas';
 import {
@@ -239,6 +241,10 @@ export function createOrderService({
       const { billingOrderId, commonName, productId } = request;
       const product = products.find(productId);
       if (!product) throw new UnknownProductError(productId);
+      // Before anything starts: a CSR the CA refuses, or whose certificate could not be used,
+      // would otherwise be found only after the CA issued (and was paid).
+      const issues = await productIssues(request, product, products);
+      if (issues.length > 0) throw new InvalidOrderError(issues);
       const workflowId = orderWorkflowId(billingOrderId);
       const hash = requestHash(request);
       const input: OrderWorkflowInput = {

@@ -174,7 +174,7 @@ const badCsr = fc.oneof(
 );
 const badEmail = fc.oneof(fc.string({ maxLength: 30 }).filter((s) => !s.includes('@')), fc.constantFrom('a@', '@b.com', 'a b@c.com', 'a@b', 'a@@b.com', 'ops@example..com'));
 
-const ORDER_KEYS = ['billingOrderId', 'productId', 'commonName', 'hosts', 'csr', 'month', 'renewsBillingOrderId', 'organization', 'documents', 'contact'];
+const ORDER_KEYS = ['billingOrderId', 'productId', 'commonName', 'hosts', 'csr', 'month', 'renewsBillingOrderId', 'organization', 'documents', 'contact', 'uKeyPassword', 'uKeyShipAddress', 'csrEncrypt', 'bindRsaProductId', 'csrRsa'];
 const ORG_KEYS = ['orgName', 'countryCode', 'businessCategory', 'orgPhone', 'orgEmail', 'userFirstName', 'userLastName', 'userEmail', 'userMobile', 'idCardNo', 'state', 'city', 'street', 'zip', 'businessLicense', 'otherName'];
 const ORG_MAX: [string, number][] = [['orgName', 200], ['orgPhone', 40], ['userFirstName', 100], ['userLastName', 100], ['userMobile', 40], ['idCardNo', 40], ['street', 300], ['zip', 20], ['businessLicense', 60], ['otherName', 200]];
 
@@ -242,6 +242,19 @@ const orderMutation: fc.Arbitrary<Mutation> = fc.oneof(
     .map((v) => set('documents', [{ documentType: 1, fileType: v, fileContent: 'QUJD' }], 'body.documents.0.fileType')),
   fc.constantFrom('not base64!', '@@@@', 'QUJ', 'QUJD\n', 'QU=D').map((v) => set('documents', [{ documentType: 2, fileType: '.pdf', fileContent: v }], 'body.documents.0.fileContent')),
   fc.integer({ min: 11, max: 20 }).map((n) => set('documents', Array.from({ length: n }, () => ({ documentType: 2, fileType: '.pdf', fileContent: 'QUJD' })))),
+  // rules of the product, checked at the door once the body is well-formed: a CSR that does
+  // not cover the order's hosts, fields the product kind does not take
+  fc.constantFrom('elsewhere.example.com', 'www.target.example.com').map((host): Mutation => ({ ...set('hosts', ['target.example.com', host], 'body.csr'), crossField: true })),
+  fc.constantFrom('uKeyPassword', 'uKeyShipAddress').map((k): Mutation => ({ ...set(k, 'x-value'), crossField: true })),
+  fc.constant<Mutation>({
+    apply: (o) => {
+      o.bindRsaProductId = SIM_PRODUCT_IDS.rsaOv;
+      o.csrRsa = csrPem;
+    },
+    path: 'body.bindRsaProductId',
+    fields: ['bindRsaProductId', 'csrRsa'],
+    crossField: true,
+  }),
   // renewal rules
   fc.constantFrom(13, 25).map((m): Mutation => ({ ...set('month', m, 'body.renewsBillingOrderId'), fields: ['month', 'renewsBillingOrderId'], crossField: true })),
   fc.constantFrom(12, 24).map((m): Mutation => ({
@@ -473,6 +486,18 @@ describe('bad input over HTTP to the running stack', () => {
       },
     ];
     for (const c of fixed) await expectRejected(c);
+  });
+
+  it('a well-formed order whose CSR does not cover its hosts is refused at the door: 400 body.csr, no CA create, no workflow', async () => {
+    const before = stack.sim.state.counters().calls.create;
+    const billingOrderId = uniqueId('DOOR');
+    placedIds.add(billingOrderId);
+    const res = await stack.api('/v1/orders', { body: { ...validOrder(billingOrderId), hosts: ['target.example.com', 'shop.elsewhere.example'] } });
+    expect(res.status).toBe(400);
+    const problem = (await res.json()) as Problem;
+    expect(problem.errors).toEqual([{ path: 'body.csr', rule: expect.stringContaining('does not cover shop.elsewhere.example') }]);
+    expect(stack.sim.state.counters().calls.create).toBe(before);
+    await expect(stack.client.workflow.getHandle(orderWorkflowId(billingOrderId)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 
   it('nothing reached Temporal or the CA: no workflow for any generated id, no CA order, the target untouched', async () => {

@@ -54,9 +54,13 @@ const person = {
   city: 'Beijing',
 };
 const contact = { email: `billing.${tag}@customer-mail.example`, name: `Liu Yang ${tag}` };
+/** A document-signing order's USB key: its password is a secret, its shipping address personal data. */
+const uKey = { password: `uK-${tag}-Pw!9z`, shipAddress: `Room 17${tag}, 9 Chaoyang North Road ${tag}` };
 const proofText = `%PDF-1.4 revocation request signed by ${person.userFirstName} ${person.userLastName}, ID ${person.idCardNo}`;
 
 let billingOrderId: string;
+/** The document-signing order placed with uKey fields. */
+let documentOrderId: string;
 let csrs: string[] = [];
 let histories: { workflowId: string; binary: Buffer; json: string; raw: temporal.api.history.v1.IHistory }[] = [];
 
@@ -117,6 +121,7 @@ function personalData(): Record<string, string> {
   needles['contact.email'] = contact.email;
   needles['contact.name'] = contact.name;
   needles['proof document'] = proofText;
+  needles.uKeyShipAddress = uKey.shipAddress;
   csrs.forEach((csr, i) => {
     // The CSR's base64 body, line by line: the first, a middle and the last full line.
     const lines = csr.split('\n').filter((l) => /^[A-Za-z0-9+/=]{40,}$/.test(l));
@@ -134,6 +139,7 @@ function secrets(): Record<string, string> {
     'operator token': stack.operatorToken,
     CA_TOKEN: c.CA_TOKEN!,
     CA_PUSH_SECRET: c.CA_PUSH_SECRET!,
+    uKeyPassword: uKey.password,
   };
   if (c.DOWNLOAD_LINK_SECRET) needles.DOWNLOAD_LINK_SECRET = c.DOWNLOAD_LINK_SECRET;
   for (const k of c.CODEC_KEYS ?? []) {
@@ -173,6 +179,41 @@ describe('personal data and secrets stay out of Temporal and the logs', () => {
     await until('revocations settled', (v) => v.lineage.revocations.length >= 1 && v.lineage.revocations.every((r) => r.status !== 'running'));
   });
 
+  it('a document-signing order with a USB key password and shipping address runs to active', async () => {
+    // The common name is the organisation's, and it is a plain search attribute by design
+    // (listing filters on it): a name of its own keeps it apart from the personal data above.
+    const orgName = `Document Signing Unit ${tag}`;
+    const csr = await generateCsr({ commonName: orgName, keyType: 'rsa' });
+    csrs.push(csr.csrPem);
+    documentOrderId = uniqueId('PRIVDOC');
+    const created = await stack.api('/v1/orders', {
+      body: {
+        billingOrderId: documentOrderId,
+        productId: SIM_PRODUCT_IDS.docSignOrg,
+        commonName: orgName,
+        csr: csr.csrPem,
+        month: 12,
+        organization: { ...person, orgName },
+        uKeyPassword: uKey.password,
+        uKeyShipAddress: uKey.shipAddress,
+      },
+    });
+    expect(created.status).toBe(202);
+    const active = await eventually('document order active', async () => {
+      const v = (await (await stack.api(`/v1/orders/${documentOrderId}`)).json()) as OrderView;
+      if (v.condition.state === 'active') return v;
+      const caOrderId = v.lineage.caOrderIds[0];
+      const sim = caOrderId ? stack.sim.state.order(caOrderId) : undefined;
+      if (sim?.status === 'pendingSubmitOrderToCA') await stack.sim.state.drive(sim.id, 'pass-review');
+      return undefined;
+    }, 45_000);
+    expect(active.certificate?.subject).toContain(orgName);
+    // The CA received both fields; the order's view shows neither.
+    const atCa = stack.sim.state.order(active.lineage.caOrderIds[0]!);
+    expect(atCa).toMatchObject({ uKeyPassword: uKey.password, uKeyShipAddress: uKey.shipAddress });
+    expect(findings(JSON.stringify(active), { uKeyPassword: uKey.password, uKeyShipAddress: uKey.shipAddress })).toEqual([]);
+  });
+
   it('the raw histories of the order and every child, read without the codec, hold no personal data, CSR or secret', async () => {
     const raw = new Client({ connection: stack.client.connection, namespace: stack.config.TEMPORAL_NAMESPACE });
     const parentId = orderWorkflowId(billingOrderId);
@@ -189,10 +230,11 @@ describe('personal data and secrets stay out of Temporal and the logs', () => {
       const ids = r.executions.map((e) => e.execution?.workflowId ?? '');
       return ids.length >= childIds.length + 1 ? ids : undefined;
     });
-    expect(listed.sort()).toEqual([parentId, ...childIds].sort());
+    const documentId = orderWorkflowId(documentOrderId);
+    expect(listed.sort()).toEqual([parentId, ...childIds, documentId].sort());
 
     histories = [];
-    for (const workflowId of [parentId, ...childIds]) {
+    for (const workflowId of [parentId, ...childIds, documentId]) {
       const h = workflowId === parentId ? parent : await raw.workflow.getHandle(workflowId).fetchHistory();
       const binary = Buffer.from(temporal.api.history.v1.History.encode(h).finish());
       const json = JSON.stringify(temporal.api.history.v1.History.toObject(temporal.api.history.v1.History.decode(binary), { bytes: String, longs: String, enums: String }));

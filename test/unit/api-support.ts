@@ -19,6 +19,7 @@ import type { CaPushSignal, UpdateAnswer } from '../../src/workflows/messages';
 import type { CertificateBundle } from '../../src/domain/certificate';
 import type { OrderState } from '../../src/domain/order-states';
 import type { OrderView } from '../../src/domain/order-view';
+import { testCsr } from '../support/csr';
 
 // Two ESM-only packages sit under CommonJS requires: content-disposition 3 (required by
 // @fastify/static, which @fastify/swagger-ui loads) and cookie 2 (required by
@@ -38,7 +39,8 @@ export const sha256 = (s: string): string => createHash('sha256').update(s).dige
 export const API_KEYS_ENV = `billing:${sha256(API_KEY)},operator:${sha256(OTHER_KEY)}`;
 export const AUTH = { authorization: `Bearer ${API_KEY}` };
 
-export const CSR = '-----BEGIN CERTIFICATE REQUEST-----\nMIIBfakefakefakefake\n-----END CERTIFICATE REQUEST-----\n';
+/** A real CSR covering validOrder()'s hosts: the order service checks it at the door. */
+export const CSR = testCsr({ commonName: 'shop.example.com', dnsNames: ['shop.example.com', 'www.shop.example.com'] });
 export const PRODUCT_ID = '30B3F256-9D2D-43C5-ABCB-017AA9D3CB6D';
 
 export function validOrder(overrides: Partial<OrderRequestInput> = {}): OrderRequestInput {

@@ -188,6 +188,53 @@ describe('seed 001 requests: the examples are valid wire bodies, and the builder
     expect(JSON.stringify(built)).not.toContain('undefined');
   });
 
+  // The document's create example shows neither the uKey fields nor the V1.02 SM2 fields:
+  // these two bodies are the example with them added, spelled as the field table (uKey) and
+  // the V1.02 revision note (Csr_Sign, BindRSAProductID) spell them; the encryption CSR as the
+  // reissue example spells it (csR_Encrypt), the only spelling the document gives.
+  test('create order: a document-signing order carries uKeyPassword and uKeyShipAddress as the table spells them', () => {
+    const example = createOrderBodySchema.parse(fixture('create-order-ukey.request'));
+    const built = buildCreateOrderBody({
+      productId: '2C17C336-A772-42F8-B3DD-4F2591A5B116',
+      commonName: '沃通电子认证服务有限公司',
+      csr: example.orderinfoPost.csR_RSA ?? '',
+      month: 12,
+      idempotenceId: 'billing-77',
+      organization: { orgName: '沃通电子认证服务有限公司', countryCode: 'CN' },
+      uKeyPassword: 'Uk3y-Pa55w0rd',
+      uKeyShipAddress: '北京市朝阳区建国路 88 号 刘大强 18610077459',
+    });
+    expect(built).toEqual(example);
+    expect(createOrderBodyReadSchema.parse(fixture('create-order-ukey.request')).orderinfoPost).toMatchObject({ uKeyPassword: 'Uk3y-Pa55w0rd' });
+  });
+
+  test('create order: an SM2 order sends Csr_Sign, csR_Encrypt, BindRSAProductID and the bound product\'s csR_RSA', () => {
+    const example = createOrderBodySchema.parse(fixture('create-order-sm2.request'));
+    const info = example.orderinfoPost;
+    const built = buildCreateOrderBody({
+      productId: '13CBA8EE-2D09-4953-871B-C90531BB64A5',
+      commonName: 'gm.example.com',
+      csr: info.Csr_Sign!,
+      csrEncrypt: info.csR_Encrypt,
+      bindRsaProductId: 'F6E8DB8D-C5F7-4BE9-8750-B6537CCF1B96',
+      csrRsa: info.csR_RSA,
+      month: 12,
+      idempotenceId: 'billing-88',
+    });
+    expect(built).toEqual(example);
+    // Read tolerantly in any casing, as the CA's model binding does.
+    const lower = JSON.parse(JSON.stringify(example).replace('"Csr_Sign"', '"csr_sign"').replace('"BindRSAProductID"', '"bindRsaProductId"')) as unknown;
+    expect(createOrderBodyReadSchema.parse(lower).orderinfoPost).toMatchObject({ Csr_Sign: info.Csr_Sign, BindRSAProductID: info.BindRSAProductID });
+  });
+
+  test('create order: "the parameter follows the CSR\'s type": an SM2 product with an RSA/ECC CSR sends it as csR_RSA', () => {
+    const info = createOrderBodySchema.parse(fixture('create-order-sm2.request')).orderinfoPost;
+    const built = buildCreateOrderBody({ productId: 'P', commonName: 'gm.example.com', csr: info.csR_RSA!, csrEncrypt: info.csR_Encrypt, month: 12, idempotenceId: 'b' });
+    expect(built.orderinfoPost).toEqual({ productID: 'P', commonName: 'gm.example.com', csR_RSA: info.csR_RSA, csR_Encrypt: info.csR_Encrypt, month: 12, idempotenceID: 'b' });
+    // Two RSA CSRs would have nowhere to go: the order service refuses that order, the builder too.
+    expect(() => buildCreateOrderBody({ productId: 'P', commonName: 'c', csr: info.csR_RSA!, csrRsa: info.csR_RSA, month: 12, idempotenceId: 'b' })).toThrow(/csrRsa/);
+  });
+
   test('cancel: the stray space is trimmed, the stray letter is kept', () => {
     const body = fixture('cancel.request');
     expect(cancelBodySchema.safeParse(body).success).toBe(true);

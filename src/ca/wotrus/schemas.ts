@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Organization } from '../../domain/documents';
+import { csrKeyOf } from '../../lib/csr-key';
 import type { CreateOrderRequest, ReissueRequest, RevokeRequest } from '../issuer';
 import { WOTRUS_STATUSES, type WotrusStatus } from './statuses';
 
@@ -140,8 +141,17 @@ const month = z.union([z.literal(12), z.literal(13), z.literal(24), z.literal(25
 const orderinfoPostShape = {
   productID: z.string().trim().min(1),
   commonName: z.string().trim().min(1),
-  /** The document's own odd casing. */
+  /** The document's own odd casing. An RSA/ECC CSR: the order's, or an SM2 order's bound RSA product's. */
   csR_RSA: z.string().optional(),
+  /** V1.02 (`Csr` => `Csr_Sign`): an SM2 signing CSR, "the parameter follows the CSR's type". */
+  Csr_Sign: z.string().optional(),
+  /**
+   * The SM2 encryption CSR. The create table does not list it; the document spells the field
+   * only in the reissue example, `csR_Encrypt`, and so do we (its ASP.NET binding ignores case).
+   */
+  csR_Encrypt: z.string().optional(),
+  /** V1.02 (`BindRSAProductType` => `BindRSAProductID`): the RSA product bundled with an SM2 order. */
+  BindRSAProductID: z.string().optional(),
   uKeyPassword: z.string().optional(),
   uKeyShipAddress: z.string().optional(),
   month,
@@ -380,13 +390,28 @@ export function buildOrganizationPost(o: Organization): OrganizationPost {
   });
 }
 
+/**
+ * Where the order's CSRs go: "the parameter follows the CSR's type" (V1.02). An SM2 CSR is
+ * the signing CSR (`Csr_Sign`) and the bound RSA product's CSR, if any, is `csR_RSA`; any other
+ * CSR is itself `csR_RSA`. A CSR that does not parse is sent as `csR_RSA`, for the CA to judge.
+ */
+function createCsrFields(req: CreateOrderRequest): Pick<OrderinfoPost, 'csR_RSA' | 'Csr_Sign'> {
+  if (csrKeyOf(req.csr)?.type !== 'sm2') {
+    if (req.csrRsa !== undefined) throw new TypeError('csrRsa is only sent with an SM2 signing CSR in csr (the order service refuses it otherwise)');
+    return { csR_RSA: req.csr };
+  }
+  return { Csr_Sign: req.csr, csR_RSA: req.csrRsa };
+}
+
 export function buildCreateOrderBody(req: CreateOrderRequest): CreateOrderBody {
   const hosts = req.hosts?.map((h) => h.trim()).filter(Boolean) ?? [];
   return compact({
     orderinfoPost: compact({
       productID: req.productId,
       commonName: req.commonName,
-      csR_RSA: req.csr,
+      ...createCsrFields(req),
+      csR_Encrypt: req.csrEncrypt,
+      BindRSAProductID: req.bindRsaProductId,
       uKeyPassword: req.uKeyPassword,
       uKeyShipAddress: req.uKeyShipAddress,
       month: req.month,

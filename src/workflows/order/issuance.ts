@@ -111,6 +111,11 @@ async function createCaOrder(order: OrderEntity): Promise<OrderView | undefined>
     hosts: o.hosts,
     organization: o.organization,
     documents: o.documents,
+    uKeyPassword: o.uKeyPassword,
+    uKeyShipAddress: o.uKeyShipAddress,
+    csrEncrypt: o.csrEncrypt,
+    bindRsaProductId: o.bindRsaProductId,
+    csrRsa: o.csrRsa,
   };
   try {
     const created = await withAttention(order.control, 'Creating the CA order', () =>

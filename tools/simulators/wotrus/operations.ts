@@ -90,7 +90,9 @@ function validateOrg(product: SimProduct, raw: CreateBody['organizationpost']): 
  * lower-cased): the RSA product an SM2 order binds.
  */
 function bindRsaProductIdOf(info: NonNullable<CreateBody['orderinfopost']>): string | undefined {
-  const raw = (info as Record<string, unknown>).bindrsaproductid;
+  // V1.02 `BindRSAProductID`, before it `BindRSAProductType`.
+  const fields = info as Record<string, unknown>;
+  const raw = fields.bindrsaproductid ?? fields.bindrsaproducttype;
   return typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : undefined;
 }
 

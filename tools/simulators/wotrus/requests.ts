@@ -44,6 +44,9 @@ export const createBodySchema = z.object({
       csr_sign: text,
       csr: text,
       csr_encrypt: text,
+      // V1.02 renamed BindRSAProductType to BindRSAProductID: the RSA product bundled with an SM2 order.
+      bindrsaproductid: text,
+      bindrsaproducttype: text,
       ukeypassword: text,
       ukeyshipaddress: text,
       month: z.union([z.number(), z.string(), z.null()]).optional(),

@@ -1,0 +1,57 @@
+/**
+ * The rules an order must meet for its product, which the request schema alone cannot know
+ * (domain/order.ts validates shapes; the product catalog says which kind a product is).
+ * docs/products.md lists them per kind.
+ */
+import type { OrderRequest } from '../domain/order';
+import type { ProductCatalog, ProductEntry, ProductKind } from '../domain/products';
+import { csrKeyOf } from '../lib/csr-key';
+import { checkCsr } from './csr-check';
+import type { FieldIssue } from './errors';
+
+const SSL_KINDS: readonly ProductKind[] = ['dv', 'ov', 'ev', 'sm2'];
+/** The products an SM2 order may bind: RSA (or ECC) SSL certificates. */
+const RSA_SSL_KINDS: readonly ProductKind[] = ['dv', 'ov', 'ev'];
+
+const SM2_FIELDS = ['csrEncrypt', 'bindRsaProductId', 'csrRsa'] as const;
+const UKEY_FIELDS = ['uKeyPassword', 'uKeyShipAddress'] as const;
+
+/** Every rule the order breaks for its product; empty when it fits. */
+export async function productIssues(order: OrderRequest, product: ProductEntry, catalog: ProductCatalog): Promise<FieldIssue[]> {
+  const issues: FieldIssue[] = [];
+  const refuse = (field: string, rule: string): void => {
+    issues.push({ path: [field], rule });
+  };
+  const ssl = SSL_KINDS.includes(product.kind);
+  const sm2 = product.kind === 'sm2';
+  const about = `product ${product.id} is kind ${product.kind}`;
+
+  if (ssl) {
+    for (const f of UKEY_FIELDS) if (order[f] !== undefined) refuse(f, `is only for document-signing products (kind pdf); ${about}`);
+  } else {
+    if (!order.organization) issues.push({ path: ['organization', 'orgName'], rule: `is required for document-signing products (the certificate names the organisation or person); ${about}` });
+    if (order.hosts?.length) refuse('hosts', `must be absent for document-signing products (their certificates carry no DNS names); ${about}`);
+  }
+  if (!sm2) {
+    for (const f of SM2_FIELDS) if (order[f] !== undefined) refuse(f, `is only for SM2 products (kind sm2); ${about}`);
+  }
+
+  if (sm2 && order.bindRsaProductId !== undefined) {
+    const bound = catalog.find(order.bindRsaProductId);
+    if (!bound || !RSA_SSL_KINDS.includes(bound.kind)) {
+      refuse('bindRsaProductId', `must be an RSA SSL product this service sells (kind dv, ov or ev); ${bound ? `product ${bound.id} is kind ${bound.kind}` : `${order.bindRsaProductId} is not in the products file`}`);
+    }
+  }
+  if (issues.length > 0) return issues;
+
+  // SSL certificates must carry the order's names; document-signing ones carry none.
+  const names = ssl ? [order.commonName, ...(order.hosts ?? [])] : undefined;
+  issues.push(...(await checkCsr(order.csr, { field: 'csr', allowSm2: sm2, names })));
+  if (order.csrEncrypt !== undefined) issues.push(...(await checkCsr(order.csrEncrypt, { field: 'csrEncrypt', allowSm2: true })));
+  if (order.csrRsa !== undefined) {
+    issues.push(...(await checkCsr(order.csrRsa, { field: 'csrRsa', allowSm2: false, names })));
+    // The CA takes an RSA/ECC `csr` as the RSA CSR itself: a second one would have nowhere to go.
+    if (csrKeyOf(order.csr)?.type !== 'sm2') refuse('csrRsa', 'is only taken with an SM2 signing CSR in csr (an RSA or ECC csr already is the RSA certificate\'s CSR)');
+  }
+  return issues;
+}
