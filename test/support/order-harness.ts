@@ -8,7 +8,7 @@ import { type BillingEvent, type BillingNotifier, issuerDirectory } from '../../
 import { createWotrusClient, type WotrusClient } from '../../src/ca/wotrus/client';
 import { createHmacPushVerifier, parsePush } from '../../src/ca/wotrus/push';
 import { type OrderPolicyInput, type OrderRequestInput, orderRequestSchema } from '../../src/domain/order';
-import { orderWorkflowId, reissueWorkflowId, revokeWorkflowId } from '../../src/domain/workflow-ids';
+import { boundOrderWorkflowId, orderWorkflowId, reissueWorkflowId, revokeWorkflowId } from '../../src/domain/workflow-ids';
 import { resolvePolicy } from '../../src/domain/policy';
 import { issuerRefFor } from '../../src/ca/registry';
 import { loadProductCatalogFromConfig } from '../../src/products-file';
@@ -64,7 +64,7 @@ async function startPushBridge(getClient: () => Client | undefined, sim: () => R
         const caOrderId = parsed.push.orderId;
         const m = /^(.+):reissue:(.+)$/.exec(order.idempotenceId);
         const billingId = m ? m[1]! : order.idempotenceId;
-        const targets = [orderWorkflowId(billingId), revokeWorkflowId(orderWorkflowId(billingId), caOrderId)];
+        const targets = [orderWorkflowId(billingId), revokeWorkflowId(orderWorkflowId(billingId), caOrderId), boundOrderWorkflowId(orderWorkflowId(billingId), caOrderId)];
         if (m) targets.push(reissueWorkflowId(orderWorkflowId(billingId), m[2]!));
         const signal = { caOrderId, isIssued: parsed.push.isIssued, isRevoked: parsed.push.isRevoked, receivedAt: new Date().toISOString() };
         await Promise.all(targets.map((id) => client.workflow.getHandle(id).signal(caPushedSignal, signal).catch(() => undefined)));

@@ -7,7 +7,12 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SIM_PRODUCT_IDS } from '../../tools/simulators/wotrus/catalog';
-import { generateCsr } from '../../tools/simulators/wotrus/csr';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { generateCsr, generateSm2Csr } from '../../tools/simulators/wotrus/csr';
+import { uniqueId } from '../support/temporal';
 import { orderWorkflowId } from '../../src/domain/workflow-ids';
 import { cancelUpdate, getCertificateQuery, getOrderQuery, reissueUpdate, retryNowUpdate, revokeUpdate } from '../../src/workflows/messages';
 import type { OrderView } from '../../src/domain/order-view';
@@ -452,6 +457,62 @@ describe('orderWorkflow', () => {
     expect(outcomes(h.billing.types(order.billingOrderId))).toEqual([]);
     // An operator must look: billing hears it once, though the re-checks keep failing.
     expect(notices(h.billing.types(order.billingOrderId), 'order.needs_attention')).toBe(1);
+  });
+
+  it('SM2 with a bound RSA product: two CA orders followed apart, the SM2 signing and encryption certificates and the RSA one delivered together, each accepted by openssl verify', async () => {
+    const commonName = `${uniqueId('sm2').toLowerCase()}.example.com`;
+    const [sign, enc, rsa] = await Promise.all([generateSm2Csr({ commonName }), generateSm2Csr({ commonName }), generateCsr({ commonName, keyType: 'ec' })]);
+    const order = { billingOrderId: uniqueId('B'), productId: SIM_PRODUCT_IDS.sm2, commonName, csr: sign.csrPem, csrEncrypt: enc.csrPem, bindRsaProductId: SIM_PRODUCT_IDS.rsaDv, csrRsa: rsa.csrPem, month: 12 as const };
+    const delivered = await h.run(async () => {
+      const handle = await start(order);
+      const created = await eventually('both CA order ids', async () => {
+        const v = await view(handle);
+        return v.ca.orderId && v.ca.orderIdRsa ? v : undefined;
+      });
+      const sm2Id = created.ca.orderId!;
+      const rsaId = created.ca.orderIdRsa!;
+      expect(rsaId).not.toBe(sm2Id);
+      await issue(sm2Id);
+      // The SM2 pair is verified; the order waits for its bound RSA order, which is still in DCV.
+      const waiting = await eventually('waiting for the bound RSA order', async () => {
+        const v = await view(handle);
+        return v.condition.reason === 'AwaitingBoundRsaOrder' ? v : undefined;
+      });
+      expect(waiting.boundRsa).toMatchObject({ caOrderId: rsaId, status: 'waiting' });
+      await issue(rsaId);
+      const active = await stateIs(handle, 'active');
+      return { active, bundle: (await handle.query(getCertificateQuery))! };
+    });
+    const { active, bundle } = delivered;
+    expect(active.certificate?.encryption?.serialNumber).toBeDefined();
+    expect(active.boundRsa).toMatchObject({ status: 'delivered', certificate: { sans: expect.arrayContaining([commonName]) } });
+    expect(bundle.encryptionLeafPem).toBeDefined();
+    expect(bundle.boundRsa?.caOrderId).toBe(active.boundRsa?.caOrderId);
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-sm2-'));
+    const write = (name: string, pem: string): string => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, pem);
+      return file;
+    };
+    const verify = (leaf: string, chain: string[]): string => {
+      const root = write('root.pem', chain[chain.length - 1]!);
+      const untrusted = write('untrusted.pem', chain.slice(0, -1).join('\n'));
+      return execFileSync('openssl', ['verify', '-CAfile', root, '-untrusted', untrusted, write('leaf.pem', leaf)], { encoding: 'utf8' });
+    };
+    try {
+      expect(verify(bundle.leafPem, bundle.chainPems)).toMatch(/: OK/);
+      expect(verify(bundle.encryptionLeafPem!, bundle.encryptionChainPems!)).toMatch(/: OK/);
+      expect(verify(bundle.boundRsa!.leafPem, bundle.boundRsa!.chainPems)).toMatch(/: OK/);
+      // The SM2 pair chains to the SM2 root, the RSA certificate to the RSA one.
+      expect(bundle.chainPems[bundle.chainPems.length - 1]!.trim()).toBe(h.sim.state.ca.sm2.rootPem.trim());
+      expect(bundle.boundRsa!.chainPems[bundle.boundRsa!.chainPems.length - 1]!.trim()).toBe(h.sim.state.ca.rsa.rootPem.trim());
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const c = h.sim.state.counters();
+    expect(c.calls.create).toBe(1);
+    expect(outcomes(h.billing.types(order.billingOrderId))).toEqual(['order.issued']);
   });
 
   it('a duplicate start returns the same run and creates one CA order', async () => {

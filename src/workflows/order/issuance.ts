@@ -43,7 +43,7 @@ export async function issue(order: OrderEntity): Promise<OrderView | undefined> 
   const verified = await retrieveAndVerify(
     // Issued at the CA: nothing left to cancel, so no cancel interrupts collection and verification.
     { ...order.control, interrupted: undefined },
-    { issuer: order.issuer.id, caOrderId: view.ca.orderId!, csrPem: input.order.csr, commonName: input.order.commonName, hosts: input.order.hosts },
+    { issuer: order.issuer.id, caOrderId: view.ca.orderId!, csrPem: input.order.csr, csrEncryptPem: input.order.csrEncrypt, commonName: input.order.commonName, hosts: input.order.hosts },
     waited.retrieved,
   );
   order.bundle = verified.bundle;
