@@ -515,6 +515,34 @@ describe('orderWorkflow', () => {
     expect(outcomes(h.billing.types(order.billingOrderId))).toEqual(['order.issued']);
   });
 
+  it('SM2 reissue: the proof and the encryption CSR go with it, the CA revokes the replaced pair itself and certflow confirms it by reading the old order', async () => {
+    const commonName = `${uniqueId('sm2r').toLowerCase()}.example.com`;
+    const [sign, enc] = await Promise.all([generateSm2Csr({ commonName }), generateSm2Csr({ commonName })]);
+    const order = { billingOrderId: uniqueId('B'), productId: SIM_PRODUCT_IDS.sm2, commonName, csr: sign.csrPem, csrEncrypt: enc.csrPem, month: 12 as const };
+    await h.run(async () => {
+      const handle = await start(order);
+      const id = await caOrderId(handle);
+      await issue(id, handle);
+      const first = await stateIs(handle, 'active');
+      const [sign2, enc2] = await Promise.all([generateSm2Csr({ commonName }), generateSm2Csr({ commonName })]);
+      await handle.executeUpdate(reissueUpdate, { args: [{ csr: sign2.csrPem, csrEncrypt: enc2.csrPem, reason: 'key rotation', requestId: 'r1', proof: PROOF }] });
+      const newId = await eventually('reissue CA order', async () => h.sim.state.orders().find((o) => o.reissuedFrom === id)?.id);
+      await issue(newId);
+      const confirmed = await eventually('replaced pair revoked by the CA, confirmed', async () => {
+        const v = await view(handle);
+        return v.certificate?.caOrderId === newId && v.lineage.revocations.find((r) => r.scope === 'replaced' && r.status === 'revoked') ? v : undefined;
+      });
+      expect(confirmed.lineage.revocations).toMatchObject([{ caOrderId: id, serialNumber: first.certificate!.serialNumber, scope: 'replaced', status: 'revoked' }]);
+      expect(h.sim.state.order(id)!.status).toBe('revoked');
+      expect(confirmed.certificate!.encryption?.serialNumber).not.toBe(first.certificate!.encryption?.serialNumber);
+    });
+    const c = h.sim.state.counters();
+    expect(c.calls.reissue).toBe(1);
+    expect(c.calls.revoke).toBe(0);
+    const reissued = h.billing.events.find((e) => e.event.billingOrderId === order.billingOrderId && e.event.type === 'order.reissued');
+    expect(reissued?.event.data.replacedCertificate).toMatchObject({ stillValid: false, revocation: 'revokedByCa' });
+  });
+
   it('a duplicate start returns the same run and creates one CA order', async () => {
     const order = await dvOrder();
     await h.run(async () => {
