@@ -253,10 +253,14 @@ export function createOrderService({
         collectUrl: collectUrl(base, billingOrderId, collectLinkSecret),
         issuer: issuerRefFor(product.issuer),
       };
+      // Search attributes and the summary are not encrypted by the payload codec. A
+      // document-signing certificate's subject is a person or an organisation's signatory:
+      // personal data, kept out of them (it stays in the encrypted input and the view).
+      const personalSubject = product.kind === 'pdf';
       const searchAttributes: SearchAttributePair[] = [
         { key: BillingOrderIdKey, value: billingOrderId },
         { key: OrderStatusKey, value: 'creating' },
-        { key: CommonNameKey, value: commonName },
+        ...(personalSubject ? [] : [{ key: CommonNameKey, value: commonName }]),
         { key: ProductIdKey, value: productId },
       ];
       try {
@@ -272,7 +276,7 @@ export function createOrderService({
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           memo: { requestHash: hash },
           typedSearchAttributes: searchAttributes,
-          staticSummary: `Order ${billingOrderId} · ${commonName}`,
+          staticSummary: `Order ${billingOrderId} · ${personalSubject ? product.name : commonName}`,
         }));
         return { workflowId, runId: handle.firstExecutionRunId, created: true };
       } catch (err) {

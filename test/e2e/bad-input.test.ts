@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /**
  * A generated corpus of bad input, sent over real HTTP to the whole stack (API, Temporal dev
  * server, worker, simulator). Each case breaks one thing in an otherwise valid request and
@@ -35,7 +36,8 @@ const cases = { sent: 0, byRoute: new Map<string, number>() };
 const placedIds = new Set<string>();
 
 beforeAll(async () => {
-  stack = await startStack();
+  // Signed pushes (one of the receiver's modes) so that "validly signed but unreadable" means something.
+  stack = await startStack({ env: { CA_PUSH_VERIFY: 'hmac', CA_PUSH_SECRET: randomBytes(24).toString('base64url') } });
   csrPem = (await generateCsr({ commonName: 'target.example.com', keyType: 'ec' })).csrPem;
   const billingOrderId = uniqueId('T');
   const created = await stack.api('/v1/orders', { body: validOrder(billingOrderId) });

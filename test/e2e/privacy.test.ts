@@ -180,20 +180,21 @@ describe('personal data and secrets stay out of Temporal and the logs', () => {
   });
 
   it('a document-signing order with a USB key password and shipping address runs to active', async () => {
-    // The common name is the organisation's, and it is a plain search attribute by design
-    // (listing filters on it): a name of its own keeps it apart from the personal data above.
-    const orgName = `Document Signing Unit ${tag}`;
-    const csr = await generateCsr({ commonName: orgName, keyType: 'rsa' });
+    // A personal document-signing certificate: its subject is the person. Document-signing
+    // orders keep the common name out of the (unencrypted) search attributes and summary, so
+    // the person's name is found nowhere in the raw history below.
+    const holder = `${person.userFirstName} ${person.userLastName}`;
+    const csr = await generateCsr({ commonName: holder, keyType: 'rsa' });
     csrs.push(csr.csrPem);
     documentOrderId = uniqueId('PRIVDOC');
     const created = await stack.api('/v1/orders', {
       body: {
         billingOrderId: documentOrderId,
-        productId: SIM_PRODUCT_IDS.docSignOrg,
-        commonName: orgName,
+        productId: SIM_PRODUCT_IDS.docSignPersonal,
+        commonName: holder,
         csr: csr.csrPem,
         month: 12,
-        organization: { ...person, orgName },
+        organization: person,
         uKeyPassword: uKey.password,
         uKeyShipAddress: uKey.shipAddress,
       },
@@ -207,7 +208,7 @@ describe('personal data and secrets stay out of Temporal and the logs', () => {
       if (sim?.status === 'pendingSubmitOrderToCA') await stack.sim.state.drive(sim.id, 'pass-review');
       return undefined;
     }, 45_000);
-    expect(active.certificate?.subject).toContain(orgName);
+    expect(active.certificate?.subject).toContain(holder);
     // The CA received both fields; the order's view shows neither.
     const atCa = stack.sim.state.order(active.lineage.caOrderIds[0]!);
     expect(atCa).toMatchObject({ uKeyPassword: uKey.password, uKeyShipAddress: uKey.shipAddress });
