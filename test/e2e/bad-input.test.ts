@@ -47,6 +47,10 @@ beforeAll(async () => {
     return v.condition.state === 'active' ? v.ca.orderId : undefined;
   }, 30_000);
   await stack.sim.state.pushesIdle();
+  // A push inside the receiver's per-order window is delivered at the window's end: let the
+  // simulator's own pushes settle before counting them.
+  await stack.sim.state.pushesIdle();
+  await new Promise((r) => setTimeout(r, Number(stack.config.CA_PUSH_WINDOW_MS) + 500));
   target = { billingOrderId, caOrderId, messages: await messagesReceived(billingOrderId) };
 });
 
