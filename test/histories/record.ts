@@ -25,9 +25,9 @@ import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { type OrderPolicyInput, type OrderRequestInput } from '../../src/domain/order';
-import { orderWorkflowId, reissueWorkflowId, revokeWorkflowId } from '../../src/domain/workflow-ids';
+import { boundOrderWorkflowId, orderWorkflowId, reissueWorkflowId, revokeWorkflowId } from '../../src/domain/workflow-ids';
 import { SIM_PRODUCT_IDS } from '../../tools/simulators/wotrus/catalog';
-import { generateCsr } from '../../tools/simulators/wotrus/csr';
+import { generateCsr, generateSm2Csr } from '../../tools/simulators/wotrus/csr';
 import { bundleWorkflows } from '../../src/worker-factory';
 import type { OrderView } from '../../src/domain/order-view';
 import { cancelUpdate, getOrderQuery, reissueUpdate, retryNowUpdate, revokeUpdate } from '../../src/workflows/messages';
@@ -173,6 +173,30 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'sm2-bound-rsa',
+    async run(c) {
+      const base = await c.order();
+      const commonName = base.commonName!;
+      const [sign, enc, rsa] = await Promise.all([generateSm2Csr({ commonName }), generateSm2Csr({ commonName }), generateCsr({ commonName, keyType: 'ec' })]);
+      const order = await c.order({ commonName, productId: SIM_PRODUCT_IDS.sm2, csr: sign.csrPem, csrEncrypt: enc.csrPem, bindRsaProductId: SIM_PRODUCT_IDS.rsaDv, csrRsa: rsa.csrPem });
+      const handle = await c.start(order);
+      const v = await eventually('both CA order ids', async () => {
+        const x = await c.view(handle);
+        return x.ca.orderId && x.ca.orderIdRsa ? x : undefined;
+      });
+      await c.issue(v.ca.orderId!);
+      await eventually('waiting for the bound order', async () => (await c.view(handle)).condition.reason === 'AwaitingBoundRsaOrder');
+      await c.issue(v.ca.orderIdRsa!);
+      await c.stateIs(handle, 'active');
+      const boundId = boundOrderWorkflowId(handle.workflowId, v.ca.orderIdRsa!);
+      await c.env.client.workflow.getHandle(boundId).result();
+      return [
+        parent(handle, 'SM2 order with a bound RSA product: the SM2 pair verified, the bound RSA CA order followed by its child, all delivered together; ends active (open).'),
+        { workflowId: boundId, workflowType: 'boundOrderWorkflow', description: 'The bound RSA CA order: DCV, issuance, retrieve and verify against the RSA CSR.' },
+      ];
+    },
+  },
+  {
     name: 'ca-closed',
     async run(c) {
       const order = await c.order();
@@ -194,7 +218,7 @@ const SCENARIOS: Scenario[] = [
       c.h.sim.state.forceStatus(id, 'pendingAutoIssue');
       await eventually('waiting for DCV', async () => (await c.view(handle)).condition.reason === 'DomainValidationPendingAutoIssue');
       await c.env.sleep('4 days'); // action_required, then reminders after 1 and 3 days
-      await c.issue(id, handle);
+      await c.h.sim.state.drive(id, 'issue'); // the customer validated; the CA issues by itself
       await c.stateIs(handle, 'active');
       return [parent(handle, 'pendingAutoIssue: waits for the customer\'s DCV with the link (order.action_required and two reminders over four days), then the CA issues by itself; ends active (open).')];
     },

@@ -39,7 +39,7 @@ describe('recorded histories replay deterministically', () => {
   it('covers every branch of the workflow tests (at least 12 histories, all three workflow types)', () => {
     expect(files.length).toBeGreaterThanOrEqual(12);
     const types = new Set(files.map((f) => readManifest()[f]?.workflowType));
-    expect([...types].sort()).toEqual(['orderWorkflow', 'reissueWorkflow', 'revokeWorkflow']);
+    expect([...types].sort()).toEqual(['boundOrderWorkflow', 'orderWorkflow', 'reissueWorkflow', 'revokeWorkflow']);
   });
 
   it.each(files)('%s', (file) => {

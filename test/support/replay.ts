@@ -73,7 +73,7 @@ export interface HistoryEntry {
   /** The workflow id to replay with (sdk-typescript #1790: child ids derive from it). */
   workflowId: string;
   runId: string;
-  workflowType: 'orderWorkflow' | 'reissueWorkflow' | 'revokeWorkflow';
+  workflowType: 'orderWorkflow' | 'reissueWorkflow' | 'revokeWorkflow' | 'boundOrderWorkflow';
   scenario: string;
   /** Recorded with the AES-GCM payload codec (test-only key). */
   codec: boolean;
