@@ -109,6 +109,12 @@ export const configSchema = z
 
     API_HOST: z.string().min(1).default('127.0.0.1'),
     API_PORT: port.default(8080),
+    /**
+     * Pending connections the kernel queues for the API (listen backlog; capped by
+     * net.core.somaxconn). Node's 511 drops the SYNs of a larger burst — a CA pushing many
+     * changes at once — and each dropped client retries only after a second.
+     */
+    API_LISTEN_BACKLOG: z.coerce.number().int().min(1).max(65_535).default(4_096),
     API_KEYS: apiKeyList.optional(),
     /**
      * Proxies in front of the API whose X-Forwarded-For is believed (fastify's trustProxy):

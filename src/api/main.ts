@@ -3,7 +3,7 @@ import { createLogger } from '../lib/logger';
 import { createOrderService } from '../orders/order-service';
 import { loadProductCatalogOrExit } from '../products-file';
 import { connectClient } from '../temporal/connection';
-import { buildApi } from './server';
+import { apiListenOptions, buildApi } from './server';
 import { codecCorsOrigins } from '../codec/codec-server';
 import { createCodecFromConfig } from '../temporal/data-converter';
 
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     ready,
     codec: codec && config.OPERATOR_TOKEN ? { codec, operatorToken: config.OPERATOR_TOKEN, corsOrigins: codecCorsOrigins(config) } : undefined,
   });
-  const url = await app.listen({ host: config.API_HOST, port: config.API_PORT });
+  const url = await app.listen(apiListenOptions(config));
   logger.info({ url, products: products.products.length, docs: `${url}/docs`, openapi: `${url}/openapi.json` }, `certflow API listening on ${url}`);
 
   let stopping = false;

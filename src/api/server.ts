@@ -41,6 +41,11 @@ export interface ApiDeps {
 
 export const API_VERSION = '1.0.0';
 
+/** Where and how the API listens: one place for the service and the embedded stacks. */
+export function apiListenOptions(config: Pick<Config, 'API_HOST' | 'API_PORT' | 'API_LISTEN_BACKLOG'>, override: { host?: string; port?: number } = {}): { host: string; port: number; backlog: number } {
+  return { host: override.host ?? config.API_HOST, port: override.port ?? config.API_PORT, backlog: config.API_LISTEN_BACKLOG };
+}
+
 /** The API, built and ready to `listen` or to `inject` in tests. */
 export async function buildApi({ config, orders, pushVerifier, logger, ready = async () => true, push, codec }: ApiDeps): Promise<FastifyInstance> {
   const trustProxy = config.API_TRUST_PROXY;

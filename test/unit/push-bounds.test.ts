@@ -9,6 +9,7 @@ import { createPushDispatcher } from '../../src/api/push-dispatch';
 import { createSourceAllowList } from '../../src/api/push-source';
 import { createTokenBucket } from '../../src/api/token-bucket';
 import { createTtlLru } from '../../src/api/ttl-lru';
+import { apiListenOptions } from '../../src/api/server';
 import { type ConfigError, parseConfig } from '../../src/config';
 import { OrderNotFoundError } from '../../src/orders/errors';
 import type { CaPushSignal } from '../../src/workflows/messages';
@@ -275,6 +276,12 @@ describe('push settings', () => {
   test('defaults: the document\'s unsigned pushes, any source, 5 s window, 20/s with a burst of 40', () => {
     expect(parseConfig({})).toMatchObject({ CA_PUSH_VERIFY: 'none', CA_PUSH_WINDOW_MS: 5_000, CA_PUSH_RATE_PER_SEC: 20, CA_PUSH_BURST: 40 });
     expect(parseConfig({}).CA_PUSH_ALLOW_FROM).toBeUndefined();
+  });
+
+  test('the API listens with a backlog above Node\'s 511, so a burst of connections is queued, not SYN-dropped', () => {
+    expect(apiListenOptions(parseConfig({}))).toEqual({ host: '127.0.0.1', port: 8080, backlog: 4_096 });
+    expect(apiListenOptions(parseConfig({ API_LISTEN_BACKLOG: '1024' }), { port: 0 })).toEqual({ host: '127.0.0.1', port: 0, backlog: 1_024 });
+    expect(issues({ API_LISTEN_BACKLOG: '0' })[0]).toMatch(/^API_LISTEN_BACKLOG: /);
   });
 
   test('errors name the variable and the rule', () => {

@@ -15,7 +15,7 @@ import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from 
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { type ActivityDeps, issuerDirectory } from '../../src/activities';
-import { buildApi } from '../../src/api/server';
+import { apiListenOptions, buildApi } from '../../src/api/server';
 import { type ConfiguredIssuer, createIssuerFromConfig } from '../../src/ca/issuer-from-config';
 import { codecCorsOrigins } from '../../src/codec/codec-server';
 import { type Config, parseConfig } from '../../src/config';
@@ -253,7 +253,7 @@ export async function startFront(o: FrontOptions): Promise<Front> {
       : undefined,
     codec: codec && preliminary.OPERATOR_TOKEN ? { codec, operatorToken: preliminary.OPERATOR_TOKEN, corsOrigins: codecCorsOrigins(preliminary) } : undefined,
   });
-  const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  const apiUrl = await app.listen(apiListenOptions(preliminary, { host: '127.0.0.1', port: 0 }));
   const sim = await startSimulator({
     token: o.secrets.caToken,
     adminToken: o.secrets.simulatorAdminToken,
