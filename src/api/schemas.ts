@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CERTIFICATE_PARTS } from '../domain/certificate';
 import { billingOrderIdSchema } from '../domain/order';
 
 /**
@@ -33,6 +34,10 @@ export const placeOrderAnswerSchema = z.object({
 export const certificateQuerySchema = z
   .object({
     format: z.enum(['json', 'pem']).optional().describe('pem: leaf then chain, as one PEM file'),
+    part: z
+      .enum(CERTIFICATE_PARTS)
+      .optional()
+      .describe('with PEM: which certificate (default signing, the order\'s own). SM2 orders: encryption is the encryption certificate; with a bound RSA product, rsa is its certificate'),
     sig: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be the signature of an e-mailed collect link').optional().describe('signature of the collect link the CA e-mails the customer (instead of an API key)'),
   })
   .strict();

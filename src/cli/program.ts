@@ -3,6 +3,7 @@ import { ORDER_STATES } from '../domain/order-states';
 import { cancelOrder, notifyCustomer, reissueOrder, retryOrder, revokeOrder } from './commands/actions';
 import { createOrder, type CreateOptions } from './commands/create';
 import { getCertificate, getOrder, listOrders, type ListOptions } from './commands/read';
+import { CERTIFICATE_PARTS, type CertificatePart } from '../domain/certificate';
 import { watchOrder } from './commands/watch';
 import { type CliIo, type CommandContext, defaultReadFile, defaultSleep } from './context';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes';
@@ -82,7 +83,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--common-name <name>', 'certificate common name')
     .option('--hosts <list>', 'comma-separated host names (SANs)')
     .option('--month <n>', 'validity: 12 or 24 (13 or 25 for a renewal)')
-    .option('--csr-file <path>', 'PEM certificate signing request')
+    .option('--csr-file <path>', 'PEM certificate signing request (SM2: the signing CSR)')
+    .option('--csr-encrypt-file <path>', 'SM2: the encryption certificate\'s CSR')
+    .option('--bind-rsa-product <guid>', 'SM2: the RSA product ordered with it, as its own CA order')
+    .option('--csr-rsa-file <path>', 'SM2 with --bind-rsa-product: the RSA certificate\'s CSR')
     .option('--renews <billingOrderId>', 'billing order this one renews (month 13 or 25)')
     .action(run((ctx, opts: CreateOptions) => createOrder(ctx, opts)));
 
@@ -105,7 +109,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .command('certificate')
     .description('print the issued certificate as PEM (leaf, then chain); the JSON bundle with --json')
     .argument('<billingOrderId>')
-    .action(run((ctx, id: string) => getCertificate(ctx, id)));
+    .addOption(new Option('--part <part>', 'SM2 orders: the encryption certificate, or the bound RSA order\'s').choices(CERTIFICATE_PARTS).default('signing'))
+    .action(run((ctx, id: string, opts: { part: CertificatePart }) => getCertificate(ctx, id, opts.part)));
 
   orders
     .command('watch')

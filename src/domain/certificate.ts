@@ -23,6 +23,10 @@ export const certificateMetaSchema = z.object({
 });
 export type CertificateMeta = z.output<typeof certificateMetaSchema>;
 
+/** The certificates of one bundle a PEM download can select: SM2 orders deliver up to three. */
+export const CERTIFICATE_PARTS = ['signing', 'encryption', 'rsa'] as const;
+export type CertificatePart = (typeof CERTIFICATE_PARTS)[number];
+
 /** The verified certificate as delivered: leaf, then the path to the root. */
 export const certificateBundleSchema = z
   .object({
@@ -42,3 +46,15 @@ export const certificateBundleSchema = z
   })
   .meta({ id: 'CertificateBundle' });
 export type CertificateBundle = z.output<typeof certificateBundleSchema>;
+
+/** One certificate of the bundle, leaf then chain; undefined when this order has no such part. */
+export function certificatePart(bundle: CertificateBundle, part: CertificatePart): { leafPem: string; chainPems: string[] } | undefined {
+  switch (part) {
+    case 'signing':
+      return { leafPem: bundle.leafPem, chainPems: bundle.chainPems };
+    case 'encryption':
+      return bundle.encryptionLeafPem ? { leafPem: bundle.encryptionLeafPem, chainPems: bundle.encryptionChainPems ?? [] } : undefined;
+    case 'rsa':
+      return bundle.boundRsa;
+  }
+}

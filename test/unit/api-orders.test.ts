@@ -222,6 +222,38 @@ describe('GET /v1/orders/:id/certificate', () => {
     expect(res.json()).toMatchObject({ leafPem: LEAF });
   });
 
+  test('SM2: part=encryption and part=rsa download the other two certificates, each as its own PEM file', async () => {
+    const ENC = LEAF.replace('BEGIN CERTIFICATE-----', 'BEGIN CERTIFICATE-----\nENC');
+    const RSA = LEAF.replace('BEGIN CERTIFICATE-----', 'BEGIN CERTIFICATE-----\nRSA');
+    orders.bundles.set('B-1', {
+      caOrderId: 'CA-1', leafPem: LEAF, chainPems: [INTERMEDIATE, ROOT],
+      encryptionLeafPem: ENC, encryptionChainPems: [INTERMEDIATE, ROOT],
+      boundRsa: { caOrderId: 'CA-2', leafPem: RSA, chainPems: [ROOT] },
+    });
+    const signing = await get('/v1/orders/B-1/certificate?format=pem&part=signing');
+    expect(signing.body).toBe(pem);
+    const encryption = await get('/v1/orders/B-1/certificate?format=pem&part=encryption');
+    expect(encryption.statusCode).toBe(200);
+    expect(encryption.headers['content-disposition']).toBe('attachment; filename="order-B-1-encryption.pem"');
+    expect(encryption.body).toBe(`${ENC.trim()}\n${INTERMEDIATE}${ROOT}`);
+    const rsa = await get('/v1/orders/B-1/certificate?part=rsa', { accept: 'application/x-pem-file' });
+    expect(rsa.headers['content-disposition']).toBe('attachment; filename="order-B-1-rsa.pem"');
+    expect(rsa.body).toBe(`${RSA.trim()}\n${ROOT}`);
+  });
+
+  test('a part the order does not have is a 404 that says which parts exist', async () => {
+    const problem = expectProblem(await get('/v1/orders/B-1/certificate?format=pem&part=encryption'), 404);
+    expect(problem.detail).toMatch(/no encryption certificate.*SM2/);
+  });
+
+  test.each([
+    ['part without PEM', '/v1/orders/B-1/certificate?part=rsa', 'query.part'],
+    ['an unknown part', '/v1/orders/B-1/certificate?format=pem&part=root', 'query.part'],
+  ])('%s is a 400 naming %s', async (_name, url, path) => {
+    const problem = expectProblem(await get(url), 400);
+    expect((problem.errors as { path: string }[]).map((e) => e.path)).toContain(path);
+  });
+
   test('not issued yet: a 404 problem that says so', async () => {
     orders.bundles.set('B-1', null);
     const problem = expectProblem(await get('/v1/orders/B-1/certificate'), 404);

@@ -86,6 +86,12 @@ describe('orders create', () => {
     expect(orders.callsOf('placeOrder')[0]?.args[0]).toMatchObject({ billingOrderId: 'B-F', commonName: 'b.example.com', month: 24 });
   });
 
+  test('SM2 flags: the encryption CSR, the bound RSA product and its CSR are read from their files and sent', async () => {
+    const r = await cli([...createArgs(), '--csr-encrypt-file', join(dir, 'req.csr'), '--bind-rsa-product', PRODUCT_ID, '--csr-rsa-file', join(dir, 'req.csr'), '--json']);
+    expect(r.code).toBe(ExitCode.Ok);
+    expect(orders.callsOf('placeOrder')[0]?.args[0]).toMatchObject({ csr: CSR, csrEncrypt: CSR, bindRsaProductId: PRODUCT_ID, csrRsa: CSR });
+  });
+
   test('input the API refuses exits 2 and prints every field error to stderr', async () => {
     const r = await cli(['orders', 'create', '--billing-order-id', 'B-78', '--product', 'nope', '--common-name', 'x', '--month', '7', '--csr-file', join(dir, 'req.csr')]);
     expect(r.code).toBe(ExitCode.Usage);
@@ -151,6 +157,19 @@ describe('orders get / list / certificate', () => {
     orders.bundles.set('B-1', { caOrderId: 'CA-1', leafPem: LEAF, chainPems: [INTERMEDIATE, ROOT] });
     const r = await cli(['orders', 'certificate', 'B-1']);
     expect(r.stdout).toBe(`${LEAF}\n${INTERMEDIATE}${ROOT}`);
+  });
+
+  test('certificate --part encryption prints an SM2 order\'s encryption certificate; a part it lacks is an error', async () => {
+    const ENC = LEAF.replace('BEGIN CERTIFICATE-----', 'BEGIN CERTIFICATE-----\nENC');
+    orders.views.set('B-1', makeView('B-1', 'active'));
+    orders.bundles.set('B-1', { caOrderId: 'CA-1', leafPem: LEAF, chainPems: [INTERMEDIATE, ROOT], encryptionLeafPem: ENC, encryptionChainPems: [INTERMEDIATE, ROOT] });
+    const r = await cli(['orders', 'certificate', 'B-1', '--part', 'encryption']);
+    expect(r.stdout).toBe(`${ENC.trim()}\n${INTERMEDIATE}${ROOT}`);
+    const missing = await cli(['orders', 'certificate', 'B-1', '--part', 'rsa']);
+    expect(missing.code).not.toBe(ExitCode.Ok);
+    expect(missing.stderr).toMatch(/no rsa certificate/);
+    const usage = await cli(['orders', 'certificate', 'B-1', '--part', 'root']);
+    expect(usage.code).toBe(ExitCode.Usage);
   });
 });
 

@@ -5,7 +5,7 @@ import { orderRequestSchema } from '../../domain/order';
 import { orderWorkflowId } from '../../domain/workflow-ids';
 import type { OrderService } from '../../orders/order-service';
 import { listOrdersQuerySchema, orderPageSchema } from '../../orders/schemas';
-import type { CertificateBundle } from '../../domain/certificate';
+import { type CertificateBundle, certificatePart } from '../../domain/certificate';
 import { cancelInputSchema, reissueInputSchema, revokeInputSchema } from '../../workflows/message-schemas';
 import { apiKeyAuth } from '../auth';
 import { HttpProblem, problemResponses, ProblemType } from '../problems';
@@ -36,7 +36,7 @@ export const ORDER_BODY_LIMIT = 2 * 1024 * 1024;
 export const PEM_MEDIA_TYPES = ['application/x-pem-file', 'application/pem-certificate-chain'] as const;
 
 /** Leaf first, then the chain towards the root: the order TLS servers present. */
-export function bundleToPem(bundle: CertificateBundle): string {
+export function bundleToPem(bundle: Pick<CertificateBundle, 'leafPem' | 'chainPems'>): string {
   return [bundle.leafPem, ...bundle.chainPems].map((p) => `${p.trim()}\n`).join('');
 }
 
@@ -116,7 +116,7 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app
       tags,
       security,
       summary: 'The issued certificate, as JSON or as one PEM file (leaf, then chain towards the root)',
-      description: 'PEM with `Accept: application/x-pem-file` (or application/pem-certificate-chain) or `?format=pem`; JSON otherwise.',
+      description: 'PEM with `Accept: application/x-pem-file` (or application/pem-certificate-chain) or `?format=pem`; JSON otherwise (the whole bundle). An SM2 order\'s PEM is its signing certificate; `part=encryption` gives its encryption certificate and `part=rsa` the bound RSA order\'s.',
       params: billingOrderIdParamsSchema,
       querystring: certificateQuerySchema,
       response: {
@@ -137,11 +137,23 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app
         throw new HttpProblem(404, ProblemType.certificateNotIssued, 'Certificate not issued yet',
           `Order ${id} has no certificate yet; GET /v1/orders/${id} shows what it is waiting for.`);
       }
-      if (wantsPem(request.headers.accept, request.query.format)) {
+      const partName = request.query.part ?? 'signing';
+      const pem = wantsPem(request.headers.accept, request.query.format);
+      if (request.query.part && !pem) {
+        throw new HttpProblem(400, ProblemType.validation, 'Invalid request', 'The JSON bundle holds every certificate; part selects one PEM file.',
+          [{ path: 'query.part', rule: 'only with format=pem or Accept: application/x-pem-file' }]);
+      }
+      if (pem) {
+        const part = certificatePart(bundle, partName);
+        if (!part) {
+          throw new HttpProblem(404, ProblemType.certificateNotIssued, 'No such certificate in this order',
+            `Order ${id} has no ${partName} certificate: part=encryption is for SM2 orders, part=rsa for SM2 orders with a bound RSA product.`);
+        }
+        const suffix = partName === 'signing' ? '' : `-${partName}`;
         return reply
           .type('application/x-pem-file')
-          .header('content-disposition', `attachment; filename="${orderWorkflowId(id)}.pem"`)
-          .send(bundleToPem(bundle));
+          .header('content-disposition', `attachment; filename="${orderWorkflowId(id)}${suffix}.pem"`)
+          .send(bundleToPem(part));
       }
       return reply.type('application/json').send(bundle);
     },

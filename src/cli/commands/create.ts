@@ -14,6 +14,9 @@ export interface CreateOptions {
   hosts?: string;
   month?: string;
   csrFile?: string;
+  csrEncryptFile?: string;
+  bindRsaProduct?: string;
+  csrRsaFile?: string;
   renews?: string;
 }
 
@@ -44,7 +47,10 @@ export async function buildOrderRequest(ctx: CommandContext, opts: CreateOptions
   set('hosts', opts.hosts?.split(',').map((h) => h.trim()).filter(Boolean));
   set('month', opts.month === undefined ? undefined : /^\d+$/.test(opts.month) ? Number(opts.month) : opts.month);
   set('renewsBillingOrderId', opts.renews);
+  set('bindRsaProductId', opts.bindRsaProduct);
   if (opts.csrFile) set('csr', await readTextFile(ctx, opts.csrFile, 'CSR file'));
+  if (opts.csrEncryptFile) set('csrEncrypt', await readTextFile(ctx, opts.csrEncryptFile, 'encryption CSR file'));
+  if (opts.csrRsaFile) set('csrRsa', await readTextFile(ctx, opts.csrRsaFile, 'RSA CSR file'));
   return order;
 }
 

@@ -1,5 +1,5 @@
 import type { OrderPage } from '../../orders/schemas';
-import type { CertificateBundle } from '../../domain/certificate';
+import type { CertificateBundle, CertificatePart } from '../../domain/certificate';
 import type { OrderView } from '../../domain/order-view';
 import type { CommandContext } from '../context';
 import { ExitCode } from '../exit-codes';
@@ -38,11 +38,11 @@ export async function listOrders(ctx: CommandContext, opts: ListOptions): Promis
 }
 
 /** PEM (leaf, then chain) by default, the JSON bundle with --json. */
-export async function getCertificate(ctx: CommandContext, id: string): Promise<ExitCode> {
+export async function getCertificate(ctx: CommandContext, id: string, part: CertificatePart = 'signing'): Promise<ExitCode> {
   if (ctx.json) {
     ctx.out(JSON.stringify(await ctx.api.json<CertificateBundle>('GET', `${orderPath(id)}/certificate`)));
   } else {
-    ctx.stdout.write(await ctx.api.text(`${orderPath(id)}/certificate`, 'application/x-pem-file'));
+    ctx.stdout.write(await ctx.api.text(`${orderPath(id)}/certificate${part === 'signing' ? '' : `?part=${part}`}`, 'application/x-pem-file'));
   }
   return ExitCode.Ok;
 }
