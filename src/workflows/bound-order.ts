@@ -1,9 +1,11 @@
-import { ApplicationFailure, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { IssuerRef } from '../ca/issuer';
 import type { CertificateBundle, CertificateMeta } from '../domain/certificate';
 import type { OrderPolicy } from '../domain/order';
 import type { BoundOrderView } from '../domain/order-view';
+import { caActivities } from './activity-stubs';
 import type { AttentionControl } from './attention';
+import { failureMessage } from './failures';
 import { awaitIssuance } from './await-issuance';
 import { caPushedSignal, getBoundOrderQuery } from './messages';
 import { OrderRecord } from './record';
@@ -21,6 +23,31 @@ export interface BoundOrderInput {
   hosts?: string[];
   policy: OrderPolicy;
   issuer: IssuerRef;
+}
+
+/**
+ * Patch id: a bound CA order its billing order will not collect — the order ended first, or
+ * this one's own deadline passed — is cancelled at the CA like the order's own, so the CA
+ * issues (and bills) nothing nobody takes. Before it the bound CA order was left open.
+ */
+export const BOUND_ORDER_COMPENSATION_PATCH = 'bound-order-compensation';
+
+/** Compensation, even while this workflow is being cancelled; where the issuer cannot cancel, said so. */
+async function cancelAtCa(input: BoundOrderInput, record: OrderRecord, reason: string): Promise<void> {
+  const id = input.caOrderId;
+  if (!input.issuer.capabilities.includes('cancel')) {
+    record.transition(record.state, 'CompensationUnavailable', `The issuer (${input.issuer.id}) cannot cancel orders; bound CA order ${id} stays as it is.`);
+    return;
+  }
+  await CancellationScope.nonCancellable(async () => {
+    try {
+      const r = await caActivities.cancelCaOrder.executeWithOptions({ summary: `Compensation: cancel bound CA order ${id}` }, [id, reason, input.issuer.id]);
+      if (r.cancelled) record.transition('cancelled', 'BoundOrderCancelled', `Bound CA order ${id} cancelled: ${reason}.`);
+      else record.transition(record.state, 'CompensationRefused', `The CA refused to cancel bound CA order ${id}: ${r.failedReason ?? 'no reason given'}`);
+    } catch (err) {
+      record.transition(record.state, 'CompensationFailed', `Cancelling bound CA order ${id} failed: ${failureMessage(err)}`);
+    }
+  });
 }
 
 export interface BoundOrderResult {
@@ -60,8 +87,16 @@ export async function boundOrderWorkflow(input: BoundOrderInput): Promise<BoundO
     { key: CaOrderIdKey, value: [input.caOrderId] },
   ]);
 
-  const outcome = await awaitIssuance({ ...ctl, issuer: input.issuer.id, caOrderId: input.caOrderId, validationStartedAt: Date.now(), push });
+  let outcome;
+  try {
+    outcome = await awaitIssuance({ ...ctl, issuer: input.issuer.id, caOrderId: input.caOrderId, validationStartedAt: Date.now(), push });
+  } catch (err) {
+    // The billing order ended (cancelled, deadline, failed) before this certificate was issued.
+    if (isCancellation(err) && patched(BOUND_ORDER_COMPENSATION_PATCH)) await cancelAtCa(input, record, 'the billing order ended before this certificate was issued');
+    throw err;
+  }
   if (outcome.kind !== 'issued') {
+    if (outcome.kind === 'deadline' && patched(BOUND_ORDER_COMPENSATION_PATCH)) await cancelAtCa(input, record, `${outcome.stage} deadline exceeded`);
     throw ApplicationFailure.create({ type: 'BoundOrderNotIssued', message: 'message' in outcome ? outcome.message : `bound CA order ended: ${outcome.kind}`, nonRetryable: true });
   }
   const verified = await retrieveAndVerify(ctl, { issuer: input.issuer.id, caOrderId: input.caOrderId, csrPem: input.csr, commonName: input.commonName, hosts: input.hosts }, outcome.retrieved);

@@ -197,6 +197,31 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'sm2-bound-deadline',
+    async run(c) {
+      const base = await c.order();
+      const commonName = base.commonName!;
+      const [sign, enc, rsa] = await Promise.all([generateSm2Csr({ commonName }), generateSm2Csr({ commonName }), generateCsr({ commonName, keyType: 'ec' })]);
+      const order = await c.order({ commonName, productId: SIM_PRODUCT_IDS.sm2, csr: sign.csrPem, csrEncrypt: enc.csrPem, bindRsaProductId: SIM_PRODUCT_IDS.rsaDv, csrRsa: rsa.csrPem });
+      // 6 hours instead of 30 days: the same branch, a dozen polls instead of ~750.
+      const handle = await c.start(order, { validationDeadlineMs: 6 * 3_600_000 });
+      const v = await eventually('both CA order ids', async () => {
+        const x = await c.view(handle);
+        return x.ca.orderId && x.ca.orderIdRsa ? x : undefined;
+      });
+      await c.issue(v.ca.orderId!);
+      await eventually('waiting for the bound order', async () => (await c.view(handle)).condition.reason === 'AwaitingBoundRsaOrder');
+      await c.env.sleep('7 hours');
+      const boundId = boundOrderWorkflowId(handle.workflowId, v.ca.orderIdRsa!);
+      await c.env.client.workflow.getHandle(boundId).result().catch(() => undefined);
+      await c.stateIs(handle, 'active');
+      return [
+        parent(handle, 'SM2 order whose bound RSA CA order never passes DCV: the SM2 pair delivered, the bound order reported failed; ends active (open).'),
+        { workflowId: boundId, workflowType: 'boundOrderWorkflow', description: 'The bound RSA CA order past its validation deadline (trimmed to 6h): cancelled at the CA by its own workflow (compensation), then failed.' },
+      ];
+    },
+  },
+  {
     name: 'ca-closed',
     async run(c) {
       const order = await c.order();

@@ -13,8 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { generateCsr, generateSm2Csr } from '../../tools/simulators/wotrus/csr';
 import { uniqueId } from '../support/temporal';
-import { orderWorkflowId } from '../../src/domain/workflow-ids';
-import { cancelUpdate, getCertificateQuery, getOrderQuery, reissueUpdate, retryNowUpdate, revokeUpdate } from '../../src/workflows/messages';
+import { boundOrderWorkflowId, orderWorkflowId } from '../../src/domain/workflow-ids';
+import { cancelUpdate, getBoundOrderQuery, getCertificateQuery, getOrderQuery, reissueUpdate, retryNowUpdate, revokeUpdate } from '../../src/workflows/messages';
 import type { OrderView } from '../../src/domain/order-view';
 import { bundleWorkflows } from '../../src/worker-factory';
 import { orderWorkflow } from '../../src/workflows/order/workflow';
@@ -513,6 +513,34 @@ describe('orderWorkflow', () => {
     const c = h.sim.state.counters();
     expect(c.calls.create).toBe(1);
     expect(outcomes(h.billing.types(order.billingOrderId))).toEqual(['order.issued']);
+  });
+
+  it('SM2 with a bound RSA product whose DCV is never done: the SM2 pair is delivered, the bound CA order is cancelled at its deadline by its own workflow', async () => {
+    const commonName = `${uniqueId('sm2d').toLowerCase()}.example.com`;
+    const [sign, enc, rsa] = await Promise.all([generateSm2Csr({ commonName }), generateSm2Csr({ commonName }), generateCsr({ commonName, keyType: 'ec' })]);
+    const order = { billingOrderId: uniqueId('B'), productId: SIM_PRODUCT_IDS.sm2, commonName, csr: sign.csrPem, csrEncrypt: enc.csrPem, bindRsaProductId: SIM_PRODUCT_IDS.rsaDv, csrRsa: rsa.csrPem, month: 12 as const };
+    const { rsaId, active, bound } = await h.run(async () => {
+      // 6 hours instead of 30 days: the same branch, fewer polls.
+      const handle = await start(order, { validationDeadlineMs: 6 * 3_600_000 });
+      const created = await eventually('both CA order ids and the bound workflow', async () => {
+        const v = await view(handle);
+        return v.ca.orderId && v.ca.orderIdRsa && v.boundRsa ? v : undefined;
+      });
+      await issue(created.ca.orderId!);
+      await eventually('waiting for the bound RSA order', async () => ((await view(handle)).condition.reason === 'AwaitingBoundRsaOrder' ? true : undefined));
+      await env.sleep('7 hours');
+      const boundHandle = env.client.workflow.getHandle(boundOrderWorkflowId(created.workflowId, created.ca.orderIdRsa!));
+      await expect(boundHandle.result()).rejects.toThrow();
+      return { rsaId: created.ca.orderIdRsa!, active: await stateIs(handle, 'active'), bound: await boundHandle.query(getBoundOrderQuery) };
+    });
+    expect(h.sim.state.order(rsaId)!.status).toBe('closed'); // WoTrus' word for a cancelled order
+    expect(h.sim.state.counters().calls.cancel).toBe(1);
+    expect(bound.condition).toMatchObject({ state: 'cancelled', reason: 'BoundOrderCancelled' });
+    expect(active.boundRsa).toMatchObject({ caOrderId: rsaId, status: 'failed' });
+    expect(active.certificate?.encryption?.serialNumber).toBeDefined();
+    // (time skipping runs on to the renewal notice while the test awaits the bound workflow)
+    expect(outcomes(h.billing.types(order.billingOrderId))).toEqual(expect.arrayContaining(['order.issued']));
+    expect(outcomes(h.billing.types(order.billingOrderId))).not.toEqual(expect.arrayContaining(['order.cancelled']));
   });
 
   it('SM2 reissue: the proof and the encryption CSR go with it, the CA revokes the replaced pair itself and certflow confirms it by reading the old order', async () => {
