@@ -99,7 +99,7 @@ billing system that retries in parallel, and pushes that are forged, replayed, s
 | 3 | \`ca-faults\` | 30 % 5xx, 10 % hangs past the client timeout, 5 % malformed bodies, 5 % 429 with Retry-After, and a 60 s full outage | every order active; CA calls ≤ 2.5× the fault-free run of the same N; no call earlier than Retry-After; no customer e-mailed twice |
 | 4 | \`auth-failure\` | the CA answers 401 to everything (revoked token) | orders park in needsAttention (CaAuthenticationFailed), retry at most hourly, resume on retryNow once fixed |
 | 5 | \`concurrent-create\` | 50 identical POST /v1/orders at once | all 202, created:true exactly once, one workflow, one CA order |
-| 6 | \`pushes\` | forged, replayed ×100, out-of-order, unknown-order pushes and a burst of 1,000 | 401; one effect; harmless; 404; every answer within 1 s |
+| 6 | \`pushes\` | forged, replayed ×100, out-of-order, unknown-order pushes (unsigned, as the WoTrus document sends them) and a burst of 1,000 | forged ones acknowledged and the order unchanged (a push only makes it read the CA); one signal now and one at the window's end; harmless; 404; every answer within 1 s |
 | 7 | \`two-workers\` | two workers on one task queue, one SIGKILLed mid-run | the other finishes every order |
 `;
 
