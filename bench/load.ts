@@ -8,6 +8,8 @@ import { API_OPS, type ApiOp, type CountersView } from '../tools/simulators/wotr
 import { SIM_PRODUCT_IDS } from '../tools/simulators/wotrus/catalog';
 import { generateCsr, generateKeyPair } from '../tools/simulators/wotrus/csr';
 import type { RunningSimulator } from '../tools/simulators/wotrus/server';
+import type { PushStats } from '../src/api/schemas';
+import { PUSH_STATS_PATH } from '../src/api/routes/push';
 import { type LatencySummary, summarize } from './stats';
 
 export interface PreparedOrder {
@@ -182,6 +184,8 @@ export interface OrderRunResult {
   caOrders: number;
   counters: CountersView;
   calls: CallsPerOrder;
+  /** The API's push receiver during this run (differences of GET /v1/ca/wotrus/push/stats). */
+  receiver?: PushReceiverDelta;
   /** First POST to last order active. */
   durationS: number;
   ordersPerSec: number;
@@ -212,7 +216,45 @@ export interface RunOrdersOptions extends PlaceOptions {
 }
 
 /** One load phase: reset the CA's counters, place every order, wait until all are active, measure. */
+export interface PushReceiverDelta {
+  received: number;
+  signalled: number;
+  deferred: number;
+  refusedUnknown: number;
+  /** Visibility queries: the figure a push must not cost one of. */
+  lookUps: number;
+  cacheHits: number;
+  negativeHits: number;
+}
+
+async function receiverStats(o: RunOrdersOptions): Promise<PushStats | undefined> {
+  try {
+    const res = await request(`${o.apiUrl}${PUSH_STATS_PATH}`, { headers: { authorization: `Bearer ${o.apiKey}` } });
+    if (res.statusCode !== 200) {
+      await res.body.dump();
+      return undefined;
+    }
+    return (await res.body.json()) as PushStats;
+  } catch {
+    return undefined;
+  }
+}
+
+function receiverDelta(before: PushStats | undefined, after: PushStats | undefined): PushReceiverDelta | undefined {
+  if (!before || !after) return undefined;
+  return {
+    received: after.received - before.received,
+    signalled: after.signalled - before.signalled,
+    deferred: after.deferred - before.deferred,
+    refusedUnknown: after.refused['unknown-order'] - before.refused['unknown-order'],
+    lookUps: after.lookUps - before.lookUps,
+    cacheHits: after.cache.hits - before.cache.hits,
+    negativeHits: after.cache.negativeHits - before.cache.negativeHits,
+  };
+}
+
 export async function runOrders(o: RunOrdersOptions): Promise<OrderRunResult> {
+  const receiverBefore = await receiverStats(o);
   o.sim.state.resetCounters();
   const tracker = new ActiveTracker(o.sim, o.prefix);
   const startedAt = Date.now();
@@ -230,7 +272,7 @@ export async function runOrders(o: RunOrdersOptions): Promise<OrderRunResult> {
   placed = await placing;
   // The last pushes and e-mails settle; counters are read after.
   await o.sim.state.pushesIdle();
-  return collect(o, tracker, placed, startedAt, wait.timedOut);
+  return { ...collect(o, tracker, placed, startedAt, wait.timedOut), receiver: receiverDelta(receiverBefore, await receiverStats(o)) };
 }
 
 function collect(o: RunOrdersOptions, tracker: ActiveTracker, placed: PlaceResult, startedAt: number, timedOut: boolean): OrderRunResult {

@@ -111,6 +111,16 @@ export function renderReport(r: BenchReport): string {
     L.push('');
     for (const x of [a, r.aLatency, r.bZero]) if (x) L.push(`Pushes (${x.label}): ${x.counters.pushes.sent} sent, ${x.counters.pushes.acknowledged} acknowledged, ${x.counters.pushes.failed} failed, ${x.counters.pushes.dropped} dropped.`);
     L.push('');
+    const receivers = [a, r.aLatency, r.bZero].filter((x) => x?.receiver);
+    if (receivers.length > 0) {
+      L.push('The API\'s push receiver in the same runs (`GET /v1/ca/wotrus/push/stats`): a visibility look-up only for a CA order id neither cache knows, so look-ups stay well under pushes.', '');
+      L.push('| run | pushes read | signalled | deferred (window) | 404 unknown | look-ups | cache hits | negative-cache hits |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+      for (const x of receivers) {
+        const d = x!.receiver!;
+        L.push(`| ${x!.label} | ${d.received} | ${d.signalled} | ${d.deferred} | ${d.refusedUnknown} | ${d.lookUps} | ${d.cacheHits} | ${d.negativeHits} |`);
+      }
+      L.push('');
+    }
     L.push(...resourcesTable('Processes during phase A (throughput run):', a?.resources, a?.active));
     L.push(...resourcesTable('Processes during the latency run:', r.aLatency?.resources, r.aLatency?.active));
     if (a?.errors.length) L.push('First API errors:', '', ...a.errors.map((e) => `- ${e}`), '');

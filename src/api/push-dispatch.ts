@@ -8,7 +8,7 @@
  *   signals — takes a token; without one the push is acknowledged and not acted on.
  * - **Routing** without a visibility query per push: a positive cache (CA order id →
  *   workflow ids; dropped when a signal finds the workflow gone, bypassed by a push whose
- *   flags differ from the one it was built for) and a negative cache (ids
+ *   revocation flag differs from the one it was built for) and a negative cache (ids
  *   just looked up and found nowhere, answered 404 with no look-up and no token). Orders too
  *   new to be searchable are looked up again by the follow-up (`push-follow-up.ts`).
  *
@@ -76,9 +76,11 @@ export function createPushDispatcher(o: PushDispatcherOptions): PushDispatcher {
   const now = o.now ?? Date.now;
   const since = new Date(now()).toISOString();
   const budget = createTokenBucket({ ratePerSec: o.ratePerSec, burst: o.burst, now });
-  // The flags of the push that was routed with the entry: a push with other flags is a new
-  // event (issued, revoked) that may concern a workflow started since — a revocation child
-  // takes the order's own CA order id — so it is looked up afresh (within its token).
+  // The revocation flag of the push that was routed with the entry: a revocation is a new
+  // event that may concern a workflow started since — a revocation child takes the order's
+  // own CA order id — so it is looked up afresh (within its token). Issuance is not: no
+  // workflow starts on a CA order id when it is issued, and at zero CA delay the issued
+  // push follows the first one within a second (bench: one look-up per order saved).
   const known = createTtlLru<{ workflowIds: string[]; flags: string }>({ ttlMs: o.cacheTtlMs ?? 60_000, maxEntries: o.cacheEntries ?? 10_000, now });
   const unknown = createTtlLru<true>({ ttlMs: o.negativeTtlMs ?? 1_000, maxEntries: o.cacheEntries ?? 10_000, now });
   const counts = { received: 0, signalled: 0, deferred: 0, ignored: 0, failed: 0, lookUps: 0, hits: 0, negativeHits: 0, invalidated: 0 };
@@ -105,7 +107,7 @@ export function createPushDispatcher(o: PushDispatcherOptions): PushDispatcher {
     return { signalled: results.length - failures.length, gone: failures.filter(isNotFound).length, failure: failures.find((f) => !isNotFound(f)) ?? failures[0] };
   }
 
-  const flagsOf = (p: CaPushSignal): string => `${p.isIssued ? 1 : 0}${p.isRevoked ? 1 : 0}`;
+  const flagsOf = (p: CaPushSignal): string => (p.isRevoked ? 'revoked' : 'live');
 
   async function lookUp(caOrderId: string, push: CaPushSignal): Promise<string[]> {
     counts.lookUps++;

@@ -242,12 +242,14 @@ describe('routing caches (push-dispatch)', () => {
     expect(h.lookUps).toHaveLength(2);
   });
 
-  test('a push with other flags is a new event: looked up afresh, so a revocation child started since on the same CA order is signalled too', async () => {
+  test('a revocation is a new event: looked up afresh, so a revocation child started since on the same CA order is signalled too; issuance is not', async () => {
     const h = dispatcher();
     h.workflows.set('A', ['order-A']);
+    await h.d.dispatch(push('A', false));
     await h.d.dispatch(push('A', true));
     await h.d.dispatch(push('A', true));
     expect(h.lookUps).toEqual(['A']);
+    expect(h.d.stats().cache.hits).toBe(2);
     h.workflows.set('A', ['order-A', 'order-A-revoke']);
     expect(await h.d.dispatch({ ...push('A', true), isRevoked: true })).toEqual({ action: 'signalled', workflows: 2 });
     expect(h.lookUps).toEqual(['A', 'A']);
