@@ -26,6 +26,32 @@ export interface CustomerActionNotice {
 /** Sends the notice; the order's billing webhook. Must not block the wait on billing being down. */
 export type CustomerActionNotifier = (notice: CustomerActionNotice) => void;
 
+/** The `order.action_required` event of a notice: its key (unique per CA order, episode and reminder) and data. */
+export function actionRequiredEvent(n: CustomerActionNotice, extra: Record<string, unknown> = {}): { key: string; data: Record<string, unknown> } {
+  const { action } = n;
+  return {
+    key: `${n.caOrderId}:${action.since}:${n.reminder}`,
+    data: {
+      caOrderId: n.caOrderId,
+      caStatus: n.caStatus,
+      link: action.link,
+      expected: action.expected,
+      deadline: action.deadline,
+      since: action.since,
+      reminder: n.reminder,
+      nextReminderAt: action.nextReminderAt,
+      ...extra,
+    },
+  };
+}
+
+/**
+ * Patch id: a reissue's new CA order that waits for the customer (domain validation again,
+ * through the CA's link) tells billing so, as a first order does: `order.action_required`
+ * with `reissue` in its data, then reminders. Before it the link was in the reissue's view only.
+ */
+export const REISSUE_CUSTOMER_ACTION_PATCH = 'reissue-customer-action';
+
 /**
  * What the customer has to do now, or undefined when the CA waits on nobody or on itself.
  * Validation (and pendingAutoIssue, which issues by itself once the customer has validated)

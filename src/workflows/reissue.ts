@@ -1,9 +1,11 @@
-import { ApplicationFailure, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { ISSUER_BEFORE_PORT } from '../ca/issuer';
 import type { ReissueView } from '../domain/order-view';
 import { caActivities } from './activity-stubs';
 import { type AttentionControl, withAttention } from './attention';
 import { awaitIssuance } from './await-issuance';
+import { ChildBilling } from './child-billing';
+import { actionRequiredEvent, type CustomerActionNotice, REISSUE_CUSTOMER_ACTION_PATCH } from './customer-action';
 import type { ReissueWorkflowInput, ReissueWorkflowResult } from './inputs';
 import { caPushedSignal, getReissueQuery } from './messages';
 import { OrderRecord } from './record';
@@ -52,7 +54,17 @@ export async function reissueWorkflow(input: ReissueWorkflowInput): Promise<Reis
   // Pushes for the new CA order find this workflow through the search attribute.
   upsertSearchAttributes([{ key: CaOrderIdKey, value: [newCaOrderId] }]);
 
-  const outcome = await awaitIssuance({ ...ctl, issuer, caOrderId: newCaOrderId, validationStartedAt: Date.now(), push });
+  const billing = new ChildBilling(input.billingOrderId, (type, message) => {
+    view.timeline.push({ ...view.condition, reason: 'BillingWebhookFailed', message: `${type}: ${message}`, at: new Date().toISOString() });
+  });
+  const customer = patched(REISSUE_CUSTOMER_ACTION_PATCH)
+    ? (n: CustomerActionNotice): void => {
+        const { key, data } = actionRequiredEvent(n, { reissue: { requestId: input.request.requestId, replacesCaOrderId: input.oldCaOrderId } });
+        billing.send('order.action_required', key, data);
+      }
+    : undefined;
+  const outcome = await awaitIssuance({ ...ctl, issuer, caOrderId: newCaOrderId, validationStartedAt: Date.now(), push, customer });
+  await billing.sent();
   if (outcome.kind !== 'issued') {
     throw ApplicationFailure.create({ type: 'ReissueNotIssued', message: 'message' in outcome ? outcome.message : `reissue ended: ${outcome.kind}`, nonRetryable: true });
   }

@@ -30,7 +30,7 @@ import { SIM_PRODUCT_IDS } from '../../tools/simulators/wotrus/catalog';
 import { generateCsr, generateSm2Csr } from '../../tools/simulators/wotrus/csr';
 import { bundleWorkflows } from '../../src/worker-factory';
 import type { OrderView } from '../../src/domain/order-view';
-import { cancelUpdate, getOrderQuery, reissueUpdate, retryNowUpdate, revokeUpdate } from '../../src/workflows/messages';
+import { cancelUpdate, getOrderQuery, getReissueQuery, reissueUpdate, retryNowUpdate, revokeUpdate } from '../../src/workflows/messages';
 import { orderWorkflow } from '../../src/workflows/order/workflow';
 import { type Harness, eventually, startHarness, workflowInput } from '../support/order-harness';
 import {
@@ -193,6 +193,34 @@ const SCENARIOS: Scenario[] = [
       return [
         parent(handle, 'SM2 order with a bound RSA product: the SM2 pair verified, the bound RSA CA order followed by its child, all delivered together; ends active (open).'),
         { workflowId: boundId, workflowType: 'boundOrderWorkflow', description: 'The bound RSA CA order: DCV, issuance, retrieve and verify against the RSA CSR.' },
+      ];
+    },
+  },
+  {
+    name: 'reissue-customer-action',
+    async run(c) {
+      // Reminders after 1 hour instead of days: the same branch, a few polls.
+      const order = await c.order();
+      const handle = await c.start(order, { customerRemindersMs: [3_600_000], customerLastReminderBeforeDeadlineMs: 0 });
+      const id = await c.caOrderId(handle);
+      await c.issue(id, handle);
+      await c.stateIs(handle, 'active');
+      const { csrPem } = await generateCsr({ commonName: order.commonName, keyType: 'ec' });
+      await handle.executeUpdate(reissueUpdate, { args: [{ csr: csrPem, reason: 'key rotation', requestId: 'r1' }] });
+      const newId = await eventually('reissue CA order', async () => c.h.sim.state.orders().find((o) => o.reissuedFrom === id)?.id);
+      const reissueId = reissueWorkflowId(handle.workflowId, 'r1');
+      const child = c.env.client.workflow.getHandle(reissueId);
+      await eventually('the reissue waits for DCV', async () => ((await child.query(getReissueQuery)).ca.customerAction ? true : undefined));
+      await c.env.sleep('2 hours'); // order.action_required, then the reminder
+      await c.issue(newId);
+      await eventually('switched certificate', async () => {
+        const v = await c.view(handle);
+        return v.condition.state === 'active' && v.certificate?.caOrderId === newId;
+      });
+      await child.result();
+      return [
+        parent(handle, 'reissue whose new CA order waits for the customer\'s DCV: the child tells billing (order.action_required and one reminder, ladder trimmed to 1h), then the new certificate; ends active (open).'),
+        { workflowId: reissueId, workflowType: 'reissueWorkflow', description: 'The reissue child: new CA order in DCV, order.action_required with the link and a reminder sent by the child, then issued, retrieved, verified.' },
       ];
     },
   },

@@ -188,6 +188,27 @@ describe('reissue and the replaced certificate as written', () => {
     });
   });
 
+  it('a reissue whose new CA order waits for the customer\'s DCV: order.action_required with the new link, marked as the reissue\'s, then a reminder', async () => {
+    await run(async () => {
+      const { handle, v } = await activeOrder({ customerRemindersMs: [DAY], customerLastReminderBeforeDeadlineMs: 0 });
+      fake.initialStatus = 'validation';
+      fake.links.set('CA-2', `${LINK}?reissue`);
+      await handle.executeUpdate(reissueUpdate, { args: [{ csr: CSR, reason: 'key rotation', requestId: 'r1' }] });
+      await eventually('the reissue\'s notice', async () => (events('order.action_required').length > 0 ? true : undefined));
+      await env.sleep(DAY + 3_600_000);
+      const notices = events('order.action_required');
+      expect(notices.map((e) => e.data.reminder)).toEqual([0, 1]);
+      expect(notices[0]).toMatchObject({ billingOrderId: v.billingOrderId, data: { caOrderId: 'CA-2', link: `${LINK}?reissue`, expected: ['validateDomain'], reissue: { requestId: 'r1', replacesCaOrderId: v.certificate!.caOrderId } } });
+      expect((await view(handle)).certificate?.serialNumber).toBe(v.certificate?.serialNumber);
+
+      fake.status.set('CA-2', 'issued');
+      await env.sleep(2 * 3_600_000);
+      const done = await until(handle, 'reissued', (x) => x.lineage.reissues[0]?.status === 'completed' && x.condition.state === 'active');
+      expect(done.certificate?.caOrderId).toBe('CA-2');
+      expect(events('order.action_required')).toHaveLength(2);
+    });
+  });
+
   it('…and when the request asks for it with the customer\'s proof, that proof (and only it) goes to the CA', async () => {
     await run(async () => {
       const { handle, v } = await activeOrder();

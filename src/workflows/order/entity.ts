@@ -9,7 +9,7 @@ import { billingActivities, emailActivities } from '../activity-stubs';
 import type { AttentionControl } from '../attention';
 import type { BoundOrderResult } from '../bound-order';
 import type { RunningChild } from './children';
-import { CUSTOMER_ACTION_PATCH, type CustomerActionNotice } from '../customer-action';
+import { actionRequiredEvent, CUSTOMER_ACTION_PATCH, type CustomerActionNotice } from '../customer-action';
 import { failureMessage } from '../failures';
 import type { CarriedState, OrderWorkflowInput } from '../inputs';
 import {
@@ -129,17 +129,8 @@ export class OrderEntity {
 
   /** `order.action_required`: the customer must act, with the CA's link, what is expected and the deadline; then reminders. */
   readonly tellCustomerAction = (n: CustomerActionNotice): void => {
-    const { action } = n;
-    this.notifyBillingInBackground('order.action_required', `${n.caOrderId}:${action.since}:${n.reminder}`, {
-      caOrderId: n.caOrderId,
-      caStatus: n.caStatus,
-      link: action.link,
-      expected: action.expected,
-      deadline: action.deadline,
-      since: action.since,
-      reminder: n.reminder,
-      nextReminderAt: action.nextReminderAt,
-    });
+    const { key, data } = actionRequiredEvent(n);
+    this.notifyBillingInBackground('order.action_required', key, data);
   };
 
   can(capability: Capability): boolean {
