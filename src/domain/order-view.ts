@@ -132,6 +132,8 @@ export const orderViewSchema = z
     billingOrderId: z.string(),
     productId: z.string(),
     commonName: z.string(),
+    /** The order's other host names (SSL products): a reissue's CSR must cover them too. */
+    hosts: z.array(z.string()).optional(),
     condition: conditionSchema,
     ca: caViewSchema,
     certificate: certificateMetaSchema.optional(),

@@ -39,7 +39,7 @@ import {
   TemporalUnavailableError,
   UnknownProductError,
 } from './errors';
-import { productIssues } from './product-rules';
+import { productIssues, reissueIssues } from './product-rules';
 import { requestHash } from './request-hash';
 import type { ListOrdersQuery, OrderPage, OrderSummary, PlaceOrderResult } from './schemas';
 import {
@@ -321,7 +321,14 @@ export function createOrderService({
     cancel(billingOrderId, input) {
       return update(billingOrderId, () => handleOf(billingOrderId).executeUpdate(cancelUpdate, { args: [input] }));
     },
-    reissue(billingOrderId, input) {
+    async reissue(billingOrderId, input) {
+      // The order's own names and product: a reissue CSR is held to the same rules as the order's.
+      const view = await query(billingOrderId, () => handleOf(billingOrderId).query(getOrderQuery));
+      const product = products.find(view.productId);
+      if (product) {
+        const issues = await reissueIssues(input, view, product);
+        if (issues.length > 0) throw new InvalidOrderError(issues);
+      }
       return update(billingOrderId, () => handleOf(billingOrderId).executeUpdate(reissueUpdate, { args: [input] }));
     },
     revoke(billingOrderId, input) {

@@ -55,3 +55,20 @@ export async function productIssues(order: OrderRequest, product: ProductEntry, 
   }
   return issues;
 }
+
+/**
+ * The rules a reissue request must meet for its order: the new CSR is checked as the
+ * order's was (names, key, self-signature), so a CSR that does not fit is refused before the
+ * CA issues a certificate nobody can use.
+ */
+export async function reissueIssues(request: { csr: string; csrEncrypt?: string }, order: { commonName: string; hosts?: string[] }, product: ProductEntry): Promise<FieldIssue[]> {
+  const ssl = SSL_KINDS.includes(product.kind);
+  const sm2 = product.kind === 'sm2';
+  const about = `product ${product.id} is kind ${product.kind}`;
+  const issues: FieldIssue[] = [];
+  if (!sm2 && request.csrEncrypt !== undefined) issues.push({ path: ['csrEncrypt'], rule: `is only for SM2 products (kind sm2); ${about}` });
+  const names = ssl ? [order.commonName, ...(order.hosts ?? [])] : undefined;
+  issues.push(...(await checkCsr(request.csr, { field: 'csr', allowSm2: sm2, names })));
+  if (sm2 && request.csrEncrypt !== undefined) issues.push(...(await checkCsr(request.csrEncrypt, { field: 'csrEncrypt', allowSm2: true })));
+  return issues;
+}

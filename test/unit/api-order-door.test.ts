@@ -182,3 +182,45 @@ test('covers: exact names case-insensitively, a wildcard one label deep, a wildc
   expect(covers('www.example.com', '*.example.com')).toBe(false);
   expect(covers('*.example.com', 'wwwexample.com')).toBe(false);
 });
+
+describe('a reissue\'s CSR at the door: held to the order\'s names, before the workflow (and the CA) see it', () => {
+  const executeUpdate = jest.fn(async () => ({ accepted: true, state: 'reissuing', message: 'Reissuing.' }));
+  const view = { billingOrderId: 'B-1', productId: DV, commonName: 'shop.example.com', hosts: ['shop.example.com', 'www.shop.example.com'] };
+  beforeEach(async () => {
+    executeUpdate.mockClear();
+    const client = {
+      options: { namespace: 'default' },
+      withDeadline: (_d: number, fn: () => Promise<unknown>) => fn(),
+      workflow: { start, getHandle: jest.fn(() => ({ query: async () => view, executeUpdate })) },
+      workflowService: {},
+    };
+    const orders = createOrderService({ client: client as unknown as Client, taskQueue: 'q', products, publicBaseUrl: 'https://certs.example.com' });
+    await app.close();
+    app = await buildApi({ config: parseConfig({ API_KEYS: API_KEYS_ENV }), orders, pushVerifier: createHmacPushVerifier(PUSH_SECRET) });
+  });
+  const reissue = async (body: Record<string, unknown>) => {
+    const res = await app.inject({ method: 'POST', url: '/v1/orders/B-1/reissue', headers: AUTH, payload: { reason: 'key rotation', requestId: 'r1', ...body } });
+    return { status: res.statusCode, errors: (res.json() as { errors?: { path: string; rule: string }[] }).errors ?? [] };
+  };
+
+  test('a CSR covering the order\'s names goes to the workflow', async () => {
+    const { status } = await reissue({ csr: testCsr({ commonName: 'shop.example.com', dnsNames: ['shop.example.com', 'www.shop.example.com'] }) });
+    expect(status).toBe(202);
+    expect(executeUpdate).toHaveBeenCalledTimes(1);
+  });
+
+  test('a CSR missing one of the order\'s hosts is a 400 naming body.csr; the workflow is not asked', async () => {
+    const { status, errors } = await reissue({ csr: testCsr({ commonName: 'shop.example.com', dnsNames: ['shop.example.com'] }) });
+    expect(status).toBe(400);
+    expect(errors).toEqual([{ path: 'body.csr', rule: expect.stringContaining('does not cover www.shop.example.com') }]);
+    expect(executeUpdate).not.toHaveBeenCalled();
+  });
+
+  test('an encryption CSR for a product that is not SM2 is a 400 naming body.csrEncrypt', async () => {
+    const csr = testCsr({ commonName: 'shop.example.com', dnsNames: ['shop.example.com', 'www.shop.example.com'] });
+    const { status, errors } = await reissue({ csr, csrEncrypt: csr });
+    expect(status).toBe(400);
+    expect(errors.map((e) => e.path)).toEqual(['body.csrEncrypt']);
+    expect(executeUpdate).not.toHaveBeenCalled();
+  });
+});

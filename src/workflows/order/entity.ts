@@ -44,6 +44,7 @@ function initialView(input: OrderWorkflowInput): OrderView {
     billingOrderId: input.order.billingOrderId,
     productId: input.order.productId,
     commonName: input.order.commonName,
+    hosts: input.order.hosts,
     condition,
     ca: { issuer: input.issuer?.id, checks: 0 },
     lineage: { renews: input.order.renewsBillingOrderId, caOrderIds: [], reissues: [], revocations: [], replacedCertificates: [] },
@@ -95,6 +96,8 @@ export class OrderEntity {
 
   constructor(readonly input: OrderWorkflowInput) {
     const restored = input.carried ? restoreView(input.carried) : { view: initialView(input), billingEventKeys: [] };
+    // Views carried from runs before the view held the hosts.
+    if (restored.view.hosts === undefined && input.order.hosts !== undefined) restored.view.hosts = input.order.hosts;
     this.record = new OrderRecord(restored.view, true);
     this.billingEventKeys = restored.billingEventKeys;
     this.bundle = input.carried?.bundle ?? null;
