@@ -124,6 +124,22 @@ export const configSchema = z
     API_TRUST_PROXY: z.union([z.string().regex(/^\d{1,2}$/).transform(Number), cidrList], { error: 'must be a hop count (e.g. 1) or proxy addresses/networks' }).optional(),
     PUBLIC_BASE_URL: url.optional(),
     OPERATOR_TOKEN: optionalSecret,
+    /**
+     * The codec endpoint takes the Temporal Web UI user's forwarded OIDC access token
+     * (docs/security.md): the issuer (`iss`), the audience the token must name, the issuer's
+     * JWKS, and the claim that grants decoding (`name=value`, e.g. groups=certflow-operators).
+     */
+    CODEC_OIDC_ISSUER: z.string().min(1).optional(),
+    CODEC_OIDC_AUDIENCE: z.string().min(1).optional(),
+    CODEC_OIDC_JWKS_URL: url.optional(),
+    CODEC_OIDC_REQUIRED_CLAIM: z
+      .string()
+      .regex(/^[^=\s]+=[^=\s]+$/, 'must be name=value, e.g. groups=certflow-operators')
+      .transform((v) => {
+        const [name, value] = v.split('=') as [string, string];
+        return { name, value };
+      })
+      .optional(),
     /** Signs the certificate link the CA e-mails to the customer (who has no API key). */
     DOWNLOAD_LINK_SECRET: optionalSecret,
 
@@ -158,6 +174,13 @@ export const configSchema = z
     }
     if (c.CODEC_CURRENT_KEY_ID && c.CODEC_KEYS && !c.CODEC_KEYS.some((k) => k.id === c.CODEC_CURRENT_KEY_ID)) {
       ctx.addIssue({ code: 'custom', path: ['CODEC_CURRENT_KEY_ID'], message: 'must name one of the keys in CODEC_KEYS' });
+    }
+    const oidc = ['CODEC_OIDC_ISSUER', 'CODEC_OIDC_AUDIENCE', 'CODEC_OIDC_JWKS_URL'] as const;
+    if (oidc.some((k) => c[k] !== undefined) || c.CODEC_OIDC_REQUIRED_CLAIM) {
+      for (const k of oidc) if (c[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'required with the other CODEC_OIDC_* settings' });
+      if (c.CERTFLOW_ENV === 'production' && !c.CODEC_OIDC_REQUIRED_CLAIM) {
+        ctx.addIssue({ code: 'custom', path: ['CODEC_OIDC_REQUIRED_CLAIM'], message: 'required in production with CODEC_OIDC_ISSUER (without it every user of the issuer could decode)' });
+      }
     }
     if (c.CERTFLOW_ENV === 'production') {
       for (const key of ['CA_BASE_URL', 'CA_TOKEN', 'API_KEYS', 'PUBLIC_BASE_URL', 'DOWNLOAD_LINK_SECRET', 'PRODUCTS_FILE'] as const) {

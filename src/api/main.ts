@@ -4,7 +4,7 @@ import { createOrderService } from '../orders/order-service';
 import { loadProductCatalogOrExit } from '../products-file';
 import { connectClient } from '../temporal/connection';
 import { apiListenOptions, buildApi } from './server';
-import { codecCorsOrigins } from '../codec/codec-server';
+import { codecAuthFromConfig, codecCorsOrigins } from '../codec/codec-server';
 import { createCodecFromConfig } from '../temporal/data-converter';
 
 /** The API process: configuration, Temporal client, server; stops cleanly on SIGTERM/SIGINT. */
@@ -29,13 +29,14 @@ async function main(): Promise<void> {
   };
 
   const codec = createCodecFromConfig(config);
-  if (codec && !config.OPERATOR_TOKEN) logger.warn('OPERATOR_TOKEN is not set: the codec endpoints for the Web UI are off');
+  const codecAuth = codecAuthFromConfig(config);
+  if (codec && !codecAuth) logger.warn('Neither OPERATOR_TOKEN nor CODEC_OIDC_* is set: the codec endpoints for the Web UI are off');
   const app = await buildApi({
     config,
     orders,
     logger,
     ready,
-    codec: codec && config.OPERATOR_TOKEN ? { codec, operatorToken: config.OPERATOR_TOKEN, corsOrigins: codecCorsOrigins(config) } : undefined,
+    codec: codec && codecAuth ? { codec, ...codecAuth, corsOrigins: codecCorsOrigins(config) } : undefined,
   });
   const url = await app.listen(apiListenOptions(config));
   logger.info({ url, products: products.products.length, docs: `${url}/docs`, openapi: `${url}/openapi.json` }, `certflow API listening on ${url}`);

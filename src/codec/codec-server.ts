@@ -1,22 +1,24 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config';
+import { anyCodecAuth, oidcAuth, type OidcCodecAuth, operatorTokenAuth } from './codec-auth';
 import { PayloadCodecError } from './errors';
 import { payloadFromJson, payloadsJsonSchema, payloadToJson } from './payload-json';
 
 /**
  * The Temporal codec-server protocol (POST …/encode, POST …/decode with protobuf-JSON
  * Payloads) so the Web UI and `temporal --codec-endpoint` can show decrypted histories.
- * Decoding hands out customers' personal data, so every request needs the operator token;
- * only CORS preflights are answered without it, because browsers never send credentials
- * on a preflight.
+ * Decoding hands out customers' personal data, so every request needs a credential — the
+ * operator token, or the Web UI user's OIDC access token (codec-auth.ts); only CORS
+ * preflights are answered without one, because browsers never send credentials on a preflight.
  */
 
 export interface CodecRoutesOptions {
   readonly codec: PayloadCodec;
-  /** Expected as `Authorization: Bearer <token>`. */
-  readonly operatorToken: string;
+  /** The static operator token (CLI, scripts), expected as `Authorization: Bearer <token>`. */
+  readonly operatorToken?: string;
+  /** The Web UI user's forwarded OIDC access token (the UI's "pass access token"). */
+  readonly oidc?: OidcCodecAuth;
   /** Exact origins of Temporal Web UIs allowed to call from a browser, e.g. http://localhost:8233. */
   readonly corsOrigins: readonly string[];
   /** Where the routes are mounted; the UI / CLI codec endpoint is this URL. Default `/codec`. */
@@ -32,19 +34,6 @@ export interface CodecRoutesOptions {
 
 const ALLOWED_HEADERS = 'content-type, x-namespace, authorization';
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
-const MIN_TOKEN_LENGTH = 16;
-
-const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
-
-/** Compares fixed-size digests so that neither content nor length leaks through timing. */
-function tokenChecker(expected: string): (header: string | undefined) => boolean {
-  const expectedDigest = digest(expected);
-  return (header) => {
-    const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? '');
-    const presented = digest(match?.[1] ?? '');
-    return timingSafeEqual(presented, expectedDigest) && match !== null;
-  };
-}
 
 function corsHeaders(options: CodecRoutesOptions) {
   const origins = new Set(options.corsOrigins.map((o) => o.replace(/\/+$/, '')));
@@ -61,11 +50,11 @@ function corsHeaders(options: CodecRoutesOptions) {
 }
 
 export function registerCodecRoutes(app: FastifyInstance, options: CodecRoutesOptions): void {
-  if (options.operatorToken.length < MIN_TOKEN_LENGTH) {
-    throw new Error(`codec server: the operator token must be at least ${MIN_TOKEN_LENGTH} characters`);
-  }
+  const authorize = anyCodecAuth({
+    operatorToken: options.operatorToken === undefined ? undefined : operatorTokenAuth(options.operatorToken),
+    oidc: options.oidc && oidcAuth(options.oidc),
+  });
   const prefix = (options.prefix ?? '/codec').replace(/\/+$/, '');
-  const isAuthorized = tokenChecker(options.operatorToken);
   const applyCors = corsHeaders(options);
   const bodyLimit = options.bodyLimit ?? 16 * 1024 * 1024;
 
@@ -99,11 +88,11 @@ export function registerCodecRoutes(app: FastifyInstance, options: CodecRoutesOp
         // onRequest runs before the body is read: unauthenticated callers cost no parsing.
         onRequest: async (request, reply) => {
           applyCors(request, reply);
-          if (!isAuthorized(request.headers.authorization)) {
-            return reply
-              .code(401)
-              .header('www-authenticate', 'Bearer realm="certflow-codec"')
-              .send({ error: 'unauthorized', message: 'an operator token is required: Authorization: Bearer <OPERATOR_TOKEN>' });
+          const auth = await authorize(request.headers.authorization);
+          if (!auth.ok) {
+            request.log.warn({ status: auth.status, reason: auth.message }, 'codec request refused');
+            if (auth.status === 401) reply.header('www-authenticate', 'Bearer realm="certflow-codec"');
+            return reply.code(auth.status).send({ error: auth.status === 401 ? 'unauthorized' : 'forbidden', message: auth.message });
           }
         },
         handler: async (request, reply) => {
@@ -143,4 +132,13 @@ export function buildCodecServer(options: CodecRoutesOptions & { readonly logger
   const app = Fastify({ logger });
   registerCodecRoutes(app, routeOptions);
   return app;
+}
+
+/** The codec endpoint's credentials from the configuration; undefined when none is configured (the endpoint stays off). */
+export function codecAuthFromConfig(config: Pick<Config, 'OPERATOR_TOKEN' | 'CODEC_OIDC_ISSUER' | 'CODEC_OIDC_AUDIENCE' | 'CODEC_OIDC_JWKS_URL' | 'CODEC_OIDC_REQUIRED_CLAIM'>): Pick<CodecRoutesOptions, 'operatorToken' | 'oidc'> | undefined {
+  const oidc: OidcCodecAuth | undefined = config.CODEC_OIDC_ISSUER && config.CODEC_OIDC_AUDIENCE && config.CODEC_OIDC_JWKS_URL
+    ? { issuer: config.CODEC_OIDC_ISSUER, audience: config.CODEC_OIDC_AUDIENCE, keys: new URL(config.CODEC_OIDC_JWKS_URL), requiredClaim: config.CODEC_OIDC_REQUIRED_CLAIM }
+    : undefined;
+  if (!config.OPERATOR_TOKEN && !oidc) return undefined;
+  return { operatorToken: config.OPERATOR_TOKEN, oidc };
 }
