@@ -92,6 +92,9 @@ async function main(): Promise<void> {
     progress: say,
     port: temporalPort,
     uiPort: config.TEMPORAL_UI_PORT,
+    // The UI decodes through the API's codec endpoint, which answers the UI's origin on
+    // loopback without a credential outside production (docs/security.md).
+    uiCodecEndpoint: `http://127.0.0.1:${config.API_PORT}/codec`,
     dbFile,
     namespace: config.TEMPORAL_NAMESPACE,
     logLevel: 'warn',

@@ -4,7 +4,7 @@ import { createOrderService } from '../orders/order-service';
 import { loadProductCatalogOrExit } from '../products-file';
 import { connectClient } from '../temporal/connection';
 import { apiListenOptions, buildApi } from './server';
-import { codecAuthFromConfig, codecCorsOrigins } from '../codec/codec-server';
+import { codecAuthFromConfig, codecCorsOrigins, codecDevAccess } from '../codec/codec-server';
 import { createCodecFromConfig } from '../temporal/data-converter';
 
 /** The API process: configuration, Temporal client, server; stops cleanly on SIGTERM/SIGINT. */
@@ -30,13 +30,14 @@ async function main(): Promise<void> {
 
   const codec = createCodecFromConfig(config);
   const codecAuth = codecAuthFromConfig(config);
-  if (codec && !codecAuth) logger.warn('Neither OPERATOR_TOKEN nor CODEC_OIDC_* is set: the codec endpoints for the Web UI are off');
+  const openToLocalUi = codecDevAccess(config);
+  if (codec && !codecAuth && !openToLocalUi) logger.warn('Neither OPERATOR_TOKEN nor CODEC_OIDC_* is set: the codec endpoints for the Web UI are off');
   const app = await buildApi({
     config,
     orders,
     logger,
     ready,
-    codec: codec && codecAuth ? { codec, ...codecAuth, corsOrigins: codecCorsOrigins(config) } : undefined,
+    codec: codec && (codecAuth || openToLocalUi) ? { codec, ...codecAuth, openToLocalUi, corsOrigins: codecCorsOrigins(config) } : undefined,
   });
   const url = await app.listen(apiListenOptions(config));
   logger.info({ url, products: products.products.length, docs: `${url}/docs`, openapi: `${url}/openapi.json` }, `certflow API listening on ${url}`);

@@ -1,7 +1,7 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config';
-import { anyCodecAuth, oidcAuth, type OidcCodecAuth, operatorTokenAuth } from './codec-auth';
+import { anyCodecAuth, type CodecAuthResult, oidcAuth, type OidcCodecAuth, operatorTokenAuth } from './codec-auth';
 import { PayloadCodecError } from './errors';
 import { payloadFromJson, payloadsJsonSchema, payloadToJson } from './payload-json';
 
@@ -28,6 +28,12 @@ export interface CodecRoutesOptions {
    * credentials" is on (the browser then rejects answers without it). Default true.
    */
   readonly allowCredentials?: boolean;
+  /**
+   * Development only: a request from a loopback address whose Origin is one of `corsOrigins`
+   * (the embedded Web UI) is decoded without a credential, so `npm start` shows orders in
+   * clear. Never set in production (`codecDevAccess`).
+   */
+  readonly openToLocalUi?: boolean;
   /** Largest accepted body; a history page can hold many payloads of up to 2 MB. Default 16 MiB. */
   readonly bodyLimit?: number;
 }
@@ -50,10 +56,21 @@ function corsHeaders(options: CodecRoutesOptions) {
 }
 
 export function registerCodecRoutes(app: FastifyInstance, options: CodecRoutesOptions): void {
-  const authorize = anyCodecAuth({
-    operatorToken: options.operatorToken === undefined ? undefined : operatorTokenAuth(options.operatorToken),
-    oidc: options.oidc && oidcAuth(options.oidc),
-  });
+  const credentials = options.operatorToken !== undefined || options.oidc !== undefined
+    ? anyCodecAuth({
+        operatorToken: options.operatorToken === undefined ? undefined : operatorTokenAuth(options.operatorToken),
+        oidc: options.oidc && oidcAuth(options.oidc),
+      })
+    : undefined;
+  if (!credentials && !options.openToLocalUi) throw new Error('codec server: an operator token, OIDC settings or local development access is required');
+  const uiOrigins = new Set(options.corsOrigins.map((o) => o.replace(/\/+$/, '')));
+  const localUi = (request: FastifyRequest): boolean =>
+    options.openToLocalUi === true && isLoopback(request.socket.remoteAddress) && request.headers.origin !== undefined && uiOrigins.has(request.headers.origin);
+  const authorize = async (request: FastifyRequest): Promise<CodecAuthResult> => {
+    if (localUi(request)) return { ok: true, who: 'local Web UI (development)' };
+    if (credentials) return credentials(request.headers.authorization);
+    return { ok: false, status: 401, message: 'outside the local Web UI a credential is required, and none is configured (OPERATOR_TOKEN or CODEC_OIDC_*)' };
+  };
   const prefix = (options.prefix ?? '/codec').replace(/\/+$/, '');
   const applyCors = corsHeaders(options);
   const bodyLimit = options.bodyLimit ?? 16 * 1024 * 1024;
@@ -88,7 +105,7 @@ export function registerCodecRoutes(app: FastifyInstance, options: CodecRoutesOp
         // onRequest runs before the body is read: unauthenticated callers cost no parsing.
         onRequest: async (request, reply) => {
           applyCors(request, reply);
-          const auth = await authorize(request.headers.authorization);
+          const auth = await authorize(request);
           if (!auth.ok) {
             request.log.warn({ status: auth.status, reason: auth.message }, 'codec request refused');
             if (auth.status === 401) reply.header('www-authenticate', 'Bearer realm="certflow-codec"');
@@ -132,6 +149,13 @@ export function buildCodecServer(options: CodecRoutesOptions & { readonly logger
   const app = Fastify({ logger });
   registerCodecRoutes(app, routeOptions);
   return app;
+}
+
+const isLoopback = (ip: string | undefined): boolean => ip !== undefined && (ip === '::1' || ip.startsWith('127.') || ip.startsWith('::ffff:127.'));
+
+/** The embedded Web UI decodes without a credential in development, never in production. */
+export function codecDevAccess(config: Pick<Config, 'CERTFLOW_ENV'>): boolean {
+  return config.CERTFLOW_ENV !== 'production';
 }
 
 /** The codec endpoint's credentials from the configuration; undefined when none is configured (the endpoint stays off). */

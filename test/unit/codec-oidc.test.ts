@@ -2,14 +2,19 @@
  * The codec endpoint and the Temporal Web UI user's forwarded OIDC access token: the token is
  * verified against the issuer's JWKS (served here over HTTP, as an identity provider does),
  * with its issuer, audience, expiry and the claim that grants decoding. Every refused token
- * gets its 401/403 and nothing decoded; the operator token keeps working beside it.
+ * gets its 401/403 and nothing decoded; the operator token keeps working beside it. In
+ * development the embedded Web UI decodes without a credential, from loopback and its own
+ * origin only.
  */
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import Fastify from 'fastify';
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { createAesGcmCodec } from '../../src/codec/aes-gcm-codec';
-import { buildCodecServer, codecAuthFromConfig } from '../../src/codec/codec-server';
+import { buildCodecServer, codecAuthFromConfig, codecDevAccess } from '../../src/codec/codec-server';
+import { devServerArgs } from '../../tools/engine/dev-server';
 import { type ConfigError, parseConfig } from '../../src/config';
 
 const ISSUER = 'https://id.example.com/realms/ops';
@@ -139,5 +144,54 @@ describe('CODEC_OIDC_* settings', () => {
   test('without any credential the codec endpoint stays off', () => {
     expect(codecAuthFromConfig(parseConfig({}))).toBeUndefined();
     expect(codecAuthFromConfig(parseConfig({ OPERATOR_TOKEN }))).toEqual({ operatorToken: OPERATOR_TOKEN, oidc: undefined });
+  });
+});
+
+describe('the embedded Web UI in development: decoded without a credential, on loopback, from its own origin only', () => {
+  const UI = 'http://localhost:8233';
+  let dev: FastifyInstance;
+  let prod: FastifyInstance;
+  let devBase: string;
+  let prodBase: string;
+  beforeAll(async () => {
+    dev = buildCodecServer({ codec, openToLocalUi: codecDevAccess({ CERTFLOW_ENV: 'development' }), corsOrigins: [UI] });
+    prod = buildCodecServer({ codec, operatorToken: OPERATOR_TOKEN, openToLocalUi: codecDevAccess({ CERTFLOW_ENV: 'production' }), corsOrigins: [UI] });
+    devBase = await dev.listen({ host: '127.0.0.1', port: 0 });
+    prodBase = await prod.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(async () => {
+    await dev?.close();
+    await prod?.close();
+  });
+  const post = async (at: string, headers: Record<string, string>): Promise<{ status: number; body: string; allowOrigin: string | null }> => {
+    const res = await fetch(`${at}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(encrypted) });
+    return { status: res.status, body: await res.text(), allowOrigin: res.headers.get('access-control-allow-origin') };
+  };
+
+  test('from the UI\'s origin: decoded, with the CORS answer the browser needs', async () => {
+    const r = await post(devBase, { origin: UI });
+    expect(r.status).toBe(200);
+    expect(r.allowOrigin).toBe(UI);
+    const data = (JSON.parse(r.body) as { payloads: { data: string }[] }).payloads[0]!.data;
+    expect(Buffer.from(data, 'base64').toString()).toBe(JSON.stringify(SECRET_TEXT));
+  });
+
+  test('without an Origin, or from another origin: 401, nothing decoded', async () => {
+    for (const headers of [{}, { origin: 'http://evil.example.com' }, { origin: 'http://localhost:9999' }] as Record<string, string>[]) {
+      const r = await post(devBase, headers);
+      expect(r.status).toBe(401);
+      expect(r.body).not.toContain('payloads');
+    }
+  });
+
+  test('production: the UI\'s origin alone decodes nothing; a credential is needed', async () => {
+    expect((await post(prodBase, { origin: UI })).status).toBe(401);
+    expect((await post(prodBase, { origin: UI, authorization: `Bearer ${OPERATOR_TOKEN}` })).status).toBe(200);
+  });
+
+  test('npm start points the embedded UI at the codec endpoint', () => {
+    const args = devServerArgs({ cliPath: 'temporal', port: 7233, uiPort: 8233, uiCodecEndpoint: 'http://127.0.0.1:8080/codec' });
+    expect(args.slice(args.indexOf('--ui-codec-endpoint'), args.indexOf('--ui-codec-endpoint') + 2)).toEqual(['--ui-codec-endpoint', 'http://127.0.0.1:8080/codec']);
+    expect(fs.readFileSync(path.join(__dirname, '../../scripts/start.ts'), 'utf8')).toMatch(/uiCodecEndpoint: `http:\/\/127\.0\.0\.1:\$\{config\.API_PORT\}\/codec`/);
   });
 });

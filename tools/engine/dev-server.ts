@@ -10,6 +10,8 @@ export interface DevServerOptions {
   host?: string;
   port: number;
   uiPort?: number;
+  /** The Web UI decodes payloads through this codec endpoint (certflow's `/codec`). */
+  uiCodecEndpoint?: string;
   /** Persist to this SQLite file; in memory when absent. */
   dbFile?: string;
   namespace?: string;
@@ -46,7 +48,10 @@ export const DEV_DYNAMIC_CONFIG: Record<string, string> = {
 export function devServerArgs(o: DevServerOptions): string[] {
   const args = ['server', 'start-dev', '--ip', o.host ?? '127.0.0.1', '--port', String(o.port), '--namespace', o.namespace ?? 'default', '--log-level', o.logLevel ?? 'warn'];
   if (o.headless || o.uiPort === undefined) args.push('--headless');
-  else args.push('--ui-port', String(o.uiPort));
+  else {
+    args.push('--ui-port', String(o.uiPort));
+    if (o.uiCodecEndpoint) args.push('--ui-codec-endpoint', o.uiCodecEndpoint);
+  }
   if (o.dbFile) {
     args.push('--db-filename', o.dbFile);
     for (const p of o.sqlitePragmas ?? SQLITE_PRAGMAS) args.push('--sqlite-pragma', p);

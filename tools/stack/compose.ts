@@ -17,7 +17,7 @@ import pino, { type Logger } from 'pino';
 import { type ActivityDeps, issuerDirectory } from '../../src/activities';
 import { apiListenOptions, buildApi } from '../../src/api/server';
 import { type ConfiguredIssuer, createIssuerFromConfig } from '../../src/ca/issuer-from-config';
-import { codecAuthFromConfig, codecCorsOrigins } from '../../src/codec/codec-server';
+import { codecAuthFromConfig, codecCorsOrigins, codecDevAccess } from '../../src/codec/codec-server';
 import { type Config, parseConfig } from '../../src/config';
 import { createOrderService, type OrderService, type OrderServiceDeps } from '../../src/orders/order-service';
 import { loadProductCatalogFromConfig } from '../../src/products-file';
@@ -251,7 +251,9 @@ export async function startFront(o: FrontOptions): Promise<Front> {
           return true;
         }
       : undefined,
-    codec: codec && codecAuthFromConfig(preliminary) ? { codec, ...codecAuthFromConfig(preliminary), corsOrigins: codecCorsOrigins(preliminary) } : undefined,
+    codec: codec && (codecAuthFromConfig(preliminary) || codecDevAccess(preliminary))
+      ? { codec, ...codecAuthFromConfig(preliminary), openToLocalUi: codecDevAccess(preliminary), corsOrigins: codecCorsOrigins(preliminary) }
+      : undefined,
   });
   const apiUrl = await app.listen(apiListenOptions(preliminary, { host: '127.0.0.1', port: 0 }));
   const sim = await startSimulator({
