@@ -44,7 +44,7 @@ export async function withAttention<T>(ctl: AttentionControl, step: string, call
       ctl.record.transition('needsAttention', reason, message);
       if (entering) ctl.onAttention?.(reason, message);
       ctl.record.setNextCheck(next);
-      await condition(() => ctl.retryNow.requested || (ctl.interrupted?.() ?? false), ctl.policy.attentionRetryMs);
+      await condition(() => ctl.retryNow.requested || (ctl.interrupted?.() ?? false), ctl.policy.attentionRetryMs, { summary: `Needs attention (${reason}): retry "${step}" at ${next.toISOString()}, or at once on retryNow` });
       ctl.retryNow.requested = false;
       if (ctl.interrupted?.()) throw new Interrupted();
     }

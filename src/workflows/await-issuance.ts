@@ -150,7 +150,11 @@ export async function awaitIssuance(w: IssuanceWait): Promise<IssuanceOutcome> {
     const reminderAt = customer?.nextWakeAt;
     const wait = Math.min(patched(POLL_JITTER_PATCH) ? jitteredWait(interval) : interval, deadline.at - now, reminderAt === undefined ? Infinity : Math.max(reminderAt - now, 1));
     record.setNextCheck(new Date(now + wait));
-    const woke = await condition(() => w.push.pending || (w.interrupted?.() ?? false), wait);
+    const until = now + wait;
+    const why = until >= deadline.at ? `the ${deadline.stage} deadline` : reminderAt !== undefined && until >= reminderAt ? "the customer's next reminder" : 'the next check';
+    const woke = await condition(() => w.push.pending || (w.interrupted?.() ?? false), wait, {
+      summary: `CA order ${w.caOrderId} is ${status.status}: read it again at ${why} (${new Date(until).toISOString()}), or at once on a push`,
+    });
     record.setNextCheck(undefined);
     interval = woke ? policy.pollInitialMs : nextInterval(interval, policy);
   }

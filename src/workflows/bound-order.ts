@@ -7,7 +7,7 @@ import { caActivities } from './activity-stubs';
 import type { AttentionControl } from './attention';
 import { failureMessage } from './failures';
 import { awaitIssuance } from './await-issuance';
-import { caPushedSignal, getBoundOrderQuery } from './messages';
+import { caPushedSignal, describe, getBoundOrderQuery } from './messages';
 import { OrderRecord } from './record';
 import { retrieveAndVerify } from './retrieve-and-verify';
 import { BillingOrderIdKey, CaOrderIdKey } from './search-attributes';
@@ -77,10 +77,10 @@ export async function boundOrderWorkflow(input: BoundOrderInput): Promise<BoundO
   const record = new OrderRecord(view, false);
   const push = { pending: false };
   const ctl: AttentionControl = { record, policy: input.policy, retryNow: { requested: false } };
-  setHandler(getBoundOrderQuery, () => view);
+  setHandler(getBoundOrderQuery, () => view, describe(getBoundOrderQuery));
   setHandler(caPushedSignal, (p) => {
     if (p.caOrderId === input.caOrderId) push.pending = true;
-  });
+  }, describe(caPushedSignal));
   // Pushes for this CA order find this workflow through the search attribute.
   upsertSearchAttributes([
     { key: BillingOrderIdKey, value: input.billingOrderId },

@@ -38,7 +38,7 @@ export async function inlineFirst<T>(inline: () => Promise<T>, durable: () => Pr
     const type = failureType(err);
     if (type !== undefined && ANSWERS.has(type)) throw err;
     const wait = retryAfterMs(err);
-    if (wait !== undefined) await sleep(wait);
+    if (wait !== undefined) await sleep(wait, { summary: `The CA asked us to wait ${Math.ceil(wait / 1000)} s (Retry-After) before the durable retry` });
     return durable();
   }
 }

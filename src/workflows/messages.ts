@@ -33,5 +33,22 @@ export const retryNowUpdate = defineUpdate<UpdateAnswer, []>('retryNow');
 /** Operator: ask the CA to e-mail the customer again (the e-mail is never repeated automatically). */
 export const resendCustomerEmailUpdate = defineUpdate<UpdateAnswer, [ResendCustomerEmailInput]>('resendCustomerEmail');
 
+/** What each message does, shown by the Web UI beside its handler (`description` of setHandler). */
+export const MESSAGE_DESCRIPTIONS = {
+  caPushed: 'A CA push for one of this workflow\'s CA orders: a hint only, it makes the workflow read the CA status now.',
+  getOrder: 'The order: state with reason and message, CA status and customer link, certificate, lineage, timeline.',
+  getReissue: 'This reissue: its new CA order, state and timeline.',
+  getBoundOrder: 'This bound CA order (the RSA order of an SM2 order): state, CA status, certificate.',
+  getCertificate: 'The verified certificate bundle (leaf, chain; SM2: encryption and bound RSA certificates), or null before issuance.',
+  cancel: 'Cancel the order before issuance; cancels the CA order. Refused once the CA has issued.',
+  reissue: 'Reissue the active certificate with a new CSR (idempotent on requestId); optionally revoke the replaced one with the customer\'s proof.',
+  revoke: 'Revoke the active certificate, with the customer\'s proof document.',
+  retryNow: 'An order that needs attention retries its failed step now instead of at the next scheduled attempt.',
+  resendCustomerEmail: 'Ask the CA to e-mail the customer again (never repeated automatically; idempotent on requestId).',
+} as const satisfies Record<string, string>;
+
+/** The setHandler description of a message (a unit test checks every message has one). */
+export const describe = (def: { name: string }): { description?: string } => ({ description: (MESSAGE_DESCRIPTIONS as Record<string, string>)[def.name] });
+
 /** ApplicationFailure type of an update refused by the workflow (the API answers 409). */
 export const UPDATE_REJECTED = 'UpdateRejected';

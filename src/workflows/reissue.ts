@@ -7,7 +7,7 @@ import { awaitIssuance } from './await-issuance';
 import { ChildBilling } from './child-billing';
 import { actionRequiredEvent, type CustomerActionNotice, REISSUE_CUSTOMER_ACTION_PATCH } from './customer-action';
 import type { ReissueWorkflowInput, ReissueWorkflowResult } from './inputs';
-import { caPushedSignal, getReissueQuery } from './messages';
+import { caPushedSignal, describe, getReissueQuery } from './messages';
 import { OrderRecord } from './record';
 import { retrieveAndVerify } from './retrieve-and-verify';
 import { BillingOrderIdKey, CaOrderIdKey } from './search-attributes';
@@ -33,10 +33,10 @@ export async function reissueWorkflow(input: ReissueWorkflowInput): Promise<Reis
   const record = new OrderRecord(view, false);
   const push = { pending: false };
   const ctl: AttentionControl = { record, policy: input.policy, retryNow: { requested: false } };
-  setHandler(getReissueQuery, () => view);
+  setHandler(getReissueQuery, () => view, describe(getReissueQuery));
   setHandler(caPushedSignal, (p) => {
     if (p.caOrderId === view.ca.orderId) push.pending = true;
-  });
+  }, describe(caPushedSignal));
   upsertSearchAttributes([{ key: BillingOrderIdKey, value: input.billingOrderId }]);
 
   const { newCaOrderId } = await withAttention(ctl, 'Requesting the reissue', () =>

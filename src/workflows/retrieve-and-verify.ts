@@ -19,7 +19,7 @@ export async function retrieve(ctl: AttentionControl, issuer: string, caOrderId:
     } catch (err) {
       if (failureType(err) !== CaErrorType.NotReady) throw err;
       ctl.record.transition('retrieving', 'CertificateNotReady', 'The CA reports the order issued but has no certificate yet; asking again.');
-      await sleep(wait);
+      await sleep(wait, { summary: `CA order ${caOrderId} is issued but has no certificate yet: retrieve again in ${Math.round(wait / 1000)} s` });
       wait = Math.min(wait * ctl.policy.pollFactor, ctl.policy.pollMaxMs);
     }
   }
@@ -70,7 +70,7 @@ export async function retrieveAndVerify(ctl: AttentionControl, target: VerifyTar
 }
 
 async function withAttentionWait(ctl: AttentionControl): Promise<void> {
-  await condition(() => ctl.retryNow.requested, ctl.policy.attentionRetryMs);
+  await condition(() => ctl.retryNow.requested, ctl.policy.attentionRetryMs, { summary: 'The certificate failed verification: check again after the attention interval, or at once on retryNow' });
   ctl.retryNow.requested = false;
   ctl.record.setNextCheck(undefined);
 }

@@ -4,7 +4,7 @@ import { caActivities } from './activity-stubs';
 import { nextInterval } from './await-issuance';
 import { progressOf } from './ca-progress';
 import type { RevokeWorkflowInput, RevokeWorkflowResult } from './inputs';
-import { caPushedSignal } from './messages';
+import { caPushedSignal, describe } from './messages';
 import { CaOrderIdKey } from './search-attributes';
 
 /**
@@ -17,7 +17,7 @@ export async function revokeWorkflow(input: RevokeWorkflowInput): Promise<Revoke
   let pushed = false;
   setHandler(caPushedSignal, (p) => {
     if (p.caOrderId === input.caOrderId) pushed = true;
-  });
+  }, describe(caPushedSignal));
   upsertSearchAttributes([{ key: CaOrderIdKey, value: [input.caOrderId] }]);
 
   const answer = await caActivities.requestRevoke.executeWithOptions({ summary: `Request revocation of CA order ${input.caOrderId}` }, [{ caOrderId: input.caOrderId, reason: input.reason, proof: input.proof }, issuer]);
@@ -35,7 +35,7 @@ export async function revokeWorkflow(input: RevokeWorkflowInput): Promise<Revoke
     if (Date.now() >= deadline) {
       throw ApplicationFailure.create({ type: 'RevocationDeadlineExceeded', message: `Still ${status.status} when the revocation deadline passed.`, nonRetryable: true });
     }
-    const woke = await condition(() => pushed, Math.min(interval, deadline - Date.now()));
+    const woke = await condition(() => pushed, Math.min(interval, deadline - Date.now()), { summary: `Revocation of CA order ${input.caOrderId} is ${status.status}: read again, or at once on a push (deadline ${new Date(deadline).toISOString()})` });
     interval = woke ? policy.pollInitialMs : nextInterval(interval, policy);
   }
 }

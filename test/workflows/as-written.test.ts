@@ -12,7 +12,7 @@ import type { OrderView } from '../../src/domain/order-view';
 import { orderWorkflowId } from '../../src/domain/workflow-ids';
 import { bundleWorkflows } from '../../src/worker-factory';
 import { orderWorkflow } from '../../src/workflows';
-import { getOrderQuery, reissueUpdate, resendCustomerEmailUpdate } from '../../src/workflows/messages';
+import { getOrderQuery, MESSAGE_DESCRIPTIONS, reissueUpdate, resendCustomerEmailUpdate } from '../../src/workflows/messages';
 import { CSR, FakeCa, PROOF, refusal } from '../support/fake-ca';
 import { eventually } from '../support/order-harness';
 import { createTimeSkippingEnv, uniqueId } from '../support/temporal';
@@ -86,6 +86,38 @@ describe('the customer hears what to do (order.action_required)', () => {
       expect(fake.names()).toContain('cancelCaOrder');
       expect(final.ca.customerAction).toMatchObject({ link: LINK, reminders: 5 });
       expect(final.ca.customerAction?.nextReminderAt).toBeUndefined();
+    });
+  });
+
+  it('every wait explains itself in the Web UI: timer summaries name the next check, the reminder and the deadline', async () => {
+    await run(async () => {
+      fake.links.set('CA-1', LINK);
+      const handle = await start({ validationDeadlineMs: 3 * DAY, customerRemindersMs: [DAY], customerLastReminderBeforeDeadlineMs: 0 });
+      await handle.result();
+      const history = await handle.fetchHistory();
+      const summaries = (history.events ?? [])
+        .filter((e) => e.timerStartedEventAttributes)
+        .map((e) => (e.userMetadata?.summary?.data ? JSON.parse(Buffer.from(e.userMetadata.summary.data).toString()) as string : undefined));
+      expect(summaries.length).toBeGreaterThan(3);
+      expect(summaries.every((x) => typeof x === 'string' && x.length > 0)).toBe(true);
+      expect(summaries).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^CA order CA-1 is fake:validation: read it again at the next check \(.+\), or at once on a push$/),
+        expect.stringMatching(/at the customer's next reminder/),
+        expect.stringMatching(/at the validation deadline/),
+      ]));
+    });
+  });
+
+  it('every signal, query and update of the order carries its description (the Web UI lists them)', async () => {
+    await run(async () => {
+      const handle = await start();
+      await until(handle, 'CA order', (v) => v.ca.orderId !== undefined);
+      const meta = await handle.query<{ definition?: { signalDefinitions?: { name?: string; description?: string }[]; queryDefinitions?: { name?: string; description?: string }[]; updateDefinitions?: { name?: string; description?: string }[] } }>('__temporal_workflow_metadata');
+      const defs = [...(meta.definition?.signalDefinitions ?? []), ...(meta.definition?.queryDefinitions ?? []), ...(meta.definition?.updateDefinitions ?? [])];
+      const ours = defs.filter((d) => d.name && !d.name.startsWith('__'));
+      expect(ours.map((d) => d.name).sort()).toEqual(['caPushed', 'cancel', 'getCertificate', 'getOrder', 'resendCustomerEmail', 'retryNow', 'reissue', 'revoke'].sort());
+      for (const d of ours) expect(d.description).toBe(MESSAGE_DESCRIPTIONS[d.name as keyof typeof MESSAGE_DESCRIPTIONS]);
+      await handle.terminate();
     });
   });
 

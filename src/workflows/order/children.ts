@@ -123,7 +123,7 @@ export async function confirmRevokedByCa(order: OrderEntity, caOrderId: string, 
       order.note('ReplacedRevocationUnconfirmed', `The CA had not revoked the replaced certificate ${serialNumber} (CA order ${caOrderId}) by ${new Date(deadline).toISOString()}.`);
       return;
     }
-    await sleep(Math.min(interval, deadline - Date.now()));
+    await sleep(Math.min(interval, deadline - Date.now()), { summary: `Has the CA revoked the replaced certificate ${serialNumber} (CA order ${caOrderId})? Read again (until ${new Date(deadline).toISOString()})` });
     interval = nextInterval(interval, policy);
   }
 }

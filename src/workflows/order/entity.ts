@@ -22,6 +22,7 @@ import {
   UPDATE_REJECTED,
   cancelUpdate,
   caPushedSignal,
+  describe,
   getCertificateQuery,
   getOrderQuery,
   reissueUpdate,
@@ -141,14 +142,14 @@ export class OrderEntity {
   }
 
   listen(): void {
-    setHandler(getOrderQuery, () => this.view);
-    setHandler(getCertificateQuery, () => this.bundle);
-    setHandler(caPushedSignal, (p) => this.onCaPushed(p));
-    setHandler(cancelUpdate, (req) => this.cancel(req), { validator: (req) => this.validateCancel(req) });
-    setHandler(reissueUpdate, (req) => this.reissue(req), { validator: (req) => this.validateReissue(req) });
-    setHandler(revokeUpdate, (req) => this.revoke(req), { validator: (req) => this.validateRevoke(req) });
-    setHandler(retryNowUpdate, () => this.retry(), { validator: () => this.validateRetry() });
-    setHandler(resendCustomerEmailUpdate, (req) => this.resendCustomerEmail(req), { validator: (req) => this.validateResendCustomerEmail(req) });
+    setHandler(getOrderQuery, () => this.view, describe(getOrderQuery));
+    setHandler(getCertificateQuery, () => this.bundle, describe(getCertificateQuery));
+    setHandler(caPushedSignal, (p) => this.onCaPushed(p), describe(caPushedSignal));
+    setHandler(cancelUpdate, (req) => this.cancel(req), { validator: (req) => this.validateCancel(req), ...describe(cancelUpdate) });
+    setHandler(reissueUpdate, (req) => this.reissue(req), { validator: (req) => this.validateReissue(req), ...describe(reissueUpdate) });
+    setHandler(revokeUpdate, (req) => this.revoke(req), { validator: (req) => this.validateRevoke(req), ...describe(revokeUpdate) });
+    setHandler(retryNowUpdate, () => this.retry(), { validator: () => this.validateRetry(), ...describe(retryNowUpdate) });
+    setHandler(resendCustomerEmailUpdate, (req) => this.resendCustomerEmail(req), { validator: (req) => this.validateResendCustomerEmail(req), ...describe(resendCustomerEmailUpdate) });
   }
 
   /** A hint only: the next step reads the CA's status. Pushes for other lineage ids go to the child that waits for them. */

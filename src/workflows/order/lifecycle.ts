@@ -88,6 +88,7 @@ export async function lifecycle(order: OrderEntity): Promise<OrderView> {
         children.reissue?.done !== undefined ||
         children.revoke?.done !== undefined,
       Math.max(nextEvent - Date.now(), 1),
+      { summary: `${nextEvent === notAfter ? 'Certificate expiry' : 'Renewal reminder'} at ${new Date(nextEvent).toISOString()} (certificate ${cert.serialNumber}), or a reissue / revocation request` },
     );
   }
 }
