@@ -61,6 +61,8 @@ async function main(): Promise<void> {
     delete defaults.CA_BASE_URL;
     delete defaults.CA_TOKEN;
   }
+  // The worker's Prometheus endpoint (SDK and certflow series).
+  defaults.WORKER_METRICS_BIND = '127.0.0.1:9464';
   for (const [k, v] of Object.entries(defaults)) if (env[k] === undefined || env[k] === '') env[k] = v;
 
   let config;
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
     [config.API_PORT, 'API_PORT', 'certflow API'],
   ];
   if (embeddedCa) checks.push([simulatorPort, 'SIMULATOR_PORT', 'CA simulator']);
+  if (config.WORKER_METRICS_BIND) checks.push([Number(config.WORKER_METRICS_BIND.slice(config.WORKER_METRICS_BIND.lastIndexOf(':') + 1)), 'WORKER_METRICS_BIND', 'worker metrics']);
   for (const [port, variable, what] of checks) await assertPortFree(port, variable, what);
 
   const dbFile = path.join(dataDir, 'temporal.sqlite');
@@ -178,12 +181,13 @@ async function main(): Promise<void> {
     `  Temporal gRPC     ${server.address} (namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE})`,
     `  API               http://localhost:${config.API_PORT}   (docs: /docs, OpenAPI: /openapi.json)`,
     embeddedCa ? `  CA simulator      ${config.CA_BASE_URL}   (admin: /__admin)` : `  CA                ${config.CA_BASE_URL}`,
+    config.WORKER_METRICS_BIND ? `  Worker metrics    http://${config.WORKER_METRICS_BIND}/metrics   (Prometheus: Temporal SDK and certflow_* series)` : undefined,
     `  Dev API key       ${secrets.apiKey}   (export CERTFLOW_API_KEY=${secrets.apiKey})`,
     `  Dev secrets       ${path.join(dataDir, 'dev-secrets.json')}`,
     'Press Ctrl-C to stop.',
     '',
   ];
-  process.stdout.write(lines.join('\n'));
+  process.stdout.write(lines.filter((l) => l !== undefined).join('\n'));
 }
 
 async function hasPoller(address: string, namespace: string, taskQueue: string): Promise<boolean> {

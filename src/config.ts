@@ -114,6 +114,11 @@ export const configSchema = z
      * net.core.somaxconn). Node's 511 drops the SYNs of a larger burst — a CA pushing many
      * changes at once — and each dropped client retries only after a second.
      */
+    /**
+     * The worker's Prometheus endpoint (`host:port`, scraped at `/metrics`): the Temporal SDK's
+     * worker, task-queue and activity series and certflow's own (README, Metrics). Unset: off.
+     */
+    WORKER_METRICS_BIND: z.string().regex(/^[\w.:[\]-]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:9464').optional(),
     API_LISTEN_BACKLOG: z.coerce.number().int().min(1).max(65_535).default(4_096),
     API_KEYS: apiKeyList.optional(),
     /**

@@ -19,7 +19,14 @@ async function main(): Promise<void> {
   // Checked at start like the environment, so a bad products file stops every process alike.
   const products = loadProductCatalogOrExit(config);
   const logger = createLogger('worker', config.LOG_LEVEL);
-  Runtime.install({ logger: new DefaultLogger(config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'DEBUG' : 'WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } });
+  Runtime.install({
+    logger: new DefaultLogger(config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'DEBUG' : 'WARN'),
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+      ...(config.WORKER_METRICS_BIND ? { metrics: { prometheus: { bindAddress: config.WORKER_METRICS_BIND, countersTotalSuffix: true } } } : {}),
+    },
+  });
+  if (config.WORKER_METRICS_BIND) logger.info({ metrics: `http://${config.WORKER_METRICS_BIND}/metrics` }, 'worker metrics (Prometheus)');
   const issuer = createIssuerFromConfig(config, logger);
   const billing = config.BILLING_WEBHOOK_URL && config.BILLING_WEBHOOK_SECRET
     ? createBillingWebhookSender({ url: config.BILLING_WEBHOOK_URL, secret: config.BILLING_WEBHOOK_SECRET })

@@ -14,6 +14,7 @@ import type {
 } from '../ca/issuer';
 import { CA_PROTOCOL_ERROR_MAX_ATTEMPTS, CaErrorType, caMayHaveActed, isCaError } from '../ca/errors';
 import { CIRCUIT_OPEN_CODE } from '../ca/circuit-breaker';
+import { countCaCall } from './metrics';
 import { callContext } from './context';
 
 /**
@@ -58,9 +59,13 @@ export function backoffMs(failures: number, random: () => number = Math.random):
  */
 async function translateFailure<T>(call: () => Promise<T>, heartbeatEveryMs: number, opts: TranslateOptions<T> = {}): Promise<T> {
   const stopKeepAlive = keepAlive(heartbeatEveryMs);
+  const operation = Context.current().info.activityType;
   try {
-    return await call();
+    const result = await call();
+    countCaCall(operation, 'ok');
+    return result;
   } catch (err) {
+    countCaCall(operation, isCaError(err) ? err.name : 'error');
     const settled = opts.settle?.(err);
     if (settled !== undefined) return settled;
     if (!isCaError(err)) throw err;

@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { countBillingDelivery } from './metrics';
 import type { Logger } from '../lib/logger';
 
 export type BillingEventType = 'order.issued' | 'order.failed' | 'order.cancelled' | 'order.revoked' | 'order.renewal_due' | 'order.reissued' | 'order.expired' | 'order.needs_attention'
@@ -31,9 +32,16 @@ export function createDeliveryActivities({ billing, logger }: DeliveryDeps) {
     async notifyBilling(event: BillingEvent, idempotencyKey: string): Promise<{ delivered: boolean }> {
       if (!billing) {
         logger.info({ event: event.type, billingOrderId: event.billingOrderId }, 'no BILLING_WEBHOOK_URL configured; billing event not sent');
+        countBillingDelivery(event.type, 'not_configured');
         return { delivered: false };
       }
-      await billing.send(event, idempotencyKey, Context.current().cancellationSignal);
+      try {
+        await billing.send(event, idempotencyKey, Context.current().cancellationSignal);
+      } catch (err) {
+        countBillingDelivery(event.type, 'failed');
+        throw err;
+      }
+      countBillingDelivery(event.type, 'delivered');
       return { delivered: true };
     },
   };

@@ -1,6 +1,7 @@
 import type { Logger } from '../lib/logger';
 import { type IssuerDirectory, createCaActivities } from './ca';
-import { verifyCertificate } from './certificates';
+import { type VerifyInput, type VerifyResult, verifyCertificate } from './certificates';
+import { countVerification } from './metrics';
 import { type BillingNotifier, createDeliveryActivities } from './delivery';
 
 export interface ActivityDeps {
@@ -14,7 +15,11 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createCaActivities({ issuers: deps.issuers }),
     ...createDeliveryActivities({ billing: deps.billing, logger: deps.logger }),
-    verifyCertificate,
+    async verifyCertificate(input: VerifyInput): Promise<VerifyResult> {
+      const result = await verifyCertificate(input);
+      countVerification(result.ok ? 'ok' : 'failed');
+      return result;
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { metricMeter, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { OrderState } from '../domain/order-states';
 import type { TrackedView } from '../domain/order-view';
 import { CaOrderIdKey, NotAfterKey, OrderStatusKey } from './search-attributes';
@@ -22,6 +22,8 @@ export class OrderRecord<V extends TrackedView = TrackedView> {
     if (c.state === state && c.reason === reason && c.message === message) return;
     const at = new Date().toISOString();
     this.view.condition = { state, reason, message, at };
+    // Counted once per transition: the SDK's workflow meter stays silent while replaying.
+    metricMeter.createCounter('certflow_order_transitions', 'transitions', 'State transitions of orders and their children, by new state and reason').add(1, { state, reason });
     this.view.timeline.push({ state, reason, message, at });
     if (this.view.timeline.length > TIMELINE_LIMIT) this.view.timeline.splice(0, this.view.timeline.length - TIMELINE_LIMIT);
     this.publish();

@@ -32,6 +32,8 @@ export interface FaultStackOptions {
   /** Client timeout of the workers' CA calls (default 2000 ms). */
   caTimeoutMs?: number;
   simulator?: Partial<SimulatorOptions>;
+  /** More settings of the worker processes (e.g. WORKER_METRICS_BIND). */
+  workerEnv?: Record<string, string>;
 }
 
 export interface FaultStack {
@@ -111,6 +113,7 @@ export async function startFaultStack(o: FaultStackOptions): Promise<FaultStack>
     // Built once per process and shared, as production does: a restarted worker polls within
     // a second instead of bundling again.
     WORKFLOW_BUNDLE_PATH: await sharedBundle(),
+    ...o.workerEnv,
   };
   const workers: WorkerProcess[] = [];
   const startWorker = async (): Promise<WorkerProcess> => {
