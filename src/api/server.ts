@@ -20,6 +20,7 @@ import { createSourceAllowList } from './push-source';
 import { healthRoutes } from './routes/health';
 import { notifyRoutes } from './routes/notify';
 import { orderRoutes } from './routes/orders';
+import { registerMetrics } from './metrics';
 import { pushRoutes } from './routes/push';
 
 /** The settings the push receiver reads (docs/pushes.md). */
@@ -71,6 +72,20 @@ export async function buildApi({ config, orders, pushVerifier, logger, ready = a
     reply.header('x-request-id', request.id);
   });
 
+  const dispatcher = createPushDispatcher({
+    ...push,
+    find: (caOrderId) => orders.findByCaOrderId(caOrderId),
+    signal: (workflowId, p) => orders.signalPush(workflowId, p),
+    log: app.log,
+    windowMs: config.CA_PUSH_WINDOW_MS,
+    ratePerSec: config.CA_PUSH_RATE_PER_SEC,
+    burst: config.CA_PUSH_BURST,
+    settings: { verify: config.CA_PUSH_VERIFY, allowFrom: config.CA_PUSH_ALLOW_FROM?.length ?? 0 },
+  });
+  app.addHook('onClose', async () => dispatcher.close());
+  // Before every route, so its request counter sees them all.
+  registerMetrics(app, { dispatcher, apiKeys: config.API_KEYS });
+
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -101,17 +116,6 @@ export async function buildApi({ config, orders, pushVerifier, logger, ready = a
   await app.register(healthRoutes, { ready });
   await app.register(orderRoutes, { orders, apiKeys: config.API_KEYS, publicBaseUrl: config.PUBLIC_BASE_URL, collectLinkSecret: config.DOWNLOAD_LINK_SECRET });
   await app.register(notifyRoutes, { orders, apiKeys: config.API_KEYS });
-  const dispatcher = createPushDispatcher({
-    ...push,
-    find: (caOrderId) => orders.findByCaOrderId(caOrderId),
-    signal: (workflowId, p) => orders.signalPush(workflowId, p),
-    log: app.log,
-    windowMs: config.CA_PUSH_WINDOW_MS,
-    ratePerSec: config.CA_PUSH_RATE_PER_SEC,
-    burst: config.CA_PUSH_BURST,
-    settings: { verify: config.CA_PUSH_VERIFY, allowFrom: config.CA_PUSH_ALLOW_FROM?.length ?? 0 },
-  });
-  app.addHook('onClose', async () => dispatcher.close());
   await app.register(pushRoutes, {
     verifier: pushVerifier ?? createPushVerifier({ mode: config.CA_PUSH_VERIFY, secret: config.CA_PUSH_SECRET }),
     allowFrom: config.CA_PUSH_ALLOW_FROM ? createSourceAllowList(config.CA_PUSH_ALLOW_FROM) : undefined,
