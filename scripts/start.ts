@@ -181,6 +181,7 @@ async function main(): Promise<void> {
     `  Temporal gRPC     ${server.address} (namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE})`,
     `  API               http://localhost:${config.API_PORT}   (docs: /docs, OpenAPI: /openapi.json)`,
     embeddedCa ? `  CA simulator      ${config.CA_BASE_URL}   (admin: /__admin)` : `  CA                ${config.CA_BASE_URL}`,
+    `  API metrics       http://localhost:${config.API_PORT}/metrics   (with the API key)`,
     config.WORKER_METRICS_BIND ? `  Worker metrics    http://${config.WORKER_METRICS_BIND}/metrics   (Prometheus: Temporal SDK and certflow_* series)` : undefined,
     `  Dev API key       ${secrets.apiKey}   (export CERTFLOW_API_KEY=${secrets.apiKey})`,
     `  Dev secrets       ${path.join(dataDir, 'dev-secrets.json')}`,
