@@ -322,12 +322,17 @@ export function createOrderService({
       return update(billingOrderId, () => handleOf(billingOrderId).executeUpdate(cancelUpdate, { args: [input] }));
     },
     async reissue(billingOrderId, input) {
-      // The order's own names and product: a reissue CSR is held to the same rules as the order's.
-      const view = await query(billingOrderId, () => handleOf(billingOrderId).query(getOrderQuery));
-      const product = products.find(view.productId);
-      if (product) {
-        const issues = await reissueIssues(input, view, product);
-        if (issues.length > 0) throw new InvalidOrderError(issues);
+      // The order's own names and product: a reissue CSR is held to the same rules as the
+      // order's. Only a running order is asked (an ended one refuses the update anyway, and a
+      // query to a closed workflow makes a worker replay its whole history).
+      const running = await query(billingOrderId, () => handleOf(billingOrderId).describe()).then((d) => d.status.name === 'RUNNING');
+      if (running) {
+        const view = await query(billingOrderId, () => handleOf(billingOrderId).query(getOrderQuery));
+        const product = products.find(view.productId);
+        if (product) {
+          const issues = await reissueIssues(input, view, product);
+          if (issues.length > 0) throw new InvalidOrderError(issues);
+        }
       }
       return update(billingOrderId, () => handleOf(billingOrderId).executeUpdate(reissueUpdate, { args: [input] }));
     },

@@ -186,12 +186,16 @@ test('covers: exact names case-insensitively, a wildcard one label deep, a wildc
 describe('a reissue\'s CSR at the door: held to the order\'s names, before the workflow (and the CA) see it', () => {
   const executeUpdate = jest.fn(async () => ({ accepted: true, state: 'reissuing', message: 'Reissuing.' }));
   const view = { billingOrderId: 'B-1', productId: DV, commonName: 'shop.example.com', hosts: ['shop.example.com', 'www.shop.example.com'] };
+  const queryView = jest.fn(async () => view);
+  let status = 'RUNNING';
   beforeEach(async () => {
     executeUpdate.mockClear();
+    queryView.mockClear();
+    status = 'RUNNING';
     const client = {
       options: { namespace: 'default' },
       withDeadline: (_d: number, fn: () => Promise<unknown>) => fn(),
-      workflow: { start, getHandle: jest.fn(() => ({ query: async () => view, executeUpdate })) },
+      workflow: { start, getHandle: jest.fn(() => ({ describe: async () => ({ status: { name: status } }), query: queryView, executeUpdate })) },
       workflowService: {},
     };
     const orders = createOrderService({ client: client as unknown as Client, taskQueue: 'q', products, publicBaseUrl: 'https://certs.example.com' });
@@ -222,5 +226,12 @@ describe('a reissue\'s CSR at the door: held to the order\'s names, before the w
     expect(status).toBe(400);
     expect(errors.map((e) => e.path)).toEqual(['body.csrEncrypt']);
     expect(executeUpdate).not.toHaveBeenCalled();
+  });
+
+  test('an ended order is not queried (that would replay its whole history): the update answers for it', async () => {
+    status = 'COMPLETED';
+    await reissue({ csr: testCsr({ commonName: 'other.example.net' }) });
+    expect(queryView).not.toHaveBeenCalled();
+    expect(executeUpdate).toHaveBeenCalledTimes(1);
   });
 });
