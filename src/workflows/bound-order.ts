@@ -8,6 +8,7 @@ import type { AttentionControl } from './attention';
 import { failureMessage } from './failures';
 import { awaitIssuance } from './await-issuance';
 import { caPushedSignal, describe, getBoundOrderQuery } from './messages';
+import { askPatchesUpFront } from './patches';
 import { OrderRecord } from './record';
 import { retrieveAndVerify } from './retrieve-and-verify';
 import { BillingOrderIdKey, CaOrderIdKey } from './search-attributes';
@@ -63,6 +64,7 @@ export interface BoundOrderResult {
  * retrieve, verify. The order delivers both certificates together.
  */
 export async function boundOrderWorkflow(input: BoundOrderInput): Promise<BoundOrderResult> {
+  askPatchesUpFront();
   const at = new Date().toISOString();
   const first = { state: 'awaitingValidation' as const, reason: 'BoundOrderCreated', message: `Following CA order ${input.caOrderId}, created with ${input.boundToCaOrderId}.`, at };
   const view: BoundOrderView = {

@@ -8,6 +8,7 @@ import { ChildBilling } from './child-billing';
 import { actionRequiredEvent, type CustomerActionNotice, REISSUE_CUSTOMER_ACTION_PATCH } from './customer-action';
 import type { ReissueWorkflowInput, ReissueWorkflowResult } from './inputs';
 import { caPushedSignal, describe, getReissueQuery } from './messages';
+import { askPatchesUpFront } from './patches';
 import { OrderRecord } from './record';
 import { retrieveAndVerify } from './retrieve-and-verify';
 import { BillingOrderIdKey, CaOrderIdKey } from './search-attributes';
@@ -18,6 +19,7 @@ import { BillingOrderIdKey, CaOrderIdKey } from './search-attributes';
  * verification as a first issuance. The parent switches certificates on success.
  */
 export async function reissueWorkflow(input: ReissueWorkflowInput): Promise<ReissueWorkflowResult> {
+  askPatchesUpFront();
   const issuer = (input.issuer ?? ISSUER_BEFORE_PORT).id;
   const at = new Date().toISOString();
   const first = { state: 'reissuing' as const, reason: 'ReissueRequested', message: `Reissuing CA order ${input.oldCaOrderId}.`, at };

@@ -5,6 +5,7 @@ import { nextInterval } from './await-issuance';
 import { progressOf } from './ca-progress';
 import type { RevokeWorkflowInput, RevokeWorkflowResult } from './inputs';
 import { caPushedSignal, describe } from './messages';
+import { askPatchesUpFront } from './patches';
 import { CaOrderIdKey } from './search-attributes';
 
 /**
@@ -12,6 +13,7 @@ import { CaOrderIdKey } from './search-attributes';
  * the CA's audit (pendingAudit → pendingRevoke) to revoked, learnt by push or by poll.
  */
 export async function revokeWorkflow(input: RevokeWorkflowInput): Promise<RevokeWorkflowResult> {
+  askPatchesUpFront();
   const { policy } = input;
   const issuer = (input.issuer ?? ISSUER_BEFORE_PORT).id;
   let pushed = false;

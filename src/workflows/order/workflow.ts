@@ -5,6 +5,7 @@ import type { OrderWorkflowInput } from '../inputs';
 import { deliver } from './delivery';
 import { OrderEntity } from './entity';
 import { compensate, issue } from './issuance';
+import { askPatchesUpFront } from '../patches';
 import { lifecycle } from './lifecycle';
 
 export { SINGLE_REISSUE_EVENT_PATCH } from './delivery';
@@ -16,6 +17,7 @@ export { SINGLE_REISSUE_EVENT_PATCH } from './delivery';
  * and its message handlers live in OrderEntity; docs/order-workflow.md has the states.
  */
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderView> {
+  askPatchesUpFront();
   const order = new OrderEntity(input);
   order.listen();
   try {
