@@ -75,6 +75,21 @@ interface Ctx {
   issue(id: string, handle?: Handle): Promise<void>;
 }
 
+/** An SM2 order with a bound RSA product, its SM2 pair issued, waiting for the bound RSA CA order. */
+async function sm2IssuedAwaitingBoundRsa(c: Ctx, policy?: OrderPolicyInput): Promise<{ handle: Handle; v: OrderView }> {
+  const { commonName } = await c.order();
+  const [sign, enc, rsa] = await Promise.all([generateSm2Csr({ commonName }), generateSm2Csr({ commonName }), generateCsr({ commonName, keyType: 'ec' })]);
+  const order = await c.order({ commonName, productId: SIM_PRODUCT_IDS.sm2, csr: sign.csrPem, csrEncrypt: enc.csrPem, bindRsaProductId: SIM_PRODUCT_IDS.rsaDv, csrRsa: rsa.csrPem });
+  const handle = await c.start(order, policy);
+  const v = await eventually('both CA order ids', async () => {
+    const x = await c.view(handle);
+    return x.ca.orderId && x.ca.orderIdRsa ? x : undefined;
+  });
+  await c.issue(v.ca.orderId!);
+  await eventually('waiting for the bound order', async () => (await c.view(handle)).condition.reason === 'AwaitingBoundRsaOrder');
+  return { handle, v };
+}
+
 interface Scenario {
   name: string;
   /** Record with the AES-GCM payload codec (required for orders with personal data). */
@@ -175,17 +190,7 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'sm2-bound-rsa',
     async run(c) {
-      const base = await c.order();
-      const commonName = base.commonName!;
-      const [sign, enc, rsa] = await Promise.all([generateSm2Csr({ commonName }), generateSm2Csr({ commonName }), generateCsr({ commonName, keyType: 'ec' })]);
-      const order = await c.order({ commonName, productId: SIM_PRODUCT_IDS.sm2, csr: sign.csrPem, csrEncrypt: enc.csrPem, bindRsaProductId: SIM_PRODUCT_IDS.rsaDv, csrRsa: rsa.csrPem });
-      const handle = await c.start(order);
-      const v = await eventually('both CA order ids', async () => {
-        const x = await c.view(handle);
-        return x.ca.orderId && x.ca.orderIdRsa ? x : undefined;
-      });
-      await c.issue(v.ca.orderId!);
-      await eventually('waiting for the bound order', async () => (await c.view(handle)).condition.reason === 'AwaitingBoundRsaOrder');
+      const { handle, v } = await sm2IssuedAwaitingBoundRsa(c);
       await c.issue(v.ca.orderIdRsa!);
       await c.stateIs(handle, 'active');
       const boundId = boundOrderWorkflowId(handle.workflowId, v.ca.orderIdRsa!);
@@ -227,18 +232,8 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'sm2-bound-deadline',
     async run(c) {
-      const base = await c.order();
-      const commonName = base.commonName!;
-      const [sign, enc, rsa] = await Promise.all([generateSm2Csr({ commonName }), generateSm2Csr({ commonName }), generateCsr({ commonName, keyType: 'ec' })]);
-      const order = await c.order({ commonName, productId: SIM_PRODUCT_IDS.sm2, csr: sign.csrPem, csrEncrypt: enc.csrPem, bindRsaProductId: SIM_PRODUCT_IDS.rsaDv, csrRsa: rsa.csrPem });
       // 6 hours instead of 30 days: the same branch, a dozen polls instead of ~750.
-      const handle = await c.start(order, { validationDeadlineMs: 6 * 3_600_000 });
-      const v = await eventually('both CA order ids', async () => {
-        const x = await c.view(handle);
-        return x.ca.orderId && x.ca.orderIdRsa ? x : undefined;
-      });
-      await c.issue(v.ca.orderId!);
-      await eventually('waiting for the bound order', async () => (await c.view(handle)).condition.reason === 'AwaitingBoundRsaOrder');
+      const { handle, v } = await sm2IssuedAwaitingBoundRsa(c, { validationDeadlineMs: 6 * 3_600_000 });
       await c.env.sleep('7 hours');
       const boundId = boundOrderWorkflowId(handle.workflowId, v.ca.orderIdRsa!);
       await c.env.client.workflow.getHandle(boundId).result().catch(() => undefined);

@@ -15,7 +15,8 @@ import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { createAesGcmCodec } from '../../src/codec/aes-gcm-codec';
 import { buildCodecServer, codecAuthFromConfig, codecDevAccess } from '../../src/codec/codec-server';
 import { devServerArgs } from '../../tools/engine/dev-server';
-import { type ConfigError, parseConfig } from '../../src/config';
+import { parseConfig } from '../../src/config';
+import { configIssues } from '../support/config-issues';
 
 const ISSUER = 'https://id.example.com/realms/ops';
 const AUDIENCE = 'temporal-ui';
@@ -122,14 +123,7 @@ describe('codec endpoint with the Web UI user\'s OIDC access token', () => {
 });
 
 describe('CODEC_OIDC_* settings', () => {
-  const issues = (env: Record<string, string>): string[] => {
-    try {
-      parseConfig(env);
-      return [];
-    } catch (err) {
-      return (err as ConfigError).issues.map((i) => `${i.variable}: ${i.rule}`);
-    }
-  };
+  const issues = configIssues;
 
   test('go together, and the claim is name=value', () => {
     expect(issues({ CODEC_OIDC_ISSUER: ISSUER })).toEqual([

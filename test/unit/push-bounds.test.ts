@@ -10,7 +10,8 @@ import { createSourceAllowList } from '../../src/api/push-source';
 import { createTokenBucket } from '../../src/api/token-bucket';
 import { createTtlLru } from '../../src/api/ttl-lru';
 import { apiListenOptions } from '../../src/api/server';
-import { type ConfigError, parseConfig } from '../../src/config';
+import { parseConfig } from '../../src/config';
+import { configIssues } from '../support/config-issues';
 import { OrderNotFoundError } from '../../src/orders/errors';
 import type { CaPushSignal } from '../../src/workflows/messages';
 
@@ -266,14 +267,7 @@ describe('routing caches (push-dispatch)', () => {
 });
 
 describe('push settings', () => {
-  const issues = (env: Record<string, string>): string[] => {
-    try {
-      parseConfig(env);
-      return [];
-    } catch (err) {
-      return (err as ConfigError).issues.map((i) => `${i.variable}: ${i.rule}`);
-    }
-  };
+  const issues = configIssues;
 
   test('defaults: the document\'s unsigned pushes, any source, 5 s window, 20/s with a burst of 40', () => {
     expect(parseConfig({})).toMatchObject({ CA_PUSH_VERIFY: 'none', CA_PUSH_WINDOW_MS: 5_000, CA_PUSH_RATE_PER_SEC: 20, CA_PUSH_BURST: 40 });
