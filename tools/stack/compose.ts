@@ -241,6 +241,8 @@ export async function startFront(o: FrontOptions): Promise<Front> {
   const deps: OrderServiceDeps = { client, taskQueue: preliminary.TEMPORAL_TASK_QUEUE, products: loadProductCatalogFromConfig(preliminary), publicBaseUrl: preliminary.PUBLIC_BASE_URL!, collectLinkSecret: preliminary.DOWNLOAD_LINK_SECRET };
   const orders = (o.orders ?? createOrderService)(deps);
   const codec = createCodecFromConfig(preliminary);
+  const codecAuth = codecAuthFromConfig(preliminary);
+  const openToLocalUi = codecDevAccess(preliminary);
   const app = await buildApi({
     config: preliminary,
     orders,
@@ -251,9 +253,7 @@ export async function startFront(o: FrontOptions): Promise<Front> {
           return true;
         }
       : undefined,
-    codec: codec && (codecAuthFromConfig(preliminary) || codecDevAccess(preliminary))
-      ? { codec, ...codecAuthFromConfig(preliminary), openToLocalUi: codecDevAccess(preliminary), corsOrigins: codecCorsOrigins(preliminary) }
-      : undefined,
+    codec: codec && (codecAuth || openToLocalUi) ? { codec, ...codecAuth, openToLocalUi, corsOrigins: codecCorsOrigins(preliminary) } : undefined,
   });
   const apiUrl = await app.listen(apiListenOptions(preliminary, { host: '127.0.0.1', port: 0 }));
   const sim = await startSimulator({
