@@ -4,7 +4,7 @@ import type { ReissueView } from '../domain/order-view';
 import { caActivities } from './activity-stubs';
 import { type AttentionControl, withAttention } from './attention';
 import { awaitIssuance } from './await-issuance';
-import { ChildBilling } from './child-billing';
+import { BillingEvents } from './billing-events';
 import { actionRequiredEvent, type CustomerActionNotice, REISSUE_CUSTOMER_ACTION_PATCH } from './customer-action';
 import type { ReissueWorkflowInput, ReissueWorkflowResult } from './inputs';
 import { caPushedSignal, describe, getReissueQuery } from './messages';
@@ -56,13 +56,13 @@ export async function reissueWorkflow(input: ReissueWorkflowInput): Promise<Reis
   // Pushes for the new CA order find this workflow through the search attribute.
   upsertSearchAttributes([{ key: CaOrderIdKey, value: [newCaOrderId] }]);
 
-  const billing = new ChildBilling(input.billingOrderId, (type, message) => {
+  const billing = new BillingEvents(input.billingOrderId, [], (type, message) => {
     view.timeline.push({ ...view.condition, reason: 'BillingWebhookFailed', message: `${type}: ${message}`, at: new Date().toISOString() });
   });
   const customer = patched(REISSUE_CUSTOMER_ACTION_PATCH)
     ? (n: CustomerActionNotice): void => {
         const { key, data } = actionRequiredEvent(n, { reissue: { requestId: input.request.requestId, replacesCaOrderId: input.oldCaOrderId } });
-        billing.send('order.action_required', key, data);
+        billing.sendInBackground('order.action_required', key, data);
       }
     : undefined;
   const outcome = await awaitIssuance({ ...ctl, issuer, caOrderId: newCaOrderId, validationStartedAt: Date.now(), push, customer });

@@ -1,11 +1,11 @@
 import { ApplicationFailure, allHandlersFinished, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { BillingEvent, BillingEventType } from '../../activities';
+import type { BillingEventType } from '../../activities';
 import type { CaEmailResult } from '../../activities/ca';
 import { type Capability, ISSUER_BEFORE_PORT, type IssuerRef } from '../../ca/issuer';
 import type { CertificateBundle, CertificateMeta } from '../../domain/certificate';
 import { CANCELLABLE_STATES, type OrderState } from '../../domain/order-states';
 import type { CaEmailRecord, OrderView } from '../../domain/order-view';
-import { billingActivities, emailActivities } from '../activity-stubs';
+import { emailActivities } from '../activity-stubs';
 import type { AttentionControl } from '../attention';
 import type { BoundOrderResult } from '../bound-order';
 import type { RunningChild } from './children';
@@ -31,6 +31,7 @@ import {
   revokeUpdate,
 } from '../messages';
 import { messageSchemas } from '../parse-message';
+import { BillingEvents } from '../billing-events';
 import { OrderRecord } from '../record';
 
 function reject(message: string): never {
@@ -79,7 +80,7 @@ export class OrderEntity {
   /** Idempotency keys of the billing events sent: internal bookkeeping, not part of the view. */
   private readonly billingEventKeys: string[];
   /** Billing events sent without waiting (notices while the order waits on others): awaited before the run ends. */
-  private readonly billingInFlight: Promise<void>[] = [];
+  private readonly billing: BillingEvents;
   readonly push = { pending: false };
   readonly retryNow = { requested: false };
   cancelRequest: CancelInput | undefined;
@@ -101,6 +102,8 @@ export class OrderEntity {
     if (restored.view.hosts === undefined && input.order.hosts !== undefined) restored.view.hosts = input.order.hosts;
     this.record = new OrderRecord(restored.view, true);
     this.billingEventKeys = restored.billingEventKeys;
+    // Billing being down for a day must not block the certificate; the event is recorded as lost.
+    this.billing = new BillingEvents(restored.view.billingOrderId, this.billingEventKeys, (type, message) => this.note('BillingWebhookFailed', `${type}: ${message}`));
     this.bundle = input.carried?.bundle ?? null;
     this.seenReissueRequests = new Set(input.carried?.seenReissueRequests ?? []);
     this.issuer = input.issuer ?? ISSUER_BEFORE_PORT;
@@ -290,18 +293,8 @@ export class OrderEntity {
    * One event per idempotency key (order, event, certificate serial): a retried or replayed
    * delivery carries the same key and billing can drop duplicates.
    */
-  async notifyBilling(type: BillingEventType, key: string, data: Record<string, unknown>): Promise<void> {
-    const idempotencyKey = `${this.view.billingOrderId}:${type}:${key}`;
-    if (this.billingEventKeys.includes(idempotencyKey)) return;
-    // Claimed before the call: a second send of the same event while this one is in flight is a no-op.
-    this.billingEventKeys.push(idempotencyKey);
-    const event: BillingEvent = { type, billingOrderId: this.view.billingOrderId, occurredAt: new Date().toISOString(), data };
-    try {
-      await billingActivities.notifyBilling.executeWithOptions({ summary: `Billing webhook: ${type}` }, [event, idempotencyKey]);
-    } catch (err) {
-      // Billing being down for a day must not block the certificate; the event is recorded as lost.
-      this.note('BillingWebhookFailed', `${type}: ${failureMessage(err)}`);
-    }
+  notifyBilling(type: BillingEventType, key: string, data: Record<string, unknown>): Promise<void> {
+    return this.billing.send(type, key, data);
   }
 
   /**
@@ -309,12 +302,12 @@ export class OrderEntity {
    * operator goes on (pushes, polls, retryNow) while billing is slow or down.
    */
   notifyBillingInBackground(type: BillingEventType, key: string, data: Record<string, unknown>): void {
-    this.billingInFlight.push(this.notifyBilling(type, key, data));
+    this.billing.sendInBackground(type, key, data);
   }
 
   /** Waits for the billing events still in flight (before the run ends or continues as new). */
-  async billingSent(): Promise<void> {
-    await Promise.all(this.billingInFlight.splice(0));
+  billingSent(): Promise<void> {
+    return this.billing.sent();
   }
 
   /** A timeline entry that does not change the order's state (a side step that failed). */
