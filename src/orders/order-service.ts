@@ -41,6 +41,7 @@ import {
 } from './errors';
 import { productIssues, reissueIssues } from './product-rules';
 import { requestHash } from './request-hash';
+import { orderStaticDetails } from './static-details';
 import type { ListOrdersQuery, OrderPage, OrderSummary, PlaceOrderResult } from './schemas';
 import {
   decodePageToken,
@@ -253,9 +254,10 @@ export function createOrderService({
         collectUrl: collectUrl(base, billingOrderId, collectLinkSecret),
         issuer: issuerRefFor(product.issuer),
       };
-      // Search attributes and the summary are not encrypted by the payload codec. A
-      // document-signing certificate's subject is a person or an organisation's signatory:
-      // personal data, kept out of them (it stays in the encrypted input and the view).
+      // Search attributes are not encrypted by the payload codec. A document-signing
+      // certificate's subject is a person or an organisation's signatory: personal data, kept
+      // out of them and, should a codec ever be off, out of the summary and details too (it
+      // stays in the encrypted input and the view).
       const personalSubject = product.kind === 'pdf';
       const searchAttributes: SearchAttributePair[] = [
         { key: BillingOrderIdKey, value: billingOrderId },
@@ -277,6 +279,7 @@ export function createOrderService({
           memo: { requestHash: hash },
           typedSearchAttributes: searchAttributes,
           staticSummary: `Order ${billingOrderId} · ${personalSubject ? product.name : commonName}`,
+          staticDetails: orderStaticDetails(request, product, personalSubject),
         }));
         return { workflowId, runId: handle.firstExecutionRunId, created: true };
       } catch (err) {

@@ -50,17 +50,17 @@ export class OrderRecord<V extends TrackedView = TrackedView> {
     this.publishDetails();
   }
 
-  /** What the Web UI shows for a running order: what it waits for and when it checks next. */
+  /** What the Web UI shows for a running order: what it waits for, since when, where the customer acts, when it checks next. */
   publishDetails(): void {
     const v = this.view;
-    const lines = [
-      `**${v.condition.state}** — ${v.condition.reason}`,
-      v.condition.message,
-      v.ca.orderId ? `CA order: ${v.ca.orderId}${v.ca.status ? ` (${v.ca.status})` : ''}` : undefined,
-      v.ca.pendingLink ? `Customer link: ${v.ca.pendingLink}` : undefined,
+    // The UI shows a few lines of this without scrolling: what an operator acts on first.
+    const facts = [
       v.ca.nextCheckAt ? `Next check: ${v.ca.nextCheckAt}` : undefined,
+      v.ca.pendingLink ? `Customer link: ${v.ca.pendingLink}` : undefined,
+      v.ca.orderId ? `CA order: ${v.ca.orderId}${v.ca.status ? ` (${v.ca.status})` : ''}` : undefined,
       v.certificate ? `Certificate ${v.certificate.serialNumber}, valid until ${v.certificate.notAfter}` : undefined,
     ].filter((l): l is string => l !== undefined);
+    const lines = [`**${v.condition.state}** — ${v.condition.reason}, since ${v.condition.at}`, v.condition.message, facts.map((f) => `- ${f}`).join('\n')].filter((l) => l !== '');
     setCurrentDetails(lines.join('\n\n'));
   }
 }

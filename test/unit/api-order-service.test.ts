@@ -62,6 +62,9 @@ describe('placeOrder', () => {
       memo: { requestHash: requestHash(order) },
       staticSummary: 'Order B-1001 · shop.example.com',
     });
+    expect(options.staticDetails).toContain('- **Billing order:** B-1001');
+    expect(options.staticDetails).toContain('- **Names:** shop.example.com');
+    expect(options.staticDetails).toContain(`- **Term:** ${order.month} months`);
     const [input] = options.args as [{ order: OrderRequest; policy: { pollInitialMs: number }; collectUrl: string }];
     expect(input.order).toEqual(order);
     // The product's policy from the products file; the rest are the policy's defaults.

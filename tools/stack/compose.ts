@@ -218,6 +218,8 @@ export interface FrontOptions {
   readiness?: boolean;
   /** The API's order service from its dependencies (default createOrderService). */
   orders?: (deps: OrderServiceDeps) => OrderService;
+  /** Where the API listens (default a free port): a Web UI started first already points its codec endpoint here. */
+  apiPort?: number;
 }
 
 /** The API (on a random port) and the simulator pushing to it, with their Temporal client. */
@@ -255,7 +257,7 @@ export async function startFront(o: FrontOptions): Promise<Front> {
       : undefined,
     codec: codec && (codecAuth || openToLocalUi) ? { codec, ...codecAuth, openToLocalUi, corsOrigins: codecCorsOrigins(preliminary) } : undefined,
   });
-  const apiUrl = await app.listen(apiListenOptions(preliminary, { host: '127.0.0.1', port: 0 }));
+  const apiUrl = await app.listen(apiListenOptions(preliminary, { host: '127.0.0.1', port: o.apiPort ?? 0 }));
   const sim = await startSimulator({
     token: o.secrets.caToken,
     adminToken: o.secrets.simulatorAdminToken,
