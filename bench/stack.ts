@@ -175,6 +175,7 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
     placeOrder: (r) => now().placeOrder(r),
     getOrder: (id) => now().getOrder(id),
     listOrders: (q) => now().listOrders(q),
+    countOpenOrders: () => now().countOpenOrders(),
     getCertificate: (id) => now().getCertificate(id),
     cancel: (id, i) => now().cancel(id, i),
     reissue: (id, i) => now().reissue(id, i),

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { Counter, Gauge, collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../config';
 import { apiKeyAuth } from './auth';
 import type { PushDispatcher } from './push-dispatch';
@@ -12,7 +12,17 @@ export const METRICS_PATH = '/metrics';
  * counters, read from the dispatcher at scrape time so they can never drift from
  * `GET /v1/ca/wotrus/push/stats`. One registry per API instance: tests run several.
  */
-export function registerMetrics(app: FastifyInstance, o: { dispatcher: PushDispatcher; apiKeys: Config['API_KEYS'] }): void {
+/** How long one count of orders by state serves scrapes: fifteen visibility counts per scrape would be a load of their own. */
+export const ORDER_COUNT_TTL_MS = 15_000;
+
+export interface MetricsDeps {
+  dispatcher: PushDispatcher;
+  apiKeys: Config['API_KEYS'];
+  /** Running orders by state (OrderService.countOpenOrders). */
+  countOpenOrders?: () => Promise<Record<string, number>>;
+}
+
+export function registerMetrics(app: FastifyInstance, o: MetricsDeps): void {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'certflow_api_' });
 
@@ -43,6 +53,30 @@ export function registerMetrics(app: FastifyInstance, o: { dispatcher: PushDispa
   ]);
   fromStats('certflow_pushes_refused_total', 'CA pushes refused, by reason', ['reason'], (s) => Object.entries(s.refused).map(([reason, v]) => [{ reason }, v]));
   fromStats('certflow_push_lookups_total', 'Visibility look-ups of CA order ids caused by pushes', [], (s) => [[{}, s.lookUps]]);
+
+  if (o.countOpenOrders) {
+    const count = o.countOpenOrders;
+    let cached: { at: number; counts: Promise<Record<string, number>> } | undefined;
+    new Gauge({
+      name: 'certflow_orders',
+      help: `Running orders on this task queue by state (visibility counts, at most ${ORDER_COUNT_TTL_MS / 1000} s old)`,
+      labelNames: ['state'],
+      registers: [registry],
+      async collect() {
+        if (!cached || Date.now() - cached.at >= ORDER_COUNT_TTL_MS) cached = { at: Date.now(), counts: count() };
+        this.reset();
+        try {
+          for (const [state, n] of Object.entries(await cached.counts)) this.set({ state }, n);
+        } catch {
+          // Absent rather than zero: "no orders" and "could not count" must not look alike.
+          cached = undefined;
+          failures.inc();
+        }
+      },
+    });
+    // Registered after the gauge: a scrape serialises in registration order, so it shows its own failure.
+    const failures = new Counter({ name: 'certflow_orders_count_failures_total', help: 'Scrapes whose count of orders by state failed (Temporal unreachable): certflow_orders is then absent', registers: [registry] });
+  }
 
   app.get(METRICS_PATH, { onRequest: apiKeyAuth(o.apiKeys), schema: { hide: true } }, async (_request, reply) => {
     reply.type(registry.contentType);

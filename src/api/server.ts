@@ -84,7 +84,7 @@ export async function buildApi({ config, orders, pushVerifier, logger, ready = a
   });
   app.addHook('onClose', async () => dispatcher.close());
   // Before every route, so its request counter sees them all.
-  registerMetrics(app, { dispatcher, apiKeys: config.API_KEYS });
+  registerMetrics(app, { dispatcher, apiKeys: config.API_KEYS, countOpenOrders: () => orders.countOpenOrders() });
 
   await app.register(fastifySwagger, {
     openapi: {

@@ -46,8 +46,10 @@ import type { ListOrdersQuery, OrderPage, OrderSummary, PlaceOrderResult } from 
 import {
   decodePageToken,
   encodePageToken,
+  openOrdersQuery,
   ordersQuery,
 } from './visibility';
+import { ORDER_STATES, type OrderState } from '../domain/order-states';
 
 /**
  * Everything the API (and through it the CLI) asks of Temporal about orders. Routes depend
@@ -58,6 +60,8 @@ export interface OrderService {
   placeOrder(request: OrderRequest): Promise<PlaceOrderResult>;
   getOrder(billingOrderId: string): Promise<OrderView>;
   listOrders(query: ListOrdersQuery): Promise<OrderPage>;
+  /** Running orders on this deployment's task queue, by state (visibility counts: eventually consistent). */
+  countOpenOrders(): Promise<Record<OrderState, number>>;
   /** Null while no certificate has been issued. */
   getCertificate(billingOrderId: string): Promise<CertificateBundle | null>;
   cancel(billingOrderId: string, input: CancelInput): Promise<UpdateAnswer>;
@@ -319,6 +323,21 @@ export function createOrderService({
       } catch (err) {
         throw translate(err);
       }
+    },
+
+    async countOpenOrders() {
+      // Visibility groups by ExecutionStatus only: one count per state.
+      const counts = await Promise.all(
+        ORDER_STATES.map(async (state) => {
+          try {
+            const r = await within(rpcTimeoutMs, () => client.workflowService.countWorkflowExecutions({ namespace: client.options.namespace, query: openOrdersQuery(state, taskQueue) }));
+            return [state, Number(r.count ?? 0)] as const;
+          } catch (err) {
+            throw translate(err);
+          }
+        }),
+      );
+      return Object.fromEntries(counts) as Record<OrderState, number>;
     },
 
     cancel(billingOrderId, input) {

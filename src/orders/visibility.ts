@@ -20,6 +20,11 @@ export function ordersQuery(filter: { status?: string; commonName?: string }): s
   return clauses.join(' AND ');
 }
 
+/** Running orders in one state on one task queue (a deployment counts its own orders in a shared namespace). */
+export function openOrdersQuery(state: string, taskQueue: string): string {
+  return `${ordersQuery({ status: state })} AND TaskQueue = ${quoteValue(taskQueue)} AND ExecutionStatus = 'Running'`;
+}
+
 /**
  * Every running workflow that waits on this CA order id: the order itself, and the reissue
  * or revocation child that owns a newer CA order of the lineage.

@@ -49,4 +49,17 @@ test('after 3 orders the worker\'s /metrics counts their CA calls, transitions a
   // The SDK's own series are on the same endpoint.
   expect(text).toMatch(/^temporal_worker_task_slots_available\{/m);
   expect(text).toMatch(/^temporal_activity_execution_latency/m);
+
+  // The API's: running orders of this task queue by state, from visibility (eventually
+  // consistent, and one count serves 15 s of scrapes).
+  const api = async (): Promise<string> => (await fetch(`${stack!.apiUrl}/metrics`, { headers: { authorization: `Bearer ${stack!.apiKey}` } })).text();
+  let apiText = await api();
+  for (const until = Date.now() + 40_000; value(apiText, 'certflow_orders', { state: 'active' }) !== 3 && Date.now() < until; ) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    apiText = await api();
+  }
+  expect(value(apiText, 'certflow_orders', { state: 'active' })).toBe(3);
+  expect(value(apiText, 'certflow_orders', { state: 'awaitingIssuance' })).toBe(0);
+  expect(apiText).toMatch(/^certflow_orders\{state="needsAttention"\} 0$/m);
+  expect(value(apiText, 'certflow_api_requests_total', { method: 'POST', route: '/v1/orders', status: '202' })).toBe(3);
 });

@@ -48,3 +48,40 @@ test('without the API key: 401, nothing counted shown', async () => {
   expect(res.statusCode).toBe(401);
   expect(res.body).not.toContain('certflow_pushes_total');
 });
+
+describe('certflow_orders: running orders by state', () => {
+  test('one count serves the scrapes of its 15 s; every state reported', async () => {
+    const orders = new FakeOrderService();
+    orders.openOrders = { active: 3, awaitingValidation: 2, failed: 0 };
+    const { app: api } = await buildTestApi({ orders });
+    try {
+      const first = (await api.inject({ method: 'GET', url: '/metrics', headers: AUTH })).body;
+      expect(value(first, 'certflow_orders{state="active"}')).toBe(3);
+      expect(value(first, 'certflow_orders{state="awaitingValidation"}')).toBe(2);
+      expect(first).toMatch(/^certflow_orders\{state="failed"\} 0$/m);
+      orders.openOrders = { active: 4 };
+      const second = (await api.inject({ method: 'GET', url: '/metrics', headers: AUTH })).body;
+      expect(value(second, 'certflow_orders{state="active"}')).toBe(3);
+      expect(orders.calls.filter((c) => c.method === 'countOpenOrders')).toHaveLength(1);
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('a failed count leaves the gauge absent (not zero), is counted, and is retried on the next scrape', async () => {
+    const orders = new FakeOrderService();
+    orders.openOrders = new Error('visibility unavailable');
+    const { app: api } = await buildTestApi({ orders });
+    try {
+      const failed = await api.inject({ method: 'GET', url: '/metrics', headers: AUTH });
+      expect(failed.statusCode).toBe(200);
+      expect(failed.body).not.toMatch(/^certflow_orders\{/m);
+      expect(value(failed.body, 'certflow_orders_count_failures_total')).toBe(1);
+      orders.openOrders = { active: 1 };
+      const next = (await api.inject({ method: 'GET', url: '/metrics', headers: AUTH })).body;
+      expect(value(next, 'certflow_orders{state="active"}')).toBe(1);
+    } finally {
+      await api.close();
+    }
+  });
+});

@@ -162,6 +162,15 @@ export class FakeOrderService implements OrderService {
     return this.update('resendCustomerEmail', id, input);
   }
 
+  /** What countOpenOrders answers; an Error is thrown instead. */
+  openOrders: Record<string, number> | Error = {};
+
+  async countOpenOrders() {
+    this.record('countOpenOrders');
+    if (this.openOrders instanceof Error) throw this.openOrders;
+    return this.openOrders as Record<OrderState, number>;
+  }
+
   async findByCaOrderId(caOrderId: string) {
     this.record('findByCaOrderId', caOrderId);
     return this.caOrders.get(caOrderId) ?? [];
