@@ -14,6 +14,7 @@ import { stopChild } from '../tools/engine/dev-server';
 import { PortInUseError, assertPortFree, waitUntil } from '../tools/engine/ports';
 import { stderrProgress as say } from '../tools/engine/progress';
 import { parseSimulatorEnv } from '../tools/simulators/wotrus/env';
+import { startLogFormatter } from './start-log';
 import { ENTRIES, type Engine, ROOT as root, type StackSecrets, isPolling, randomSecrets, serviceEnv, simulatorEnv, spawnNode, startEngine } from '../tools/stack/compose';
 
 /** Dev mode only: random secrets generated once and kept under the data dir, never in code. */
@@ -110,6 +111,7 @@ async function main(): Promise<void> {
   parts.push({ name: 'worker', script: ENTRIES.worker, restarts: 0 }, { name: 'api', script: ENTRIES.api, restarts: 0 });
 
   let stopping = false;
+  const format = startLogFormatter(env, process.stdout.isTTY === true);
   const launch = (part: Part): void => {
     const child = spawnNode(part.script, { env });
     part.child = child;
@@ -121,7 +123,7 @@ async function main(): Promise<void> {
         buf += chunk;
         const lines = buf.split('\n');
         buf = lines.pop() ?? '';
-        for (const l of lines) process.stdout.write(prefix(l));
+        for (const l of lines) process.stdout.write(prefix(format(l)));
       });
     }
     child.on('exit', (code, signal) => {
@@ -183,6 +185,7 @@ async function main(): Promise<void> {
     embeddedCa ? `  CA simulator      ${config.CA_BASE_URL}   (admin: /__admin)` : `  CA                ${config.CA_BASE_URL}`,
     `  API metrics       http://localhost:${config.API_PORT}/metrics   (with the API key)`,
     config.WORKER_METRICS_BIND ? `  Worker metrics    http://${config.WORKER_METRICS_BIND}/metrics   (Prometheus: Temporal SDK and certflow_* series)` : undefined,
+    embeddedCa ? `  Simulator metrics ${config.CA_BASE_URL}/metrics` : undefined,
     `  Dev API key       ${secrets.apiKey}   (export CERTFLOW_API_KEY=${secrets.apiKey})`,
     `  Dev secrets       ${path.join(dataDir, 'dev-secrets.json')}`,
     'Press Ctrl-C to stop.',

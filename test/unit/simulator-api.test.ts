@@ -634,6 +634,28 @@ describe('admin API', () => {
   });
 });
 
+describe('metrics', () => {
+  it('GET /metrics counts the calls the CA saw, its orders by status, refusals and pushes', async () => {
+    const { sim, admin } = await start();
+    const a = await dvOrder(sim, 'a.example.com');
+    await dvOrder(sim, 'b.example.com');
+    await status(sim, a);
+    expect((await http(sim, 'GET', `/v1/Order/${a}`, undefined, { WoTrusToken: 'nope' })).status).toBe(401);
+    await admin.drive(a, 'pass-review');
+    const res = await fetch(`${sim.url}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const value = (series: string): number => Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.slice(series.length + 1) ?? NaN);
+    expect(value('certflow_simulator_calls_total{operation="create"}')).toBe(2);
+    expect(value('certflow_simulator_calls_total{operation="query"}')).toBe(2);
+    expect(value('certflow_simulator_refusals_total{reason="unauthorized"}')).toBe(1);
+    expect(value('certflow_simulator_orders{status="pendingSubmitOrderToCA"}')).toBe(1);
+    expect(value('certflow_simulator_orders{status="pendingDCV"}')).toBe(1);
+    expect(value('certflow_simulator_orders{status="issued"}')).toBe(0);
+    expect(value('certflow_simulator_pushes_total{outcome="sent"}')).toBe(0);
+  });
+});
+
 describe('persistence', () => {
   let dataDir: string;
   beforeEach(async () => {

@@ -8,6 +8,7 @@ import { SIM_PRODUCTS, type SimProduct } from './catalog';
 import { Counters, type CountersView } from './counters';
 import { FaultInjector, type Faults } from './faults';
 import { registerAdminRoutes } from './admin-routes';
+import { registerSimulatorMetrics } from './metrics';
 import type { SimEmail, SimOrder, SimStatus } from './model';
 import { WoTrusOperations } from './operations';
 import { Persistence } from './persistence';
@@ -189,6 +190,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
   });
   await registerWoTrusRoutes(app, { ops, faults, counters, token: options.token, log, pauses });
+  registerSimulatorMetrics(app, { counters, store });
   if (options.adminToken) {
     await registerAdminRoutes(app, { adminToken: options.adminToken, store, engine, counters, faults, pushes, pki, settings: () => settings, updateSettings, baseUrl: () => baseUrl });
   } else {
