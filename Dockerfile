@@ -6,7 +6,7 @@
 # Compiled JavaScript rather than tsx at run time: no loader or transpiler in the process,
 # ~60 MiB less resident memory per worker (docs/benchmark.md, Memory).
 
-FROM node:20-bookworm-slim AS build
+FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -24,7 +24,7 @@ COPY tools/simulators ./tools/simulators
 USER node
 CMD ["node", "--import", "tsx", "tools/simulators/wotrus/main.ts"]
 
-FROM node:20-bookworm-slim
+FROM node:24.22.3-bookworm-slim
 ENV NODE_ENV=production
 # glibc gives every thread that allocates its own malloc arena (up to 8 per core); the
 # Temporal core's threads then hold tens of MiB each that are never returned. Two arenas cost

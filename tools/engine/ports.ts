@@ -30,6 +30,18 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/**
+ * A free port below the ephemeral range, where the OS never hands one out by itself: for
+ * stores that keep ports as smallint (the Temporal server's cluster membership table).
+ */
+export async function freeLowPort(host = '127.0.0.1', from = 20_000, to = 32_000): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = from + Math.floor(Math.random() * (to - from));
+    if (await isPortFree(port, host)) return port;
+  }
+  throw new Error(`no free port in ${from}–${to} on ${host}`);
+}
+
 /** Waits until `check` resolves true, polling; used instead of sleeps when starting processes. */
 export async function waitUntil(what: string, check: () => Promise<boolean>, opts: { timeoutMs?: number; intervalMs?: number; isAlive?: () => boolean } = {}): Promise<void> {
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
