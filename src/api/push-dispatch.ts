@@ -234,7 +234,7 @@ export function createPushDispatcher(o: PushDispatcherOptions): PushDispatcher {
       failed: counts.failed,
       lookUps: counts.lookUps,
       cache: { hits: counts.hits, negativeHits: counts.negativeHits, invalidated: counts.invalidated, entries: known.size, negativeEntries: unknown.size },
-      followUp: { ...followUp.stats },
+      followUp: { ...followUp.stats, pending: followUp.held },
       budgetAvailable: Math.floor(budget.available * 100) / 100,
     }),
     close() {

@@ -75,7 +75,7 @@ export const pushStatsSchema = z.object({
   failed: count.describe('pushes answered 5xx (Temporal unavailable); the CA retries'),
   lookUps: count.describe('visibility look-ups of CA order ids (route and follow-up)'),
   cache: z.object({ hits: count, negativeHits: count, invalidated: count, entries: count, negativeEntries: count }),
-  followUp: z.object({ held: count, delivered: count, expired: count, refused: count, skipped: count }),
+  followUp: z.object({ held: count, delivered: count, expired: count, refused: count, skipped: count, pending: count.describe('pushes held right now, waiting for their next look-up') }),
   budgetAvailable: z.number().describe('tokens left in the global budget now'),
 });
 export type PushStats = z.infer<typeof pushStatsSchema>;

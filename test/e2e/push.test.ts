@@ -246,6 +246,10 @@ describe('the document\'s unsigned pushes (CA_PUSH_VERIFY=none) from the simulat
     const signalsBefore = await signalsReceived(order.billingOrderId, doc);
     const s0 = await stats();
     const W = s0.settings.windowMs;
+    const followUpsDone = async (): Promise<void> => {
+      await new Promise((r) => setTimeout(r, FOLLOW_UP_MS));
+      await eventually('follow-ups done', async () => (await stats()).followUp.pending === 0, 60_000);
+    };
     const flood = async (bodies: string[]): Promise<{ ms: number; statuses: Record<string, number> }> => {
       const statuses: Record<string, number> = {};
       const t0 = Date.now();
@@ -270,12 +274,13 @@ describe('the document\'s unsigned pushes (CA_PUSH_VERIFY=none) from the simulat
     const s1 = await stats();
     const distinct = await flood(Array.from({ length: 1_000 }, (_, i) => pushBody({ orderId: `FORGED-${uniqueId('x')}-${i}`, isIssued: true, isRevoked: false })));
     const s2 = await stats();
-    // Their follow-ups (three more look-ups each, within the budget) run for ~6 s.
-    await new Promise((r) => setTimeout(r, FOLLOW_UP_MS));
+    // Their follow-ups (three more look-ups each, within the budget) run for ~6 s, longer
+    // where look-ups are slower (SQL visibility on the cluster): until none is held.
+    await followUpsDone();
     const s2b = await stats();
     const one = `FORGED-ONE-${uniqueId('x')}`;
     const single = await flood(Array.from({ length: 1_000 }, () => pushBody({ orderId: one, isIssued: true, isRevoked: false })));
-    await new Promise((r) => setTimeout(r, FOLLOW_UP_MS));
+    await followUpsDone();
     const s3 = await stats();
     const afterUnknown = doc.sim.state.counters().calls;
 

@@ -1,3 +1,3 @@
 export default async function globalTeardown(): Promise<void> {
-  await globalThis.__certflowDevServer?.stop();
+  await globalThis.__certflowEngine?.stop();
 }

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import YAML from 'yaml';
 import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 import { waitUntil } from './ports';
 
@@ -38,12 +39,19 @@ export interface RunningDevServer {
  */
 export const SQLITE_PRAGMAS = ['journal_mode=wal', 'synchronous=normal', 'busy_timeout=10000'];
 
-export const DEV_DYNAMIC_CONFIG: Record<string, string> = {
-  // certflow starts orders with eager start where the server allows it (bench lever).
-  'system.enableEagerWorkflowStart': 'true',
-  'frontend.enableUpdateWorkflowExecution': 'true',
-  'frontend.enableUpdateWorkflowExecutionAsyncAccepted': 'true',
-};
+/** certflow's dynamic config (deploy/temporal/dynamicconfig.yaml), shared with the cluster and compose. */
+export const DYNAMIC_CONFIG_FILE = path.resolve(__dirname, '../../deploy/temporal/dynamicconfig.yaml');
+
+/** The file's keys as the dev server's `--dynamic-config-value key=<JSON value>` flags (constrained values are not supported there). */
+export function dynamicConfigValues(file = DYNAMIC_CONFIG_FILE): Record<string, string> {
+  const doc = YAML.parse(fs.readFileSync(file, 'utf8')) as Record<string, { value: unknown; constraints?: unknown }[]>;
+  return Object.fromEntries(
+    Object.entries(doc).map(([key, entries]) => {
+      if (entries.length !== 1 || entries[0]!.constraints !== undefined) throw new Error(`${file}: ${key} has constrained values, which the dev server's flags cannot express`);
+      return [key, JSON.stringify(entries[0]!.value)];
+    }),
+  );
+}
 
 export function devServerArgs(o: DevServerOptions): string[] {
   const args = ['server', 'start-dev', '--ip', o.host ?? '127.0.0.1', '--port', String(o.port), '--namespace', o.namespace ?? 'default', '--log-level', o.logLevel ?? 'warn'];
@@ -57,7 +65,7 @@ export function devServerArgs(o: DevServerOptions): string[] {
     for (const p of o.sqlitePragmas ?? SQLITE_PRAGMAS) args.push('--sqlite-pragma', p);
   }
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
-  for (const [k, v] of Object.entries({ ...DEV_DYNAMIC_CONFIG, ...o.extraDynamicConfig })) args.push('--dynamic-config-value', `${k}=${v}`);
+  for (const [k, v] of Object.entries({ ...dynamicConfigValues(), ...o.extraDynamicConfig })) args.push('--dynamic-config-value', `${k}=${v}`);
   return args;
 }
 
