@@ -4,11 +4,11 @@ import { caFaults } from './scenarios/ca-faults';
 import { concurrentCreate } from './scenarios/concurrent-create';
 import { killWorker } from './scenarios/kill-worker';
 import { pushes } from './scenarios/pushes';
-import { restartServer } from './scenarios/restart-server';
+import { restartCluster, restartServer } from './scenarios/restart-server';
 import { twoWorkers } from './scenarios/two-workers';
 import type { Scenario } from './scenarios/types';
 
-export const SCENARIOS: readonly Scenario[] = [killWorker, restartServer, caFaults, authFailure, concurrentCreate, pushes, twoWorkers];
+export const SCENARIOS: readonly Scenario[] = [killWorker, restartServer, restartCluster, caFaults, authFailure, concurrentCreate, pushes, twoWorkers];
 
 export type { Scenario, ScenarioEnv } from './scenarios/types';
 export type { ScenarioResult } from './support/result';

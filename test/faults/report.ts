@@ -96,6 +96,7 @@ billing system that retries in parallel, and pushes that are forged, replayed, s
 | --- | --- | --- | --- |
 | 1 | \`kill-worker\` | the only worker SIGKILLed every 2–4 s of its uptime, restarted each time, while 200 orders run | every order active; exactly one CA order per idempotenceID; at most one e-mail per certificate, a lost one reported unconfirmed |
 | 2 | \`restart-server\` | the Temporal dev server SIGKILLed mid-run and restarted on the same SQLite file | every order completes; worker and API reconnect on their own (the API answers 503 meanwhile) |
+| 2b | \`restart-cluster\` | the server process of the real cluster (4 history shards, PostgreSQL with SQL visibility; \`tools/engine/cluster.ts\`) SIGKILLed mid-run and restarted on the same database | the same as 2 |
 | 3 | \`ca-faults\` | 30 % 5xx, 10 % hangs past the client timeout, 5 % malformed bodies, 5 % 429 with Retry-After, and a 60 s full outage | every order active; CA calls ≤ 2.5× the fault-free run of the same N; no call earlier than Retry-After; no customer e-mailed twice |
 | 4 | \`auth-failure\` | the CA answers 401 to everything (revoked token) | orders park in needsAttention (CaAuthenticationFailed), retry at most hourly, resume on retryNow once fixed |
 | 5 | \`concurrent-create\` | 50 identical POST /v1/orders at once | all 202, created:true exactly once, one workflow, one CA order |

@@ -41,9 +41,12 @@ export async function startPostgres(o: { dir: string; port: number; user?: strin
   const user = o.user ?? 'temporal';
   fs.mkdirSync(o.dir, { recursive: true, mode: 0o700 });
   if (process.getuid?.() === 0) {
-    // `postgres` must reach its directory: a private parent (mkdtemp makes 0700) gets o+x.
-    const parent = path.dirname(o.dir);
-    fs.chmodSync(parent, fs.statSync(parent).mode | 0o711);
+    // `postgres` must reach its directory: private ancestors (mkdtemp makes 0700) get o+x
+    // (search only, not listing).
+    for (let dir = path.dirname(o.dir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+      const mode = fs.statSync(dir).mode;
+      if ((mode & 0o001) === 0) fs.chmodSync(dir, mode | 0o001);
+    }
     execFileSync('chown', ['-R', 'postgres:postgres', o.dir]);
     fs.closeSync(fs.openSync(o.log, 'a'));
     execFileSync('chown', ['postgres:postgres', o.log]);

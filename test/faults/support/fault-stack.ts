@@ -1,8 +1,10 @@
 /**
  * The service as the fault scenarios need it: the API and the simulator in this process, the
  * worker(s) as child processes, and Temporal either the caller's dev server or one of the
- * scenario's own (SQLite file in a temp dir, so it can be SIGKILLed and restarted).
+ * scenario's own (SQLite file in a temp dir, so it can be SIGKILLed and restarted), or a real
+ * cluster of its own (PostgreSQL, several shards) whose server process can be killed too.
  */
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +12,7 @@ import type { Client } from '@temporalio/client';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import type { OrderService } from '../../../src/orders/order-service';
 import { writeWorkflowBundle } from '../../../src/workflow-bundle';
+import { type RunningCluster, startCluster } from '../../../tools/engine/cluster';
 import type { RunningDevServer } from '../../../tools/engine/dev-server';
 import type { RunningSimulator, SimulatorOptions } from '../../../tools/simulators/wotrus/server';
 import { type ApiCall, randomSecrets, serviceEnv, startEngine, startFront } from '../../../tools/stack/compose';
@@ -27,6 +30,8 @@ export interface FaultStackOptions {
   temporalAddress?: string;
   /** Own server only: persist to SQLite in a temp dir (needed to restart it). */
   persistent?: boolean;
+  /** Own server only: the dev server (default) or a real cluster (tools/engine/cluster.ts: shards, PostgreSQL; always persistent). */
+  engine?: 'dev' | 'cluster';
   /** Worker processes to start (default 1). */
   workers?: number;
   /** Client timeout of the workers' CA calls (default 2000 ms). */
@@ -46,11 +51,12 @@ export interface FaultStack {
   client: Client;
   orders: OrderService;
   workers: WorkerProcess[];
-  server?: RunningDevServer;
+  /** The own Temporal server's process (dev server or cluster server). */
+  server?: { process: ChildProcess };
   temporalAddress: string;
   /** Starts one more worker process and waits until it polls. */
   startWorker(): Promise<WorkerProcess>;
-  /** SIGKILLs the own dev server, waits `downMs`, starts it again on the same port and file. */
+  /** SIGKILLs the own Temporal server, waits `downMs`, starts it again on the same port and data. */
   restartServer(downMs: number): Promise<{ downMs: number }>;
   api: ApiCall;
   /** Order states by billing order id, from visibility (the OrderStatus search attribute). */
@@ -85,7 +91,12 @@ export async function startFaultStack(o: FaultStackOptions): Promise<FaultStack>
     track(started.process);
     return started;
   };
-  if (!temporalAddress) {
+  let cluster: RunningCluster | undefined;
+  if (!temporalAddress && o.engine === 'cluster') {
+    cluster = await startCluster({ dataDir: path.join(tmp, 'cluster'), progress: (m) => o.log(`[${o.name}] cluster: ${m}`) });
+    track(cluster.process);
+    temporalAddress = cluster.address;
+  } else if (!temporalAddress) {
     server = await startServer();
     temporalAddress = server.address;
   }
@@ -134,11 +145,22 @@ export async function startFaultStack(o: FaultStackOptions): Promise<FaultStack>
     client,
     orders,
     workers,
-    server,
+    server: cluster ? { process: cluster.process } : server,
     temporalAddress,
     startWorker,
     async restartServer(downMs) {
-      if (!server) throw new Error('restartServer needs the scenario’s own dev server');
+      if (cluster) {
+        const started = Date.now();
+        const killed = cluster.process;
+        killed.kill('SIGKILL');
+        await new Promise((r) => (killed.exitCode !== null || killed.signalCode !== null ? r(undefined) : killed.once('exit', r)));
+        await new Promise((r) => setTimeout(r, downMs));
+        await cluster.restart();
+        track(cluster.process);
+        stack.server = { process: cluster.process };
+        return { downMs: Date.now() - started };
+      }
+      if (!server) throw new Error('restartServer needs the scenario’s own Temporal server');
       const started = Date.now();
       server.process.kill('SIGKILL');
       await new Promise((r) => (server!.process.exitCode !== null || server!.process.signalCode !== null ? r(undefined) : server!.process.once('exit', r)));
@@ -167,6 +189,7 @@ export async function startFaultStack(o: FaultStackOptions): Promise<FaultStack>
       await Promise.all(workers.map((w) => w.stop()));
       await front.close();
       await server?.stop();
+      await cluster?.stop();
       fs.rmSync(tmp, { recursive: true, force: true });
     },
   };
