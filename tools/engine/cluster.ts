@@ -10,15 +10,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import YAML from 'yaml';
-import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 import { DYNAMIC_CONFIG_FILE, stopChild } from './dev-server';
 import { locateTemporalCli } from './locator';
 import { freeLowPort, freePort, waitUntil } from './ports';
-import { startPostgres, type RunningPostgres } from './postgres';
+import { startPostgres } from './postgres';
 import type { Progress } from './progress';
-import { ensureTemporalServer, type ServerBuild, TEMPORAL_SERVER_VERSION } from './server-build';
+import { ensureTemporalServer, TEMPORAL_SERVER_VERSION } from './server-build';
 
 const run = promisify(execFile);
 
@@ -114,20 +112,15 @@ async function portsFor(dataDir: string, frontend?: number): Promise<Ports> {
   return ports;
 }
 
-/** Databases and schemas, once per data directory: temporal-sql-tool's create, setup and update. */
-async function setUpSchemas(build: ServerBuild, pg: RunningPostgres, dataDir: string, progress: Progress): Promise<void> {
-  const marker = path.join(dataDir, `schema-${TEMPORAL_SERVER_VERSION}.done`);
-  if (fs.existsSync(marker)) return;
-  const base = ['--plugin', 'postgres12', '--ep', pg.host, '-p', String(pg.port), '-u', pg.user];
-  for (const [db, dir] of [['temporal', 'temporal'], ['temporal_visibility', 'visibility']] as const) {
-    progress(`schema: ${db}`);
-    await run(build.sqlTool, [...base, '--db', db, 'create-database']).catch((err: { stderr?: string }) => {
-      if (!/already exists/.test(err.stderr ?? '')) throw err;
-    });
-    await run(build.sqlTool, [...base, '--db', db, 'setup-schema', '-v', '0.0']);
-    await run(build.sqlTool, [...base, '--db', db, 'update-schema', '-d', path.join(build.postgresSchemas, dir, 'versioned')]);
-  }
-  fs.writeFileSync(marker, new Date().toISOString());
+export const DEPLOY_DIR = path.resolve(__dirname, '../../deploy/temporal');
+/** The scripts compose's admin-tools jobs run too (docker-compose.yml: temporal-schema, temporal-setup). */
+export const SCHEMA_SCRIPT = 'setup-schema.sh';
+export const NAMESPACE_SCRIPT = 'create-namespace.sh';
+
+/** A deploy/temporal script, as compose's admin-tools jobs run it, with our binaries first on PATH. */
+async function runScript(script: string, binDirs: string[], env: Record<string, string>): Promise<string> {
+  const { stdout } = await run('sh', [path.join(DEPLOY_DIR, script)], { env: { ...process.env, PATH: [...binDirs, process.env.PATH ?? ''].join(path.delimiter), ...env } });
+  return stdout;
 }
 
 export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
@@ -147,7 +140,9 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   progress(pg.version);
   let server: ChildProcess | undefined;
   try {
-    await setUpSchemas(build, pg, o.dataDir, progress);
+    // The same scripts compose runs in its admin-tools jobs (deploy/temporal/).
+    progress(`schemas: deploy/temporal/${SCHEMA_SCRIPT}`);
+    await runScript(SCHEMA_SCRIPT, [path.dirname(build.sqlTool)], { POSTGRES_SEEDS: pg.host, DB_PORT: String(pg.port), POSTGRES_USER: pg.user, SCHEMA_DIR: build.postgresSchemas });
     fs.writeFileSync(shardsFile, String(shards));
     const configDir = path.join(o.dataDir, 'config');
     fs.mkdirSync(configDir, { recursive: true });
@@ -166,7 +161,9 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       return child;
     };
     server = await launch();
-    await register(cli.path, address, namespace, progress);
+    progress(`namespace and search attributes: deploy/temporal/${NAMESPACE_SCRIPT}`);
+    await runScript(NAMESPACE_SCRIPT, [path.dirname(cli.path)], { TEMPORAL_ADDRESS: address, NAMESPACE: namespace });
+    await namespaceServing(address, namespace);
 
     const cluster: RunningCluster = {
       address,
@@ -203,17 +200,8 @@ async function frontendServing(address: string): Promise<boolean> {
 }
 
 /** The namespace and certflow's search attributes (idempotent: an existing one is kept). */
-const INDEXED_TYPES = {
-  Keyword: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-  KeywordList: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
-  Datetime: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
-} as const;
-
-async function register(cli: string, address: string, namespace: string, progress: Progress): Promise<void> {
-  await run(cli, ['operator', 'namespace', 'create', '--address', address, '--namespace', namespace, '--retention', '72h']).catch((err: { stderr?: string }) => {
-    if (!/already/i.test(err.stderr ?? '')) throw err;
-  });
-  // A new namespace reaches every frontend's cache on its refresh.
+/** A new namespace reaches every frontend's cache on its refresh. */
+async function namespaceServing(address: string, namespace: string): Promise<void> {
   await waitUntil(`namespace ${namespace}`, async () => {
     const conn = await Connection.connect({ address, connectTimeout: 1000 });
     try {
@@ -223,15 +211,4 @@ async function register(cli: string, address: string, namespace: string, progres
       await conn.close();
     }
   }, { timeoutMs: 60_000, intervalMs: 500 });
-  const conn = await Connection.connect({ address });
-  try {
-    const existing = await conn.operatorService.listSearchAttributes({ namespace });
-    const missing = Object.entries(SEARCH_ATTRIBUTES).filter(([name]) => !(name in (existing.customAttributes ?? {})));
-    if (missing.length > 0) {
-      await conn.operatorService.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, INDEXED_TYPES[type]])) });
-    }
-  } finally {
-    await conn.close();
-  }
-  progress(`namespace ${namespace} with search attributes ${Object.keys(SEARCH_ATTRIBUTES).join(', ')}`);
 }

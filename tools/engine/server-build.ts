@@ -15,7 +15,7 @@ export const TEMPORAL_SERVER_MODULE = 'go.temporal.io/server';
 export interface ServerBuild {
   /** The server (`temporal-server`; `go install` names it after its package: `server`). */
   server: string;
-  /** `temporal-sql-tool` (package `sql`). */
+  /** `temporal-sql-tool` (a link to the package's binary `sql`, the name compose's scripts call). */
   sqlTool: string;
   /** schema/postgresql/v12 of the module: `temporal/versioned`, `visibility/versioned`. */
   postgresSchemas: string;
@@ -34,7 +34,7 @@ export function serverBuildDir(): string {
 }
 
 function layout(dir: string): ServerBuild {
-  return { server: path.join(dir, 'server'), sqlTool: path.join(dir, 'sql'), postgresSchemas: path.join(dir, 'schema', 'postgresql', 'v12') };
+  return { server: path.join(dir, 'server'), sqlTool: path.join(dir, 'temporal-sql-tool'), postgresSchemas: path.join(dir, 'schema', 'postgresql', 'v12') };
 }
 
 const complete = (b: ServerBuild): boolean => isExecutable(b.server) && isExecutable(b.sqlTool) && fs.existsSync(path.join(b.postgresSchemas, 'visibility', 'versioned'));
@@ -43,10 +43,10 @@ export async function ensureTemporalServer(progress: Progress = stderrProgress):
   const dir = serverBuildDir();
   const build = layout(dir);
   if (complete(build)) return build;
-  if (!isExecutable(build.server) || !isExecutable(build.sqlTool)) await goInstallCached({
+  if (!isExecutable(build.server) || !isExecutable(path.join(dir, 'sql'))) await goInstallCached({
     dir,
     packages: [`${TEMPORAL_SERVER_MODULE}/cmd/server@${TEMPORAL_SERVER_VERSION}`, `${TEMPORAL_SERVER_MODULE}/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}`],
-    done: () => isExecutable(build.server) && isExecutable(build.sqlTool),
+    done: () => isExecutable(build.server) && isExecutable(path.join(dir, 'sql')),
     what: `the Temporal server ${TEMPORAL_SERVER_VERSION} and temporal-sql-tool`,
     progress,
     fail: (detail) => new ServerBuildError(detail),
@@ -58,5 +58,6 @@ export async function ensureTemporalServer(progress: Progress = stderrProgress):
     // The module cache is read-only; the copy need not be.
     fs.chmodSync(build.postgresSchemas, 0o755);
   }
+  if (!isExecutable(build.sqlTool)) fs.symlinkSync('sql', build.sqlTool);
   return build;
 }
