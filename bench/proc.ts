@@ -29,6 +29,35 @@ export function readProc(pid: number): ProcSample | undefined {
   }
 }
 
+/**
+ * A process and its children (PostgreSQL: the postmaster and one backend per connection):
+ * the parent's own time, the time of children it has reaped (cutime + cstime), and the live
+ * children's; so the sum only grows as backends come and go.
+ */
+export function readProcTree(pid: number): ProcSample | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    let ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    let rssBytes = readProc(pid)?.rssBytes ?? 0;
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry) || entry === String(pid)) continue;
+      try {
+        const child = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const cf = child.slice(child.lastIndexOf(')') + 2).split(' ');
+        if (Number(cf[1]) !== pid) continue;
+        ticks += Number(cf[11]) + Number(cf[12]);
+        rssBytes += readProc(Number(entry))?.rssBytes ?? 0;
+      } catch {
+        // gone between the listing and the read
+      }
+    }
+    return { at: Date.now(), rssBytes, cpuSeconds: ticks / CLOCK_TICKS };
+  } catch {
+    return undefined;
+  }
+}
+
 export function readSelf(): ProcSample {
   const u = process.cpuUsage();
   return { at: Date.now(), rssBytes: process.memoryUsage().rss, cpuSeconds: (u.user + u.system) / 1e6 };
@@ -43,6 +72,9 @@ export interface ResourceUse {
   rssEndBytes: number;
 }
 
+/** A pid, this process, or a pid with its children (RSS summed: shared pages count more than once). */
+export type SampleTarget = number | 'self' | { tree: number };
+
 /** Samples a set of named processes every `everyMs` between start() and stop(). */
 export class ResourceSampler {
   private timer: NodeJS.Timeout | undefined;
@@ -50,10 +82,11 @@ export class ResourceSampler {
   private last = new Map<string, ProcSample>();
   private peak = new Map<string, number>();
 
-  constructor(private readonly targets: Record<string, number | 'self'>, private readonly everyMs = 500) {}
+  constructor(private readonly targets: Record<string, SampleTarget>, private readonly everyMs = 500) {}
 
-  private read(target: number | 'self'): ProcSample | undefined {
-    return target === 'self' ? readSelf() : readProc(target);
+  private read(target: SampleTarget): ProcSample | undefined {
+    if (target === 'self') return readSelf();
+    return typeof target === 'number' ? readProc(target) : readProcTree(target.tree);
   }
 
   private tick(): void {

@@ -1,6 +1,7 @@
 /** The benchmark's report: one markdown document (stdout and bench/results/<date>.md). */
 import type { BareRunResult } from './bare';
 import type { BareShape } from './bare-shared';
+import type { EngineRun } from './engines';
 import type { OrderRunResult } from './load';
 import type { CronRow, PhaseBResult, PhaseEResult } from './phases';
 import { mib, type ResourceUse } from './proc';
@@ -25,6 +26,8 @@ export interface BenchReport {
   bareShape?: BareShape;
   d?: CronRow[];
   e?: PhaseEResult & { resources?: Record<string, ResourceUse> };
+  /** Phases A and C on each engine of the run (`--cluster`). */
+  engines?: EngineRun[];
   notes: string[];
 }
 
@@ -139,6 +142,22 @@ export function renderReport(r: BenchReport): string {
     L.push(`| ${r.c.label}${r.c.timedOut ? ' (timed out)' : ''} | ${r.c.runs} | ${r.c.active} | ${f(r.c.durationS)} | **${f(r.c.ordersPerSec)}** | ${f(r.c.ordersPerSec95)} | ${f(ratio, 2)} / ${f(ratio95, 2)} |`);
     L.push('');
     L.push(...resourcesTable('Processes during phase C:', r.c.resources, r.c.active));
+  }
+
+  if (r.engines?.length) {
+    L.push('## The engines side by side — phases A and C on the dev server and on a real cluster', '');
+    L.push('The same orders, worker settings and bare workflow on each engine, one after the other in this run: the dev server (one history shard, one SQLite writer, SQLite visibility) and the cluster of `npm run cluster` (the Temporal server with 4 history shards, persistence and SQL visibility on PostgreSQL). CPU per order counts every process of the engine, PostgreSQL\'s backends included.', '');
+    L.push('| engine | phase A orders/s | phase C runs/s | certflow ÷ bare | CPU ms per order (phase A), by process | CPU ms per run (phase C), by process |', '| --- | --- | --- | --- | --- | --- |');
+    const perOrder = (res: Record<string, ResourceUse> | undefined, n: number | undefined): string =>
+      res && n ? Object.entries(res).map(([name, u]) => `${name} ${f((u.cpuSeconds * 1000) / n, 0)}`).join('; ') : '–';
+    for (const e of r.engines) {
+      L.push(`| ${e.engine} | **${f(e.a.ordersPerSec)}** | ${f(e.c?.ordersPerSec)} | ${e.c ? f(e.a.ordersPerSec / e.c.ordersPerSec, 2) : '–'} | ${perOrder(e.a.resources, e.a.active)} | ${perOrder(e.c?.resources, e.c?.active)} |`);
+    }
+    L.push('');
+    for (const e of r.engines.slice(1)) {
+      L.push(...resourcesTable(`Processes during phase A on ${e.engine}:`, e.a.resources, e.a.active));
+      if (e.c) L.push(...resourcesTable(`Processes during phase C on ${e.engine}:`, e.c.resources, e.c.active));
+    }
   }
 
   if (r.b?.length) {

@@ -15,7 +15,8 @@ import type { OrderPolicyInput } from '../src/domain/order';
 import { createOrderService, type OrderService, type OrderServiceDeps } from '../src/orders/order-service';
 import { createDataConverter } from '../src/temporal/data-converter';
 import { writeWorkflowBundle } from '../src/workflow-bundle';
-import { type RunningDevServer, SQLITE_PRAGMAS, stopChild } from '../tools/engine/dev-server';
+import { startCluster } from '../tools/engine/cluster';
+import { SQLITE_PRAGMAS, stopChild } from '../tools/engine/dev-server';
 import { waitUntil } from '../tools/engine/ports';
 import type { RunningSimulator } from '../tools/simulators/wotrus/server';
 import type { Delays } from '../tools/simulators/wotrus/settings';
@@ -40,6 +41,10 @@ export interface BenchStackOptions {
   sqlitePragmas?: readonly string[];
   /** Run the started dev server in memory instead of on a SQLite file. */
   inMemory?: boolean;
+  /** `dev` (default): the dev server; `cluster`: a real cluster (tools/engine/cluster.ts: 4 shards, PostgreSQL). */
+  engine?: 'dev' | 'cluster';
+  /** History shards of the started cluster (default DEFAULT_SHARDS). */
+  clusterShards?: number;
   codec: boolean;
   worker: 'child' | 'in-process';
   tuning?: Partial<WorkerTuning>;
@@ -80,8 +85,11 @@ export interface BenchStack {
   address: string;
   namespace: string;
   taskQueue: string;
-  /** The started dev server (absent when an existing one is used). */
-  server?: RunningDevServer;
+  /** The started Temporal server (absent when an existing one is used). */
+  server?: { process: ChildProcess; stop(): Promise<void> };
+  /** The cluster's PostgreSQL postmaster (its backends are its children). */
+  postgresPid?: number;
+  engine: 'dev' | 'cluster';
   dbFile?: string;
   tmpDir: string;
   config: Config;
@@ -142,14 +150,22 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
   const log = o.log ?? (() => undefined);
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-bench-'));
   const tuning: WorkerTuning = { ...DEFAULT_TUNING, ...o.tuning };
-  let server: RunningDevServer | undefined;
+  let server: BenchStack['server'];
+  let postgresPid: number | undefined;
   let dbFile: string | undefined;
   let address = o.temporalAddress;
-  if (!address) {
+  if (!address && o.engine === 'cluster') {
+    const cluster = await startCluster({ dataDir: path.join(tmpDir, 'cluster'), shards: o.clusterShards, progress: (m) => log(`cluster: ${m}`) });
+    server = { process: cluster.process, stop: () => cluster.stop() };
+    postgresPid = cluster.postgresPid;
+    address = cluster.address;
+    log(`cluster ${address} (server pid ${cluster.process.pid}, ${cluster.shards} history shards, ${cluster.postgres} pid ${postgresPid})`);
+  } else if (!address) {
     dbFile = o.inMemory ? undefined : path.join(tmpDir, 'temporal.sqlite');
-    server = await startEngine({ headless: true, logLevel: 'error', logFile: path.join(tmpDir, 'dev-server.log'), dbFile, sqlitePragmas: o.sqlitePragmas ?? SQLITE_PRAGMAS });
-    address = server.address;
-    log(`dev server ${address} (pid ${server.process.pid}, ${dbFile ? `SQLite ${dbFile}` : 'in memory'})`);
+    const dev = await startEngine({ headless: true, logLevel: 'error', logFile: path.join(tmpDir, 'dev-server.log'), dbFile, sqlitePragmas: o.sqlitePragmas ?? SQLITE_PRAGMAS });
+    server = dev;
+    address = dev.address;
+    log(`dev server ${address} (pid ${dev.process.pid}, ${dbFile ? `SQLite ${dbFile}` : 'in memory'})`);
   }
 
   const secrets = randomSecrets();
@@ -224,6 +240,8 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue,
     server,
+    postgresPid,
+    engine: o.engine ?? 'dev',
     dbFile,
     tmpDir,
     config,

@@ -14,6 +14,8 @@ import { SQLITE_PRAGMAS } from '../tools/engine/dev-server';
 import { locateTemporalCli } from '../tools/engine/locator';
 import { startBareWorker } from '../bench/bare';
 import { HOUR, MINUTE, type Scenario } from '../bench/cron-model';
+import { runOnCluster } from '../bench/engines';
+import { DEFAULT_SHARDS } from '../tools/engine/cluster';
 import { prepareOrders } from '../bench/load';
 import { describeGaps } from '../bench/shape';
 import { bareShapeFor, orderShape, phaseA, phaseB, phaseC, phaseD, phaseE } from '../bench/phases';
@@ -41,6 +43,7 @@ const phaseList = (v: string): Phase[] => {
 };
 
 interface Options {
+  cluster?: boolean | string;
   orders: number;
   concurrency: number;
   waiting: number;
@@ -91,6 +94,7 @@ const program = new Command()
   .option('--malloc-arena-max <n>', 'MALLOC_ARENA_MAX of the worker child (glibc malloc arenas; the production image sets 2)', positiveInt('--malloc-arena-max'))
   .option('--worker-cpu-prof <dir>', 'write V8 CPU profiles of the worker child into <dir> (one per thread that exits cleanly, the workflow thread included; open them in Chrome DevTools)')
   .option('--warmup <n>', 'unmeasured orders first (JIT, connections, caches)', nonNegativeInt('--warmup'), 50)
+  .option('--cluster [shards]', 'then phases A and C again on a real cluster (npm run cluster: PostgreSQL), once per shard count of the comma-separated list (default 4), side by side in the report')
   .option('--out <file>', 'report path (default bench/results/<date>.md)')
   .showHelpAfterError();
 
@@ -154,7 +158,8 @@ async function main(): Promise<void> {
   };
   log(`certflow bench: phases ${[...phases].join(',')}, ${o.orders} orders, concurrency ${o.concurrency}, codec ${o.codec}; load ${report.machine.loadAvgStart.join(' ')}`);
 
-  const stack = await startBenchStack({ codec: o.codec === 'on', worker: 'child', tuning, caPoolConnections: o.caPool, sqlitePragmas: pragmas, inMemory: o.inMemory, workerBundle: o.workerBundle, workerHeapMb: o.workerHeapMb, workerRuntime: o.workerRuntime, mallocArenaMax: o.mallocArenaMax, workerCpuProfDir: o.workerCpuProf ? path.resolve(o.workerCpuProf) : undefined, log });
+  const stackOptions = { codec: o.codec === 'on', worker: 'child' as const, tuning, caPoolConnections: o.caPool, workerBundle: o.workerBundle, workerHeapMb: o.workerHeapMb, workerRuntime: o.workerRuntime, mallocArenaMax: o.mallocArenaMax, workerCpuProfDir: o.workerCpuProf ? path.resolve(o.workerCpuProf) : undefined, log };
+  const stack = await startBenchStack({ ...stackOptions, sqlitePragmas: pragmas, inMemory: o.inMemory });
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
@@ -294,6 +299,18 @@ async function main(): Promise<void> {
     report.machine.loadAvgEnd = machineInfo().loadAvg;
     write();
     await stack.close();
+  }
+  if (o.cluster && (phases.has('A') || phases.has('C'))) {
+    const shardCounts = o.cluster === true ? [DEFAULT_SHARDS] : o.cluster.split(',').map((x) => positiveInt('--cluster')(x.trim()));
+    report.engines = [{ engine: 'dev server (1 shard, SQLite)', a: report.a!, c: report.c }];
+    for (const shards of shardCounts) {
+      log(`[cluster] phases A and C again on a real cluster: ${shards} history shards, PostgreSQL`);
+      report.engines.push(await runOnCluster({ stack: stackOptions, shards, orders: o.orders, concurrency: o.concurrency, warmup: o.warmup, bareShape: phases.has('C') ? report.bareShape : undefined, log }));
+      write();
+    }
+    report.finishedAt = new Date().toISOString();
+    report.machine.loadAvgEnd = machineInfo().loadAvg;
+    write();
   }
   process.stdout.write(renderReport(report));
   log(`report: ${path.relative(process.cwd(), outFile)} (+ ${path.basename(base)}-latency.svg, ${path.basename(base)}.json)`);

@@ -37,6 +37,8 @@ export interface RunningCluster {
   namespace: string;
   shards: number;
   postgres: string;
+  /** PostgreSQL's postmaster. */
+  postgresPid?: number;
   serverVersion: string;
   /** The server process: tests kill it and call restart(). */
   process: ChildProcess;
@@ -170,6 +172,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       namespace,
       shards,
       postgres: pg.version,
+      postgresPid: pg.pid(),
       serverVersion: TEMPORAL_SERVER_VERSION,
       process: server,
       restart: async () => {

@@ -16,6 +16,8 @@ export interface RunningPostgres {
   port: number;
   user: string;
   version: string;
+  /** The postmaster's pid (its backends are its children). */
+  pid(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -62,6 +64,13 @@ export async function startPostgres(o: { dir: string; port: number; user?: strin
     port: o.port,
     user,
     version,
+    pid: () => {
+      try {
+        return Number(fs.readFileSync(path.join(o.dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      } catch {
+        return undefined;
+      }
+    },
     stop: async () => {
       await run(...asServiceUser(path.join(bin, 'pg_ctl'), ['-D', o.dir, '-m', 'fast', '-w', 'stop'])).catch(() => undefined);
     },
