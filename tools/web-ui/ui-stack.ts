@@ -24,16 +24,31 @@ export interface UiStackOptions {
   logger?: Logger;
 }
 
+/**
+ * The dev server with its UI on free ports. A port found free can be taken before the server
+ * binds it (other tests start servers meanwhile): then the server exits, and new ports are tried.
+ */
+async function startEngineWithUi(o: UiStackOptions): Promise<{ engine: Engine; apiPort: number; uiPort: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const apiPort = await freePort();
+    const uiPort = await freePort();
+    try {
+      const engine = await startEngine({
+        uiPort,
+        // What scripts/start.ts passes: the API on loopback, open to the UI's origin in development.
+        uiCodecEndpoint: o.codec === false ? undefined : `http://127.0.0.1:${apiPort}/codec`,
+        logLevel: 'error',
+        logFile: o.logFile,
+      });
+      return { engine, apiPort, uiPort };
+    } catch (err) {
+      if (attempt >= 3 || !/exited before it became ready/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
 export async function startUiStack(o: UiStackOptions = {}): Promise<UiStack> {
-  const apiPort = await freePort();
-  const uiPort = await freePort();
-  const engine: Engine = await startEngine({
-    uiPort,
-    // What scripts/start.ts passes: the API on loopback, open to the UI's origin in development.
-    uiCodecEndpoint: o.codec === false ? undefined : `http://127.0.0.1:${apiPort}/codec`,
-    logLevel: 'error',
-    logFile: o.logFile,
-  });
+  const { engine, apiPort, uiPort } = await startEngineWithUi(o);
   const close: (() => Promise<void>)[] = [() => engine.stop()];
   try {
     const secrets = randomSecrets();
