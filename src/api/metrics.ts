@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../config';
+import { type CounterReading, snapshotCounter } from '../lib/snapshot-counter';
 import { apiKeyAuth } from './auth';
 import type { PushDispatcher } from './push-dispatch';
 
@@ -32,18 +33,8 @@ export function registerMetrics(app: FastifyInstance, o: MetricsDeps): void {
     requests.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
   });
 
-  const fromStats = (name: string, help: string, labelNames: readonly string[], read: (s: ReturnType<PushDispatcher['stats']>) => [Record<string, string>, number][]): void => {
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [labels, v] of read(o.dispatcher.stats())) this.inc(labels, v);
-      },
-    });
-  };
+  const fromStats = (name: string, help: string, labelNames: readonly string[], read: (s: ReturnType<PushDispatcher['stats']>) => CounterReading): void =>
+    snapshotCounter(registry, name, help, labelNames, () => read(o.dispatcher.stats()));
   fromStats('certflow_pushes_total', 'CA pushes by what became of them', ['outcome'], (s) => [
     [{ outcome: 'signalled' }, s.signalled],
     [{ outcome: 'deferred' }, s.deferred],

@@ -5,25 +5,16 @@
  * calls the CA saw.
  */
 import type { FastifyInstance } from 'fastify';
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
+import { type CounterReading, snapshotCounter } from '../../../src/lib/snapshot-counter';
 import { WOTRUS_STATUSES } from '../../../src/ca/wotrus/statuses';
 import type { Counters } from './counters';
 import type { OrderStore } from './store';
 
 export function registerSimulatorMetrics(app: FastifyInstance, o: { counters: Counters; store: OrderStore }): void {
   const registry = new Registry();
-  const fromCounters = (name: string, help: string, labelNames: readonly string[], read: (c: ReturnType<Counters['view']>) => [Record<string, string>, number][]): void => {
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [labels, v] of read(o.counters.view())) this.inc(labels, v);
-      },
-    });
-  };
+  const fromCounters = (name: string, help: string, labelNames: readonly string[], read: (c: ReturnType<Counters['view']>) => CounterReading): void =>
+    snapshotCounter(registry, name, help, labelNames, () => read(o.counters.view()));
   fromCounters('certflow_simulator_calls_total', 'WoTrus API calls received, by operation', ['operation'], (c) => Object.entries(c.calls).map(([operation, v]) => [{ operation }, v]));
   fromCounters('certflow_simulator_pushes_total', 'Order-status pushes, by outcome', ['outcome'], (c) => Object.entries(c.pushes).map(([outcome, v]) => [{ outcome }, v]));
   fromCounters('certflow_simulator_refusals_total', 'Calls refused before the operation, by reason', ['reason'], (c) => [
