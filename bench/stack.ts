@@ -198,6 +198,7 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
     revoke: (id, i) => now().revoke(id, i),
     retryNow: (id) => now().retryNow(id),
     resendCustomerEmail: (id, i) => now().resendCustomerEmail(id, i),
+    resolveCreate: (id, i) => now().resolveCreate(id, i),
     findByCaOrderId: (id) => now().findByCaOrderId(id),
     signalPush: (id, p) => now().signalPush(id, p),
   };

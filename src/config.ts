@@ -107,6 +107,25 @@ export const configSchema = z
     CA_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
     CA_POOL_CONNECTIONS: z.coerce.number().int().min(1).max(1024).default(32),
 
+    /** The WoSign ACMAPI endpoint (docs/acmapi.md); the ACMAPI issuer is configured only when set. */
+    ACMAPI_URL: url.optional(),
+    /** The platform's `customer_id` ("UID"), given by WoSign after review. */
+    ACMAPI_CUSTOMER_ID: z.string().min(1).optional(),
+    /** The platform's `auth_token`. */
+    ACMAPI_AUTH_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
+    /** The content of the `signfile` WoSign issued to the platform: every domain must serve it before an apply. */
+    ACMAPI_SIGNFILE: z.string().min(1).optional(),
+    /** PEM file with the chain of the CA that signs ACMAPI certificates (the answer carries only the leaf); checked at start. */
+    ACMAPI_CHAIN_FILE: z.string().min(1).optional(),
+    /**
+     * Development and tests: connect here (host:port) for every domain's HTTP / HTTPS check
+     * instead of resolving the domain; the Host header and TLS server name stay the domain's.
+     */
+    DOMAIN_CHECK_HTTP_ADDRESS: hostPort.optional(),
+    DOMAIN_CHECK_HTTPS_ADDRESS: hostPort.optional(),
+    /** One fetch of a domain's validation file, redirects included. */
+    DOMAIN_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+
     API_HOST: z.string().min(1).default('127.0.0.1'),
     API_PORT: port.default(8080),
     /**
@@ -177,6 +196,11 @@ export const configSchema = z
     if (c.CA_BASE_URL && !c.CA_TOKEN) {
       ctx.addIssue({ code: 'custom', path: ['CA_TOKEN'], message: 'required when CA_BASE_URL is set' });
     }
+    if (c.ACMAPI_URL) {
+      for (const key of ['ACMAPI_CUSTOMER_ID', 'ACMAPI_AUTH_TOKEN', 'ACMAPI_SIGNFILE', 'ACMAPI_CHAIN_FILE'] as const) {
+        if (c[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'required when ACMAPI_URL is set' });
+      }
+    }
     if (c.CODEC_CURRENT_KEY_ID && c.CODEC_KEYS && !c.CODEC_KEYS.some((k) => k.id === c.CODEC_CURRENT_KEY_ID)) {
       ctx.addIssue({ code: 'custom', path: ['CODEC_CURRENT_KEY_ID'], message: 'must name one of the keys in CODEC_KEYS' });
     }
@@ -202,7 +226,7 @@ export type ConfigKey = keyof z.input<typeof configSchema>;
 export const configKeys = Object.keys(configSchema.shape) as ConfigKey[];
 
 const SECRET_KEYS = new Set<string>([
-  'TEMPORAL_API_KEY', 'CA_TOKEN', 'CA_PUSH_SECRET', 'API_KEYS', 'OPERATOR_TOKEN',
+  'TEMPORAL_API_KEY', 'CA_TOKEN', 'ACMAPI_AUTH_TOKEN', 'CA_PUSH_SECRET', 'API_KEYS', 'OPERATOR_TOKEN',
   'BILLING_WEBHOOK_SECRET', 'CODEC_KEYS', 'DOWNLOAD_LINK_SECRET',
 ]);
 export const isSecretKey = (key: string): boolean => SECRET_KEYS.has(key);

@@ -4,10 +4,11 @@
  */
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { issuerDirectory } from './activities';
-import { createIssuerFromConfig } from './ca/issuer-from-config';
+import { closeIssuers, createIssuersFromConfig } from './ca/issuer-from-config';
 import { exitOnConfigError, loadConfigOrExit } from './config';
 import { createBillingWebhookSender } from './delivery/billing-webhook';
 import { createLogger } from './lib/logger';
+import { createFileCheckerFromConfig } from './validation/http-file-check';
 import { loadProductCatalogOrExit } from './products-file';
 import { connectWorker } from './temporal/connection';
 import { createDataConverter } from './temporal/data-converter';
@@ -27,7 +28,8 @@ async function main(): Promise<void> {
     },
   });
   if (config.WORKER_METRICS_BIND) logger.info({ metrics: `http://${config.WORKER_METRICS_BIND}/metrics` }, 'worker metrics (Prometheus)');
-  const issuer = createIssuerFromConfig(config, logger);
+  const issuers = createIssuersFromConfig(config, logger);
+  const fileChecker = createFileCheckerFromConfig(config);
   const billing = config.BILLING_WEBHOOK_URL && config.BILLING_WEBHOOK_SECRET
     ? createBillingWebhookSender({ url: config.BILLING_WEBHOOK_URL, secret: config.BILLING_WEBHOOK_SECRET })
     : undefined;
@@ -38,7 +40,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    deps: { issuers: issuerDirectory([issuer]), billing, logger },
+    deps: { issuers: issuerDirectory(issuers), fileChecker, billing, logger },
     dataConverter,
     workflowBundle,
     tuning: {
@@ -47,10 +49,11 @@ async function main(): Promise<void> {
       maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     },
   });
-  logger.info({ workflowBundle: config.WORKFLOW_BUNDLE_PATH ?? 'built at start', taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, address: config.TEMPORAL_ADDRESS, ca: issuer.descriptor.id, products: products.products.length }, 'worker running');
+  logger.info({ workflowBundle: config.WORKFLOW_BUNDLE_PATH ?? 'built at start', taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, address: config.TEMPORAL_ADDRESS, cas: issuers.map((i) => i.descriptor.id), products: products.products.length }, 'worker running');
   // Worker.run() handles SIGINT/SIGTERM: it stops polling and lets running activities finish.
   await worker.run();
-  await issuer.close();
+  await closeIssuers(issuers);
+  await fileChecker.close();
   await connection.close();
   logger.info('worker stopped');
 }

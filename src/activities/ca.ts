@@ -12,7 +12,7 @@ import type {
   RevokeRequest,
   RevokeResult,
 } from '../ca/issuer';
-import { CA_PROTOCOL_ERROR_MAX_ATTEMPTS, CaErrorType, caMayHaveActed, isCaError } from '../ca/errors';
+import { CA_PROTOCOL_ERROR_MAX_ATTEMPTS, CaErrorType, CaValidationError, caMayHaveActed, isCaError } from '../ca/errors';
 import { CIRCUIT_OPEN_CODE } from '../ca/circuit-breaker';
 import { countCaCall } from './metrics';
 import { callContext } from './context';
@@ -27,6 +27,8 @@ interface AttemptMemo {
   transient?: number;
   /** The e-mail only: the last attempt that ended proving the CA did not act on its request. */
   emailNotSentBy?: number;
+  /** Creates without an idempotency key only: the last attempt that ended proving the CA did not act. */
+  createNotSentBy?: number;
 }
 
 /** What `translateFailure` does besides the retry rules, for calls that need more. */
@@ -70,7 +72,8 @@ async function translateFailure<T>(call: () => Promise<T>, heartbeatEveryMs: num
     if (settled !== undefined) return settled;
     if (!isCaError(err)) throw err;
     const ctx = Context.current();
-    const details = [{ operation: err.operation, httpStatus: err.httpStatus, requestId: err.requestId }];
+    // The domain a CA could not validate goes to the workflow, which tells the customer.
+    const details = [{ operation: err.operation, httpStatus: err.httpStatus, requestId: err.requestId, ...(err instanceof CaValidationError ? { domain: err.domain } : {}) }];
     const memo = ctx.info.heartbeatDetails as AttemptMemo | undefined;
     let protocolErrors = memo?.protocolErrors ?? 0;
     let transient = memo?.transient ?? (memo ? 0 : ctx.info.attempt - 1);
@@ -172,7 +175,11 @@ export interface CaActivityDeps {
 export function createCaActivities({ issuers, heartbeatEveryMs = CA_HEARTBEAT_EVERY_MS }: CaActivityDeps) {
   const translate = <T>(call: () => Promise<T>): Promise<T> => translateFailure(call, heartbeatEveryMs);
   return {
-    createCaOrder: (req: CreateOrderRequest, issuer?: string): Promise<CreateOrderResult> => translate(() => issuers.get(issuer).createOrder(req, callContext())),
+    createCaOrder: (req: CreateOrderRequest, issuer?: string): Promise<CreateOrderResult> => {
+      const target = issuers.get(issuer);
+      if (target.descriptor.idempotentCreate === false) return createAtMostOnce(target, req, heartbeatEveryMs);
+      return translate(() => target.createOrder(req, callContext()));
+    },
     getCaOrderStatus: (caOrderId: string, issuer?: string): Promise<OrderStatusResult> => translate(() => issuers.get(issuer).getStatus(caOrderId, callContext())),
     retrieveCertificate: (caOrderId: string, issuer?: string): Promise<RetrievedCertificate> => translate(() => issuers.get(issuer).retrieveCertificate(caOrderId, callContext())),
     cancelCaOrder: (caOrderId: string, reason: string, issuer?: string): Promise<CancelResult> =>
@@ -183,6 +190,42 @@ export function createCaActivities({ issuers, heartbeatEveryMs = CA_HEARTBEAT_EV
       translate(() => operation(issuers.get(issuer), 'requestReissue', 'reissue certificates')(req, callContext())),
     sendCaEmail: (caOrderId: string, collectUrl: string, issuer?: string): Promise<CaEmailResult> => sendEmailAtMostOnce(issuers.get.bind(issuers), heartbeatEveryMs, caOrderId, collectUrl, issuer),
   };
+}
+
+/**
+ * A create without an idempotency key (ACMAPI's apply) is made at most once per activity: an
+ * attempt is repeated only after a failure proving the CA did not act (`caMayHaveActed`
+ * false: refused connection, 408, 429, 503, the open circuit, an error answer). A lost answer
+ * (timeout, reset, 500/502/504, a garbled 200), or an attempt finding its predecessor silent
+ * (its worker died), fails as CaOutcomeUnknownError, never retried: the CA may have issued,
+ * and asking again could issue a second certificate. The workflow waits for an operator.
+ */
+async function createAtMostOnce(issuer: Issuer, req: CreateOrderRequest, heartbeatEveryMs: number): Promise<CreateOrderResult> {
+  const ctx = Context.current();
+  const { attempt, isLocal } = ctx.info;
+  const memo = ctx.info.heartbeatDetails as AttemptMemo | undefined;
+  const call = callContext();
+  const unknown = (reason: string, requestId: string): ApplicationFailure => {
+    ctx.log.warn('CA create outcome unknown: not repeated automatically', { reason, requestId });
+    return ApplicationFailure.create({
+      type: CaErrorType.OutcomeUnknown,
+      nonRetryable: true,
+      message: `${issuer.descriptor.displayName} may have created the order: ${reason}. It takes no idempotency key, so certflow does not ask again by itself.`,
+      details: [{ operation: 'createOrder', requestId }],
+    });
+  };
+  if (attempt > 1 && memo?.createNotSentBy !== attempt - 1) {
+    throw unknown(`attempt ${attempt - 1} ended without an answer (worker lost or timed out)`, call.requestId.replace(/\/\d+$/, `/${attempt - 1}`));
+  }
+  return translateFailure(() => issuer.createOrder(req, call), heartbeatEveryMs, {
+    memo: { createNotSentBy: attempt },
+    settle: (err) => {
+      if (ctx.cancellationSignal.aborted || isLocal) return undefined;
+      const circuitOpen = (err as { code?: string }).code === CIRCUIT_OPEN_CODE;
+      if (isCaError(err) && (circuitOpen || !caMayHaveActed(err))) return undefined;
+      throw unknown(`the answer was lost (${err instanceof Error ? err.message : String(err)})`, isCaError(err) ? err.requestId : call.requestId);
+    },
+  });
 }
 
 /**

@@ -2,10 +2,14 @@ import type { Logger } from '../lib/logger';
 import { type IssuerDirectory, createCaActivities } from './ca';
 import { type VerifyInput, type VerifyResult, verifyCertificate } from './certificates';
 import { countVerification } from './metrics';
+import { createDomainCheckActivities } from './domain-checks';
+import type { HttpFileChecker } from '../validation/http-file-check';
 import { type BillingNotifier, createDeliveryActivities } from './delivery';
 
 export interface ActivityDeps {
   issuers: IssuerDirectory;
+  /** Checks the files of issuers that validate at create (ACMAPI); absent: such orders cannot be checked. */
+  fileChecker?: HttpFileChecker;
   billing?: BillingNotifier;
   logger: Logger;
 }
@@ -14,6 +18,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createCaActivities({ issuers: deps.issuers }),
+    ...createDomainCheckActivities({ issuers: deps.issuers, fileChecker: deps.fileChecker }),
     ...createDeliveryActivities({ billing: deps.billing, logger: deps.logger }),
     async verifyCertificate(input: VerifyInput): Promise<VerifyResult> {
       const result = await verifyCertificate(input);
@@ -26,4 +31,5 @@ export function createActivities(deps: ActivityDeps) {
 export type Activities = ReturnType<typeof createActivities>;
 export type { BillingEvent, BillingEventType, BillingNotifier } from './delivery';
 export type { VerifyInput, VerifyResult } from './certificates';
+export type { DomainFileCheck } from './domain-checks';
 export { type IssuerDirectory, issuerDirectory } from './ca';

@@ -105,7 +105,7 @@ export function withCircuitBreaker(issuer: Issuer, options: CircuitBreakerOption
   }
 
   // Only the operations the issuer offers: a missing one stays missing (its capability is absent).
-  const { cancelOrder, requestRevoke, requestReissue, sendIssuedEmail } = issuer;
+  const { cancelOrder, requestRevoke, requestReissue, sendIssuedEmail, domainFile } = issuer;
   return {
     descriptor: issuer.descriptor,
     circuit: () => (policy.state === CircuitState.Open ? 'open' : policy.state === CircuitState.HalfOpen ? 'halfOpen' : 'closed'),
@@ -116,5 +116,7 @@ export function withCircuitBreaker(issuer: Issuer, options: CircuitBreakerOption
     ...(requestRevoke && { requestRevoke: (req, ctx) => guarded('requestRevoke', ctx, () => requestRevoke.call(issuer, req, ctx)) }),
     ...(requestReissue && { requestReissue: (req, ctx) => guarded('requestReissue', ctx, () => requestReissue.call(issuer, req, ctx)) }),
     ...(sendIssuedEmail && { sendIssuedEmail: (id, url, ctx) => guarded('sendIssuedEmail', ctx, () => sendIssuedEmail.call(issuer, id, url, ctx)) }),
+    // Configuration, not a CA call: nothing to guard.
+    ...(domainFile && { domainFile: () => domainFile.call(issuer) }),
   };
 }

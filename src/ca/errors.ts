@@ -18,6 +18,13 @@ export const CaErrorType = {
   Protocol: 'CaProtocolError',
   /** The certificate is not ready for collection yet. */
   NotReady: 'CaCertificateNotReadyError',
+  /** The CA could not validate a domain (ACMAPI 107): the customer can fix it, then the order asks again. */
+  Validation: 'CaValidationError',
+  /**
+   * A create without an idempotency key whose answer was lost (timeout, reset, 5xx): the CA
+   * may have issued. Raised by the activity layer, never retried: an operator decides.
+   */
+  OutcomeUnknown: 'CaOutcomeUnknownError',
 } as const;
 
 export type CaErrorTypeName = (typeof CaErrorType)[keyof typeof CaErrorType];
@@ -29,7 +36,7 @@ export const CA_ERROR_TYPES: readonly CaErrorTypeName[] = Object.freeze(Object.v
  * Errors a retry cannot fix: a wrong credential, or the CA refusing the request on its
  * merits. Temporal's RetryPolicy wants `string[]`: spread it (`[...NON_RETRYABLE_CA_ERRORS]`).
  */
-export const NON_RETRYABLE_CA_ERRORS: readonly CaErrorTypeName[] = Object.freeze([CaErrorType.Auth, CaErrorType.Business]);
+export const NON_RETRYABLE_CA_ERRORS: readonly CaErrorTypeName[] = Object.freeze([CaErrorType.Auth, CaErrorType.Business, CaErrorType.Validation, CaErrorType.OutcomeUnknown]);
 
 /**
  * A malformed answer is retried, but an activity gives up at this many malformed answers
@@ -201,6 +208,25 @@ export class CaCertificateNotReadyError extends CaError {
   }
 }
 
+/**
+ * The CA tried to validate a domain and could not (ACMAPI 107, `other_msg` naming it): not a
+ * refusal of the order, but something the customer can fix (publish the file, open the
+ * firewall to the CA) before the order asks again.
+ */
+export class CaValidationError extends CaError {
+  override readonly name = CaErrorType.Validation;
+  readonly retryable = false;
+  /** The domain the CA named, when it named one. */
+  readonly domain?: string;
+  constructor(details: CaErrorDetails & { domain?: string }) {
+    super(details.domain ? `could not validate the domain ${details.domain}` : 'could not validate a domain', details);
+    this.domain = details.domain;
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), domain: this.domain };
+  }
+}
+
 export function isCaError(e: unknown): e is CaError {
   return e instanceof CaError;
 }
@@ -213,6 +239,6 @@ export function isCaError(e: unknown): e is CaError {
  * follow the CA's work, unless the adapter knows better (`notActedOn`).
  */
 export function caMayHaveActed(err: CaError): boolean {
-  if (err.name === CaErrorType.Auth || err.name === CaErrorType.Business || err.name === CaErrorType.RateLimit || err.name === CaErrorType.NotReady) return false;
+  if (err.name === CaErrorType.Auth || err.name === CaErrorType.Business || err.name === CaErrorType.RateLimit || err.name === CaErrorType.NotReady || err.name === CaErrorType.Validation) return false;
   return err.notActedOn !== true;
 }

@@ -1,15 +1,28 @@
 import type { Logger } from 'pino';
+import type { Config } from '../config';
 import { DEFAULT_CIRCUIT_BREAKER, type GuardedIssuer, withCircuitBreaker } from './circuit-breaker';
+import type { Issuer } from './issuer';
+import { createAcmapiClientFromConfig } from './acmapi/client';
 import { createWotrusClientFromConfig } from './wotrus/client';
 
 export type ConfiguredIssuer = GuardedIssuer & { close(): Promise<void> };
 
-/** The configured CA client behind the worker-wide circuit breaker, whose changes are logged. */
-export function createIssuerFromConfig(
-  config: Parameters<typeof createWotrusClientFromConfig>[0],
-  logger: Pick<Logger, 'warn' | 'info'>,
-): ConfiguredIssuer {
-  const client = createWotrusClientFromConfig(config);
+type IssuerConfig = Parameters<typeof createWotrusClientFromConfig>[0] & Parameters<typeof createAcmapiClientFromConfig>[0] & Pick<Config, 'CA_BASE_URL' | 'ACMAPI_URL'>;
+
+/**
+ * Every CA this deployment is configured for (WoTrus with CA_BASE_URL, WoSign ACMAPI with
+ * ACMAPI_URL), each behind a circuit breaker of its own whose changes are logged. WoTrus
+ * first: activities scheduled before the issuer port name no issuer and go to the first.
+ */
+export function createIssuersFromConfig(config: IssuerConfig, logger: Pick<Logger, 'warn' | 'info'>): ConfiguredIssuer[] {
+  const clients: (Issuer & { close(): Promise<void> })[] = [];
+  if (config.CA_BASE_URL) clients.push(createWotrusClientFromConfig(config));
+  if (config.ACMAPI_URL) clients.push(createAcmapiClientFromConfig(config));
+  if (clients.length === 0) throw new Error('no CA is configured: set CA_BASE_URL (WoTrus) and/or ACMAPI_URL (WoSign ACMAPI)');
+  return clients.map((client) => guard(client, logger));
+}
+
+function guard(client: Issuer & { close(): Promise<void> }, logger: Pick<Logger, 'warn' | 'info'>): ConfiguredIssuer {
   const guarded = withCircuitBreaker(client, DEFAULT_CIRCUIT_BREAKER, (e) => {
     if (e.state === 'open') logger.warn({ ca: client.descriptor.id, openForMs: e.openForMs }, 'CA circuit open: calls fail fast until a probe succeeds');
     else if (e.state === 'closed') logger.info({ ca: client.descriptor.id }, 'CA circuit closed: the CA answers again');
@@ -17,3 +30,7 @@ export function createIssuerFromConfig(
   return { ...guarded, close: () => client.close() };
 }
 
+/** Closes every issuer's connections. */
+export async function closeIssuers(issuers: readonly ConfiguredIssuer[]): Promise<void> {
+  await Promise.all(issuers.map((i) => i.close()));
+}

@@ -27,8 +27,15 @@ export const CAPABILITIES = [
   'customerEmail',
   /** The CA pushes status changes (polling then only backs them up). */
   'push',
-  /** The status answer carries the certificate itself: no separate retrieve call. */
+  /** The status answer (and a create that issued at once) carries the certificate itself: no separate retrieve call. */
   'inlineCertificate',
+  /**
+   * The CA validates every domain during the create call itself, by fetching a file the
+   * platform publishes on each of them (ACMAPI's `signfile`, `Issuer.domainFile`). certflow
+   * checks the file on every domain before each create, as the CA would, instead of spending
+   * CA calls on a domain that is not ready.
+   */
+  'fileValidationAtCreate',
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
@@ -39,6 +46,14 @@ export interface IssuerDescriptor {
   /** For messages and logs (`WoTrus`). */
   readonly displayName: string;
   readonly capabilities: readonly Capability[];
+  /** Names (common name and SANs) one order may carry; the API refuses more before any CA call. */
+  readonly maxDomains?: number;
+  /**
+   * false: the create call carries no idempotency key (ACMAPI), so a create whose answer was
+   * lost may have issued. The activity never repeats it then (CaOutcomeUnknownError) and an
+   * operator decides. Absent: idempotent (WoTrus' idempotenceID).
+   */
+  readonly idempotentCreate?: boolean;
 }
 
 /**
@@ -108,6 +123,16 @@ export interface CreateOrderResult {
   caOrderId: string;
   /** A second CA order created with it (WoTrus: the RSA order bundled with an SM2 order). */
   caOrderIdRsa?: string;
+  /** Issuers with `inlineCertificate` whose create issued at once (ACMAPI `success`): the certificate. */
+  certificate?: RetrievedCertificate;
+}
+
+/** The file an issuer with `fileValidationAtCreate` fetches on every domain before it issues. */
+export interface DomainFile {
+  /** Absolute path on each domain, e.g. `/.well-known/pki-validation/signfile`. */
+  path: string;
+  /** What the file must hold (compared after trimming surrounding white space). */
+  content: string;
 }
 
 export interface OrderStatusResult {
@@ -189,6 +214,8 @@ export interface Issuer {
   requestRevoke?(req: RevokeRequest, ctx: CallContext): Promise<RevokeResult>;
   requestReissue?(req: ReissueRequest, ctx: CallContext): Promise<ReissueResult>;
   sendIssuedEmail?(caOrderId: string, collectUrl: string, ctx: CallContext): Promise<{ sent: boolean }>;
+  /** Issuers with `fileValidationAtCreate`: the file the CA expects on every domain. */
+  domainFile?(): DomainFile;
 }
 
 /** The issuer as a workflow knows it: recorded in the order's input. */

@@ -4,9 +4,10 @@
  * Adding a CA adds its descriptor here (docs/architecture.md, "Adding a CA").
  */
 import { type IssuerDescriptor, type IssuerRef, issuerRef } from './issuer';
+import { ACMAPI } from './acmapi/descriptor';
 import { WOTRUS } from './wotrus/descriptor';
 
-export const ISSUER_DESCRIPTORS: readonly IssuerDescriptor[] = Object.freeze([WOTRUS]);
+export const ISSUER_DESCRIPTORS: readonly IssuerDescriptor[] = Object.freeze([WOTRUS, ACMAPI]);
 
 export const ISSUER_IDS: readonly string[] = Object.freeze(ISSUER_DESCRIPTORS.map((d) => d.id));
 

@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ORDER_STATES } from '../domain/order-states';
-import { cancelOrder, notifyCustomer, reissueOrder, retryOrder, revokeOrder } from './commands/actions';
+import { cancelOrder, notifyCustomer, reissueOrder, resolveCreate, retryOrder, revokeOrder } from './commands/actions';
 import { createOrder, type CreateOptions } from './commands/create';
 import { getCertificate, getOrder, listOrders, type ListOptions } from './commands/read';
 import { CERTIFICATE_PARTS, type CertificatePart } from '../domain/certificate';
@@ -162,6 +162,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--reason <text>', 'why (kept in the order view)')
     .option('--request-id <id>', 'idempotency key: the same id twice is one e-mail (generated when omitted)')
     .action(run((ctx, id: string, opts: { reason?: string; requestId?: string }) => notifyCustomer(ctx, id, opts)));
+
+  orders
+    .command('resolve-create')
+    .description('settle an order whose create answer was lost at a CA without idempotency key (needsAttention, CaCreateOutcomeUnknown)')
+    .argument('<billingOrderId>')
+    .requiredOption('--reason <text>', 'what was found at the CA (kept in the order timeline)')
+    .option('--ca-order-id <id>', 'the CA order found at the CA (WoSign ACMAPI: its handle_id)')
+    .option('--create-again', 'the CA made no order: create it again')
+    .action(run((ctx, id: string, opts: { reason: string; caOrderId?: string; createAgain?: boolean }) => resolveCreate(ctx, id, opts)));
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -27,6 +27,27 @@ export const customerActionSchema = z.object({
 });
 export type CustomerAction = z.output<typeof customerActionSchema>;
 
+/** One domain's validation file as certflow found it over one scheme. */
+const fileFetchSchema = z.object({
+  url: z.string(),
+  ok: z.boolean(),
+  problem: z.string().optional().describe('why not, for the customer: HTTP 404, the content differs, no answer within 10 s, …'),
+  finalUrl: z.string().optional().describe('where redirects ended'),
+});
+
+/**
+ * Issuers that validate while creating (ACMAPI): certflow's own check of every domain's file
+ * before the CA is asked, so the customer learns which domain is not ready and why.
+ */
+export const domainFilesViewSchema = z.object({
+  path: z.string().describe('where the file must be on every domain'),
+  checkedAt: z.string(),
+  domains: z.array(z.object({ domain: z.string(), ready: z.boolean(), http: fileFetchSchema, https: fileFetchSchema })),
+  /** The domain the CA itself could not validate at the last create (ACMAPI 107), though certflow may read it. */
+  caFailedDomain: z.string().optional(),
+});
+export type DomainFilesView = z.output<typeof domainFilesViewSchema>;
+
 export const caViewSchema = z.object({
   /** The issuer serving the order (products file), absent for orders placed before issuers had ids. */
   issuer: z.string().optional(),
@@ -36,6 +57,7 @@ export const caViewSchema = z.object({
   pendingLink: z.string().optional(),
   /** Set while only the customer can move the order on (validation, documents): what billing was told. */
   customerAction: customerActionSchema.optional(),
+  domainFiles: domainFilesViewSchema.optional(),
   payment: z.enum(['unpaid', 'paid', 'payLater']).optional(),
   lastCheckedAt: z.string().optional(),
   nextCheckAt: z.string().optional(),

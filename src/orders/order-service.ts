@@ -14,11 +14,11 @@ import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/pa
 import { temporal } from '@temporalio/proto';
 import type { OrderPolicyInput, OrderRequest } from '../domain/order';
 import { billingOrderIdOf, orderWorkflowId } from '../domain/workflow-ids';
-import { issuerRefFor } from '../ca/registry';
+import { issuerDescriptor, issuerRefFor } from '../ca/registry';
 import { resolvePolicy } from '../domain/policy';
 import type { ProductCatalog } from '../domain/products';
 import { type CancelInput, type CaPushSignal, type ReissueInput, type RevokeInput, type UpdateAnswer, cancelUpdate, caPushedSignal, getCertificateQuery, getOrderQuery, reissueUpdate, retryNowUpdate, revokeUpdate } from '../workflows/messages';
-import { type ResendCustomerEmailInput, resendCustomerEmailUpdate } from '../workflows/messages';
+import { type ResendCustomerEmailInput, type ResolveCreateInput, resendCustomerEmailUpdate, resolveCreateUpdate } from '../workflows/messages';
 import type { CertificateBundle } from '../domain/certificate';
 import type { OrderView } from '../domain/order-view';
 import type { OrderWorkflowInput } from '../workflows/inputs';
@@ -39,7 +39,7 @@ import {
   TemporalUnavailableError,
   UnknownProductError,
 } from './errors';
-import { productIssues, reissueIssues } from './product-rules';
+import { issuerIssues, productIssues, reissueIssues } from './product-rules';
 import { requestHash } from './request-hash';
 import { orderStaticDetails } from './static-details';
 import type { ListOrdersQuery, OrderPage, OrderSummary, PlaceOrderResult } from './schemas';
@@ -70,6 +70,8 @@ export interface OrderService {
   retryNow(billingOrderId: string): Promise<UpdateAnswer>;
   /** Asks the CA to e-mail the customer again (an operator's decision; never automatic). */
   resendCustomerEmail(billingOrderId: string, input: ResendCustomerEmailInput): Promise<UpdateAnswer>;
+  /** Operator: settle a create whose answer was lost (the CA order found at the CA, or none made). */
+  resolveCreate(billingOrderId: string, input: ResolveCreateInput): Promise<UpdateAnswer>;
   /** Ids of the running workflows (order, reissue or revoke child) waiting on this CA order. */
   findByCaOrderId(caOrderId: string): Promise<string[]>;
   signalPush(workflowId: string, push: CaPushSignal): Promise<void>;
@@ -248,7 +250,8 @@ export function createOrderService({
       if (!product) throw new UnknownProductError(productId);
       // Before anything starts: a CSR the CA refuses, or whose certificate could not be used,
       // would otherwise be found only after the CA issued (and was paid).
-      const issues = await productIssues(request, product, products);
+      const issuer = issuerDescriptor(product.issuer);
+      const issues = [...(issuer ? issuerIssues(request, issuer) : []), ...(await productIssues(request, product, products))];
       if (issues.length > 0) throw new InvalidOrderError(issues);
       const workflowId = orderWorkflowId(billingOrderId);
       const hash = requestHash(request);
@@ -366,6 +369,10 @@ export function createOrderService({
     },
     resendCustomerEmail(billingOrderId, input) {
       return update(billingOrderId, () => handleOf(billingOrderId).executeUpdate(resendCustomerEmailUpdate, { args: [input] }));
+    },
+
+    resolveCreate(billingOrderId, input) {
+      return update(billingOrderId, () => handleOf(billingOrderId).executeUpdate(resolveCreateUpdate, { args: [input] }));
     },
 
     async findByCaOrderId(caOrderId) {

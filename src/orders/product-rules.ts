@@ -3,6 +3,7 @@
  * (domain/order.ts validates shapes; the product catalog says which kind a product is).
  * docs/products.md lists them per kind.
  */
+import type { IssuerDescriptor } from '../ca/issuer';
 import type { OrderRequest } from '../domain/order';
 import type { ProductCatalog, ProductEntry, ProductKind } from '../domain/products';
 import { csrKeyOf } from '../lib/csr-key';
@@ -71,4 +72,16 @@ export async function reissueIssues(request: { csr: string; csrEncrypt?: string 
   issues.push(...(await checkCsr(request.csr, { field: 'csr', allowSm2: sm2, names })));
   if (sm2 && request.csrEncrypt !== undefined) issues.push(...(await checkCsr(request.csrEncrypt, { field: 'csrEncrypt', allowSm2: true })));
   return issues;
+}
+
+/**
+ * The rules of the product's CA that certflow can check before calling it (ACMAPI: at most
+ * five names, its error 106), so a request the CA would refuse is refused here, naming the field.
+ */
+export function issuerIssues(order: Pick<OrderRequest, 'commonName' | 'hosts'>, issuer: IssuerDescriptor): FieldIssue[] {
+  const names = new Set([order.commonName.toLowerCase(), ...(order.hosts ?? []).map((h) => h.toLowerCase())]);
+  if (issuer.maxDomains !== undefined && names.size > issuer.maxDomains) {
+    return [{ path: ['hosts'], rule: `must leave at most ${issuer.maxDomains} names together with commonName: ${issuer.displayName} takes no more per order (got ${names.size})` }];
+  }
+  return [];
 }

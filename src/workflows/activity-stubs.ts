@@ -80,3 +80,12 @@ export const billingActivities = proxyActivities<Activities>({
   scheduleToCloseTimeout: '1 day',
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes: ['BillingWebhookRejectedError'] },
 });
+
+/**
+ * certflow's own checks of a domain before a CA makes them (the validation file): each fetch
+ * is bounded by DOMAIN_CHECK_TIMEOUT_MS, so a minute covers every domain of an order.
+ */
+export const domainCheckActivities = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1m' },
+});

@@ -59,6 +59,21 @@ export const resendCustomerEmailInputSchema = z
   .strict();
 export type ResendCustomerEmailInput = z.infer<typeof resendCustomerEmailInputSchema>;
 
+/**
+ * An operator's decision on a create whose answer was lost (CaOutcomeUnknownError) at a CA
+ * without an idempotency key: either the CA order found at the CA (ACMAPI: its handle_id),
+ * or the confirmation that the CA made none, so certflow may create it again.
+ */
+export const resolveCreateInputSchema = z
+  .object({
+    caOrderId: z.string().trim().min(1).max(200).optional(),
+    createAgain: z.literal(true).optional(),
+    reason: z.string().min(1).max(500),
+  })
+  .strict()
+  .refine((r) => (r.caOrderId === undefined) !== (r.createAgain === undefined), { path: ['caOrderId'], message: 'give exactly one of caOrderId (the CA order found at the CA) and createAgain (the CA made none)' });
+export type ResolveCreateInput = z.infer<typeof resolveCreateInputSchema>;
+
 /** What an accepted update answers (a refused one fails with UPDATE_REJECTED). */
 export const updateAnswerSchema = z.object({
   accepted: z.literal(true),

@@ -6,9 +6,9 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CertificateBundle } from '../domain/certificate';
 import type { BoundOrderView, OrderView, ReissueView } from '../domain/order-view';
-import type { CancelInput, ReissueInput, ResendCustomerEmailInput, RevokeInput, UpdateAnswer } from './message-schemas';
+import type { CancelInput, ReissueInput, ResendCustomerEmailInput, ResolveCreateInput, RevokeInput, UpdateAnswer } from './message-schemas';
 
-export type { CancelInput, ReissueInput, ResendCustomerEmailInput, RevokeInput, UpdateAnswer };
+export type { CancelInput, ReissueInput, ResendCustomerEmailInput, ResolveCreateInput, RevokeInput, UpdateAnswer };
 
 /** Push from the CA (or the API's push receiver): a hint to read the status now. */
 export interface CaPushSignal {
@@ -32,6 +32,8 @@ export const revokeUpdate = defineUpdate<UpdateAnswer, [RevokeInput]>('revoke');
 export const retryNowUpdate = defineUpdate<UpdateAnswer, []>('retryNow');
 /** Operator: ask the CA to e-mail the customer again (the e-mail is never repeated automatically). */
 export const resendCustomerEmailUpdate = defineUpdate<UpdateAnswer, [ResendCustomerEmailInput]>('resendCustomerEmail');
+/** Operator: settle a create whose answer was lost at a CA without idempotency key (the CA order found, or none made). */
+export const resolveCreateUpdate = defineUpdate<UpdateAnswer, [ResolveCreateInput]>('resolveCreate');
 
 /** What each message does, shown by the Web UI beside its handler (`description` of setHandler). */
 export const MESSAGE_DESCRIPTIONS = {
@@ -45,6 +47,7 @@ export const MESSAGE_DESCRIPTIONS = {
   revoke: 'Revoke the active certificate, with the customer\'s proof document.',
   retryNow: 'An order that needs attention retries its failed step now instead of at the next scheduled attempt.',
   resendCustomerEmail: 'Ask the CA to e-mail the customer again (never repeated automatically; idempotent on requestId).',
+  resolveCreate: 'After a lost create answer at a CA without idempotency key: give the CA order found at the CA (caOrderId), or confirm it made none (createAgain).',
 } as const satisfies Record<string, string>;
 
 /** The setHandler description of a message (a unit test checks every message has one). */

@@ -59,8 +59,15 @@ export class OrderRecord<V extends TrackedView = TrackedView> {
       v.ca.pendingLink ? `Customer link: ${v.ca.pendingLink}` : undefined,
       v.ca.orderId ? `CA order: ${v.ca.orderId}${v.ca.status ? ` (${v.ca.status})` : ''}` : undefined,
       v.certificate ? `Certificate ${v.certificate.serialNumber}, valid until ${v.certificate.notAfter}` : undefined,
+      ...domainFileFacts(v.ca.domainFiles),
     ].filter((l): l is string => l !== undefined);
     const lines = [`**${v.condition.state}** — ${v.condition.reason}, since ${v.condition.at}`, v.condition.message, facts.map((f) => `- ${f}`).join('\n')].filter((l) => l !== '');
     setCurrentDetails(lines.join('\n\n'));
   }
+}
+
+/** Issuers that validate at create: each domain's file as certflow last found it. */
+function domainFileFacts(files: TrackedView['ca']['domainFiles']): string[] {
+  if (!files) return [];
+  return files.domains.map((d) => `${d.domain}${files.path}: ${d.ready ? 'ready' : `not ready (${d.http.problem ?? 'ok'} over HTTP; ${d.https.problem ?? 'ok'} over HTTPS)`}`);
 }

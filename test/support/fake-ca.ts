@@ -171,6 +171,11 @@ export class FakeCa {
         await this.enter('sendCaEmail', [caOrderId, collectUrl], issuer);
         return this.emailAnswers.shift() ?? { sent: true };
       },
+      checkDomainFiles: async (domains, issuer) => {
+        await this.enter('checkDomainFiles', [domains], issuer);
+        const ok = (url: string) => ({ url, ok: true });
+        return { path: '/.well-known/pki-validation/signfile', checkedAt: new Date().toISOString(), domains: domains.map((domain) => ({ domain, ready: true, http: ok(`http://${domain}/`), https: ok(`https://${domain}/`) })) };
+      },
       notifyBilling: async (event, key) => {
         await this.enter('notifyBilling', [event, key]);
         this.billing.push(event);

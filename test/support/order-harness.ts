@@ -5,7 +5,11 @@ import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import pino from 'pino';
 import { type BillingEvent, type BillingNotifier, issuerDirectory } from '../../src/activities';
+import { type AcmapiClient, createAcmapiClient } from '../../src/ca/acmapi/client';
 import { createWotrusClient, type WotrusClient } from '../../src/ca/wotrus/client';
+import { createHttpFileChecker } from '../../src/validation/http-file-check';
+import { type RunningAcmapiSimulator, startAcmapiSimulator } from '../../tools/simulators/acmapi';
+import { type RunningWebHost, startWebHost } from '../../tools/simulators/webhost';
 import { createHmacPushVerifier, parsePush } from '../../src/ca/wotrus/push';
 import { type OrderPolicyInput, type OrderRequestInput, orderRequestSchema } from '../../src/domain/order';
 import { boundOrderWorkflowId, orderWorkflowId, reissueWorkflowId, revokeWorkflowId } from '../../src/domain/workflow-ids';
@@ -23,6 +27,12 @@ import { uniqueId } from './temporal';
 export const TOKEN = 'test-ca-token-0123456789';
 export const PUSH_SECRET = 'test-push-secret-0123456789abcdef';
 export const SIM_ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const ACMAPI_CUSTOMER_ID = 'customer_test01';
+export const ACMAPI_AUTH_TOKEN = 'authority-test-0123456789';
+export const SIGNFILE = 'wosign-signfile-test-5f2b8c1d9e';
+export const SIGNFILE_PATH = '/.well-known/pki-validation/signfile';
+/** The one ACMAPI product of the default products file. */
+export const ACMAPI_PRODUCT_ID = 'ACA91000-0002-4D5A-9C00-000000000002';
 
 /** Records billing events in memory; the HTTP webhook itself is tested in unit tests. */
 export class BillingRecorder implements BillingNotifier {
@@ -85,6 +95,11 @@ async function startPushBridge(getClient: () => Client | undefined, sim: () => R
 export interface Harness {
   sim: RunningSimulator;
   issuer: WotrusClient;
+  /** The second issuer: WoSign's ACMAPI simulator, reaching customer domains on `web`. */
+  acmapi: RunningAcmapiSimulator;
+  acmapiIssuer: AcmapiClient;
+  /** The customers' web sites (every domain of every order), for the signfile. */
+  web: RunningWebHost;
   billing: BillingRecorder;
   worker: Worker;
   taskQueue: string;
@@ -100,13 +115,18 @@ export async function startHarness(opts: { client: Client; connection: NativeCon
   const sim = await startSimulator({ token: TOKEN, adminToken: SIM_ADMIN_TOKEN, pushUrl: bridge.url, pushSecret: PUSH_SECRET, manual: true, pushRetryDelaysMs: [50, 100] });
   ref.sim = sim;
   const issuer = createWotrusClient({ baseUrl: sim.url, token: TOKEN, timeoutMs: 3000, connectTimeoutMs: 1000, connections: 8 });
+  const web = await startWebHost();
+  const connectTo = { http: web.httpAddress, https: web.httpsAddress };
+  const acmapi = await startAcmapiSimulator({ customerId: ACMAPI_CUSTOMER_ID, authToken: ACMAPI_AUTH_TOKEN, signfile: SIGNFILE, connectTo, adminToken: SIM_ADMIN_TOKEN, fetchTimeoutMs: 1000 });
+  const acmapiIssuer = createAcmapiClient({ url: acmapi.url, customerId: ACMAPI_CUSTOMER_ID, authToken: ACMAPI_AUTH_TOKEN, signfile: SIGNFILE, chainPems: acmapi.chainPems, timeoutMs: 3000, connectTimeoutMs: 1000, connections: 8 });
+  const fileChecker = createHttpFileChecker({ timeoutMs: 1000, connectTo });
   const billing = new BillingRecorder();
   const taskQueue = uniqueId('tq');
   const worker = await createCertflowWorker({
     connection: opts.connection,
     namespace: opts.namespace ?? 'default',
     taskQueue,
-    deps: { issuers: issuerDirectory([issuer]), billing, logger: pino({ level: 'silent' }) },
+    deps: { issuers: issuerDirectory([issuer, acmapiIssuer]), fileChecker, billing, logger: pino({ level: 'silent' }) },
     workflowBundle: opts.bundle,
     dataConverter: opts.dataConverter,
   });
@@ -114,13 +134,20 @@ export async function startHarness(opts: { client: Client; connection: NativeCon
   return {
     sim: s,
     issuer,
+    acmapi,
+    acmapiIssuer,
+    web,
     billing,
     worker,
     taskQueue,
     run: (fn) => worker.runUntil(fn),
     close: async () => {
       await issuer.close();
+      await acmapiIssuer.close();
+      await fileChecker.close();
       await s.close();
+      await acmapi.close();
+      await web.close();
       await bridge.close();
     },
   };
@@ -130,6 +157,13 @@ export async function dvOrder(overrides: Partial<OrderRequestInput> = {}, csrCom
   const commonName = overrides.commonName ?? `${uniqueId('www').toLowerCase()}.example.com`;
   const { csrPem } = await generateCsr({ commonName: csrCommonName ?? commonName, keyType: 'ec' });
   return { billingOrderId: uniqueId('B'), productId: SIM_PRODUCT_IDS.rsaDv, commonName, csr: csrPem, month: 12, ...overrides };
+}
+
+/** An order for the ACMAPI product; `hosts` are its other names. The web host serves nothing for it yet. */
+export async function acmapiOrder(overrides: Partial<OrderRequestInput> = {}): Promise<OrderRequestInput> {
+  const commonName = overrides.commonName ?? `${uniqueId('www').toLowerCase()}.example.com`;
+  const { csrPem } = await generateCsr({ commonName, keyType: 'ec', sans: overrides.hosts });
+  return { billingOrderId: uniqueId('B'), productId: ACMAPI_PRODUCT_ID, commonName, csr: csrPem, month: 12, ...overrides };
 }
 
 /** The simulator's products, as a test deployment lists them (PRODUCTS_FILE unset). */

@@ -31,6 +31,7 @@ const EXPECTED: [string, string, string][] = [
   ['post', '/v1/orders/{billingOrderId}/revoke', 'revokeOrder'],
   ['post', '/v1/orders/{billingOrderId}/retry', 'retryOrder'],
   ['post', '/v1/orders/{billingOrderId}/notify', 'resendCustomerEmail'],
+  ['post', '/v1/orders/{billingOrderId}/resolve-create', 'resolveCreate'],
   ['post', '/v1/ca/wotrus/push', 'receiveWotrusPush'],
   ['get', '/v1/ca/wotrus/push/stats', 'getWotrusPushStats'],
 ];

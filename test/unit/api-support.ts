@@ -138,7 +138,7 @@ export class FakeOrderService implements OrderService {
     return this.bundles.get(billingOrderId) ?? null;
   }
 
-  private async update(method: 'cancel' | 'reissue' | 'revoke' | 'retryNow' | 'resendCustomerEmail', billingOrderId: string, input?: unknown): Promise<UpdateAnswer> {
+  private async update(method: 'cancel' | 'reissue' | 'revoke' | 'retryNow' | 'resendCustomerEmail' | 'resolveCreate', billingOrderId: string, input?: unknown): Promise<UpdateAnswer> {
     this.record(method, billingOrderId, ...(input === undefined ? [] : [input]));
     if (!this.views.has(billingOrderId)) throw new OrderNotFoundError(billingOrderId);
     const reason = this.rejections.get(billingOrderId);
@@ -160,6 +160,10 @@ export class FakeOrderService implements OrderService {
   }
   resendCustomerEmail(id: string, input: unknown) {
     return this.update('resendCustomerEmail', id, input);
+  }
+
+  resolveCreate(id: string, input: unknown) {
+    return this.update('resolveCreate', id, input);
   }
 
   /** What countOpenOrders answers; an Error is thrown instead. */

@@ -16,7 +16,8 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { type ActivityDeps, issuerDirectory } from '../../src/activities';
 import { apiListenOptions, buildApi } from '../../src/api/server';
-import { type ConfiguredIssuer, createIssuerFromConfig } from '../../src/ca/issuer-from-config';
+import { closeIssuers, createIssuersFromConfig } from '../../src/ca/issuer-from-config';
+import { createFileCheckerFromConfig } from '../../src/validation/http-file-check';
 import { codecAuthFromConfig, codecCorsOrigins, codecDevAccess } from '../../src/codec/codec-server';
 import { type Config, parseConfig } from '../../src/config';
 import { createOrderService, type OrderService, type OrderServiceDeps } from '../../src/orders/order-service';
@@ -304,13 +305,14 @@ export async function startInProcessWorker(
   const dataConverter = createDataConverter(config);
   const key = dataConverter.failureConverterPath ?? 'plain';
   if (!bundles.has(key)) bundles.set(key, bundleWorkflows(dataConverter));
-  const issuer: ConfiguredIssuer = createIssuerFromConfig(config, logger);
+  const issuers = createIssuersFromConfig(config, logger);
+  const fileChecker = createFileCheckerFromConfig(config);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await createCertflowWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    deps: { ...o.deps, issuers: issuerDirectory([issuer]), logger },
+    deps: { ...o.deps, issuers: issuerDirectory(issuers), fileChecker, logger },
     dataConverter,
     workflowBundle: await bundles.get(key)!,
     tuning: o.tuning,
@@ -321,7 +323,8 @@ export async function startInProcessWorker(
     close: async () => {
       worker.shutdown();
       await run;
-      await issuer.close();
+      await closeIssuers(issuers);
+      await fileChecker.close();
       await connection.close();
     },
   };

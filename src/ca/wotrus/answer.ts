@@ -1,40 +1,10 @@
 import { type z } from 'zod';
-import { CaBusinessError, CaProtocolError, type CaOperation, type ProtocolIssue } from '../errors';
+import { CaBusinessError, CaProtocolError } from '../errors';
+import { toProtocolIssues, type AnswerContext } from '../http-answer';
 import { envelopeSchema } from './schemas';
 
-/** Where an answer came from, for the errors raised while reading it. */
-export interface AnswerContext {
-  issuer?: string;
-  operation: CaOperation;
-  requestId: string;
-  httpStatus?: number;
-  /** Scrubs secrets from any CA text that ends up in an error. */
-  redact?: (text: string) => string;
-}
-
-const PREVIEW_CHARS = 120;
-
-/** Zod issues as dotted paths (`data.orderId`) an operator can read in a failure message. */
-export function toProtocolIssues(error: z.ZodError, prefix: readonly PropertyKey[] = []): ProtocolIssue[] {
-  return error.issues.map((issue) => ({
-    path: [...prefix, ...issue.path].map(String).join('.'),
-    message: issue.message,
-  }));
-}
-
-/** JSON.parse, failing as a CaProtocolError that shows the start of what came instead. */
-export function parseJsonAnswer(text: string, ctx: AnswerContext): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    const redact = ctx.redact ?? ((s: string) => s);
-    const preview = redact(text.slice(0, PREVIEW_CHARS)).replace(/\s+/g, ' ').trim();
-    throw new CaProtocolError({
-      ...ctx,
-      issues: [{ path: '', message: `body is not JSON${preview ? ` (starts with "${preview}")` : ' (empty)'}` }],
-    });
-  }
-}
+/** The generic answer reading lives in `../http-answer`; re-exported for the WoTrus callers that import it from here. */
+export { parseJsonAnswer, toProtocolIssues, type AnswerContext } from '../http-answer';
 
 /**
  * An operation's own reading of an `isSuccess: false` answer: an error to throw instead of

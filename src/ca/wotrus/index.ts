@@ -3,7 +3,7 @@ export * from './client';
 export * from './descriptor';
 export * from './push';
 export * from './schemas';
-export { parseRetryAfter } from './retry-after';
+export { parseRetryAfter } from '../http-answer';
 export { readAnswer, parseJsonAnswer, type AnswerContext } from './answer';
 export * from './mapping';
 export * from './statuses';

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { CancelInput, ReissueInput, ResendCustomerEmailInput, RevokeInput, UpdateAnswer } from '../../workflows/messages';
+import type { CancelInput, ReissueInput, ResendCustomerEmailInput, ResolveCreateInput, RevokeInput, UpdateAnswer } from '../../workflows/messages';
 import type { CommandContext } from '../context';
 import { ExitCode } from '../exit-codes';
 import { readProofFile, readTextFile } from '../files';
 import { orderPath } from './read';
 
-async function act(ctx: CommandContext, id: string, action: string, body?: CancelInput | ReissueInput | RevokeInput | ResendCustomerEmailInput): Promise<ExitCode> {
+async function act(ctx: CommandContext, id: string, action: string, body?: CancelInput | ReissueInput | RevokeInput | ResendCustomerEmailInput | ResolveCreateInput): Promise<ExitCode> {
   const answer = await ctx.api.json<UpdateAnswer>('POST', `${orderPath(id)}/${action}`, body);
   ctx.out(ctx.json ? JSON.stringify(answer) : `${id}: ${answer.message} (state ${answer.state})`);
   return ExitCode.Ok;
@@ -48,4 +48,12 @@ export function notifyCustomer(ctx: CommandContext, id: string, opts: { reason?:
   const requestId = opts.requestId ?? `cli-${randomUUID()}`;
   if (!opts.requestId && !ctx.json) ctx.err(`certflow: notify request id ${requestId} (pass --request-id ${requestId} to retry without a second e-mail)`);
   return act(ctx, id, 'notify', { requestId, ...(opts.reason === undefined ? {} : { reason: opts.reason }) });
+}
+
+/**
+ * After a lost create answer at a CA without idempotency key: the CA order the operator found
+ * at the CA, or their word that it made none. The API checks that exactly one is given.
+ */
+export function resolveCreate(ctx: CommandContext, id: string, opts: { caOrderId?: string; createAgain?: boolean; reason: string }): Promise<ExitCode> {
+  return act(ctx, id, 'resolve-create', { reason: opts.reason, ...(opts.caOrderId === undefined ? {} : { caOrderId: opts.caOrderId }), ...(opts.createAgain ? { createAgain: true as const } : {}) });
 }

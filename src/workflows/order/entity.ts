@@ -1,7 +1,7 @@
 import { ApplicationFailure, allHandlersFinished, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { BillingEventType } from '../../activities';
 import type { CaEmailResult } from '../../activities/ca';
-import { type Capability, ISSUER_BEFORE_PORT, type IssuerRef } from '../../ca/issuer';
+import { type Capability, ISSUER_BEFORE_PORT, type IssuerRef, type RetrievedCertificate } from '../../ca/issuer';
 import type { CertificateBundle, CertificateMeta } from '../../domain/certificate';
 import { CANCELLABLE_STATES, type OrderState } from '../../domain/order-states';
 import type { CaEmailRecord, OrderView } from '../../domain/order-view';
@@ -17,6 +17,7 @@ import {
   type CancelInput,
   type ReissueInput,
   type ResendCustomerEmailInput,
+  type ResolveCreateInput,
   type RevokeInput,
   type UpdateAnswer,
   UPDATE_REJECTED,
@@ -27,6 +28,7 @@ import {
   getOrderQuery,
   reissueUpdate,
   resendCustomerEmailUpdate,
+  resolveCreateUpdate,
   retryNowUpdate,
   revokeUpdate,
 } from '../messages';
@@ -95,6 +97,12 @@ export class OrderEntity {
   boundRsa: RunningChild<BoundOrderResult> | undefined;
   /** Set when the child a pending update asked for has started (`revoke` or the reissue request id). */
   childStarted: { id: string } | undefined;
+  /** A create's answer was lost at a CA without idempotency key: the order waits for resolveCreate. */
+  createOutcomeUnknown = false;
+  /** The operator's decision, consumed by the create step. */
+  createResolution: ResolveCreateInput | undefined;
+  /** The certificate a create handed out at once (ACMAPI `success`): no wait for issuance. */
+  issuedAtCreate: RetrievedCertificate | undefined;
 
   constructor(readonly input: OrderWorkflowInput) {
     const restored = input.carried ? restoreView(input.carried) : { view: initialView(input), billingEventKeys: [] };
@@ -153,6 +161,19 @@ export class OrderEntity {
     setHandler(revokeUpdate, (req) => this.revoke(req), { validator: (req) => this.validateRevoke(req), ...describe(revokeUpdate) });
     setHandler(retryNowUpdate, () => this.retry(), { validator: () => this.validateRetry(), ...describe(retryNowUpdate) });
     setHandler(resendCustomerEmailUpdate, (req) => this.resendCustomerEmail(req), { validator: (req) => this.validateResendCustomerEmail(req), ...describe(resendCustomerEmailUpdate) });
+    setHandler(resolveCreateUpdate, (req) => this.resolveCreate(req), { validator: (req) => this.validateResolveCreate(req), ...describe(resolveCreateUpdate) });
+  }
+
+  private validateResolveCreate(req: ResolveCreateInput): void {
+    messageSchemas().resolveCreateInputSchema.parse(req);
+    if (!this.createOutcomeUnknown) reject(`Nothing to resolve: only an order whose create answer was lost waits for this (the order is ${this.state}).`);
+    if (this.createResolution) reject('A resolution is already being carried out.');
+  }
+
+  private resolveCreate(req: ResolveCreateInput): UpdateAnswer {
+    this.createResolution = req;
+    const message = req.caOrderId ? `Following CA order ${req.caOrderId}.` : 'Creating the CA order again.';
+    return { accepted: true, state: this.state, message, caOrderId: req.caOrderId };
   }
 
   /** A hint only: the next step reads the CA's status. Pushes for other lineage ids go to the child that waits for them. */
@@ -219,6 +240,7 @@ export class OrderEntity {
 
   private validateRetry(): void {
     if (this.state !== 'needsAttention') reject(`Nothing to retry: the order is ${this.state}.`);
+    if (this.createOutcomeUnknown) reject('The CA may have created the order already: retrying could make a second one. Resolve it with resolveCreate (the CA order found at the CA, or createAgain).');
   }
 
   private retry(): UpdateAnswer {

@@ -11,6 +11,7 @@ import { STATUSES_AS_WRITTEN_PATCH, awaitIssuance } from '../await-issuance';
 import { CUSTOMER_ACTION_PATCH } from '../customer-action';
 import { failureMessage, failureType } from '../failures';
 import { retrieveAndVerify } from '../retrieve-and-verify';
+import { applyWhenDomainsReady } from './apply';
 import type { OrderEntity } from './entity';
 
 /**
@@ -32,7 +33,8 @@ export async function issue(order: OrderEntity): Promise<OrderView | undefined> 
     if (ended) return ended;
     if (order.view.ca.orderIdRsa && patched(BOUND_ORDER_PATCH)) order.boundRsa = await followBoundRsaOrder(order, order.view.ca.orderIdRsa);
   }
-  const waited = await waitForIssuance(order);
+  // A CA that issued with the create (ACMAPI success) has nothing to wait for.
+  const waited = order.issuedAtCreate ? issuedAtCreate(order) : await waitForIssuance(order);
   if (waited.ended) return waited.ended;
   order.certificateIssued = true;
   if (order.cancelRequest && patched(ANSWER_CANCEL_ONCE_ISSUED_PATCH)) {
@@ -101,8 +103,36 @@ async function collectBoundRsa(order: OrderEntity, child: RunningChild<BoundOrde
 export const ISSUED_BEFORE_CANCEL = 'The CA has already issued the certificate, so the order cannot be cancelled; revoke it once it is active.';
 
 async function createCaOrder(order: OrderEntity): Promise<OrderView | undefined> {
+  const req = createRequest(order);
+  if (order.can('fileValidationAtCreate')) {
+    const applied = await applyWhenDomainsReady(order, req);
+    if ('ended' in applied) return applied.ended;
+    order.view.ca.orderId = applied.created.caOrderId;
+    order.record.addCaOrderId(applied.created.caOrderId);
+    order.issuedAtCreate = applied.created.certificate;
+    return undefined;
+  }
+  try {
+    const created = await withAttention(order.control, 'Creating the CA order', () =>
+      caActivities.createCaOrder.executeWithOptions({ summary: `Create the CA order for ${req.commonName}` }, [req, order.issuer.id]),
+    );
+    order.view.ca.orderId = created.caOrderId;
+    order.view.ca.orderIdRsa = created.caOrderIdRsa;
+    order.record.addCaOrderId(created.caOrderId);
+    return undefined;
+  } catch (err) {
+    if (err instanceof Interrupted) {
+      order.answerCancel({ ok: true, message: 'Cancelled before the CA order was created.' });
+      return await order.finish('cancelled', 'CancelledByRequest', `Cancelled before the CA order was created: ${order.cancelRequest?.reason}`, 'order.cancelled');
+    }
+    if (failureType(err) === CaErrorType.Business) return await order.finish('failed', 'CaRefusedOrder', `The CA refused the order: ${failureMessage(err)}`, 'order.failed');
+    throw err;
+  }
+}
+
+function createRequest(order: OrderEntity): CreateOrderRequest {
   const { order: o } = order.input;
-  const req: CreateOrderRequest = {
+  return {
     productId: o.productId,
     commonName: o.commonName,
     csr: o.csr,
@@ -117,22 +147,13 @@ async function createCaOrder(order: OrderEntity): Promise<OrderView | undefined>
     bindRsaProductId: o.bindRsaProductId,
     csrRsa: o.csrRsa,
   };
-  try {
-    const created = await withAttention(order.control, 'Creating the CA order', () =>
-      caActivities.createCaOrder.executeWithOptions({ summary: `Create the CA order for ${o.commonName}` }, [req, order.issuer.id]),
-    );
-    order.view.ca.orderId = created.caOrderId;
-    order.view.ca.orderIdRsa = created.caOrderIdRsa;
-    order.record.addCaOrderId(created.caOrderId);
-    return undefined;
-  } catch (err) {
-    if (err instanceof Interrupted) {
-      order.answerCancel({ ok: true, message: 'Cancelled before the CA order was created.' });
-      return await order.finish('cancelled', 'CancelledByRequest', `Cancelled before the CA order was created: ${order.cancelRequest?.reason}`, 'order.cancelled');
-    }
-    if (failureType(err) === CaErrorType.Business) return await order.finish('failed', 'CaRefusedOrder', `The CA refused the order: ${failureMessage(err)}`, 'order.failed');
-    throw err;
-  }
+}
+
+function issuedAtCreate(order: OrderEntity): { ended?: OrderView; retrieved?: RetrievedCertificate } {
+  const retrieved = order.issuedAtCreate!;
+  order.issuedAtCreate = undefined;
+  order.record.transition('retrieving', 'Issued', 'The CA issued the certificate with the order.');
+  return { retrieved };
 }
 
 /** Waits until the CA has issued, or the order ended (a refused cancel request keeps it waiting). */
