@@ -1,30 +1,51 @@
 /**
  * `npm start`: the whole service in one terminal, on embedded defaults — the Temporal dev
  * server (SQLite under .data/, Web UI), the CA simulator (unless CA_BASE_URL is set), the
- * worker and the API — supervised: each part is awaited until ready, a crashed part is
- * restarted, and Ctrl-C stops every child.
+ * WoSign ACMAPI simulator and the customers' web host serving its signfile for every domain
+ * (in this process, unless ACMAPI_URL is set), the worker and the API — supervised: each part
+ * is awaited until ready, a crashed part is restarted, and Ctrl-C stops every child.
  */
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import pino from 'pino';
 import { parseConfig } from '../src/config';
 import { stopChild } from '../tools/engine/dev-server';
 import { PortInUseError, assertPortFree, waitUntil } from '../tools/engine/ports';
 import { stderrProgress as say } from '../tools/engine/progress';
 import { parseSimulatorEnv } from '../tools/simulators/wotrus/env';
-import { startLogFormatter } from './start-log';
+import { type LineFormatter, startLogFormatter } from './start-log';
+import { ACMAPI_DEV_PRODUCT_ID, type AcmapiStack, startAcmapiStack } from '../tools/stack/acmapi';
 import { ENTRIES, type Engine, ROOT as root, type StackSecrets, isPolling, randomSecrets, serviceEnv, simulatorEnv, spawnNode, startEngine } from '../tools/stack/compose';
 
-/** Dev mode only: random secrets generated once and kept under the data dir, never in code. */
+/**
+ * Dev mode only: random secrets generated once and kept under the data dir, never in code. A
+ * file from an older certflow keeps its secrets and gets the ones it lacks.
+ */
 function devSecrets(dataDir: string): StackSecrets {
   const file = path.join(dataDir, 'dev-secrets.json');
-  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as StackSecrets;
-  const s = randomSecrets('dev_');
-  fs.mkdirSync(dataDir, { recursive: true });
-  fs.writeFileSync(file, JSON.stringify(s, null, 2), { mode: 0o600 });
+  const stored = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<StackSecrets>) : {};
+  const fresh = randomSecrets('dev_');
+  const s: StackSecrets = { ...fresh, ...stored };
+  if (Object.keys(fresh).some((k) => !(k in stored))) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(s, null, 2), { mode: 0o600 });
+  }
   return s;
+}
+
+/** The in-process ACMAPI simulator's JSON log lines, shown like a child's (`[acmapi] …`). */
+function prefixedLogger(name: string, format: LineFormatter, level: string): pino.Logger {
+  let buf = '';
+  return pino({ level, name }, {
+    write: (chunk: string) => {
+      buf += chunk;
+      const lines = buf.split('\n');
+      buf = lines.pop() ?? '';
+      for (const l of lines) process.stdout.write(`[${name}] ${format(l)}\n`);
+    },
+  });
 }
 
 function portOf(address: string): number {
@@ -44,14 +65,12 @@ async function main(): Promise<void> {
   env.DATA_DIR = dataDir;
   const secrets = devSecrets(dataDir);
   const embeddedCa = !env.CA_BASE_URL;
-
-  if (!secrets.downloadLinkSecret) {
-    secrets.downloadLinkSecret = randomBytes(24).toString('base64url');
-    fs.writeFileSync(path.join(dataDir, 'dev-secrets.json'), JSON.stringify(secrets, null, 2), { mode: 0o600 });
-  }
+  // WoSign ACMAPI: the simulator and the customers' web host unless the caller names an ACMAPI.
+  const embeddedAcmapi = !env.ACMAPI_URL;
 
   // Embedded defaults: only what is unset, so any variable can still be overridden.
   const simPort = env.SIMULATOR_PORT || '8090';
+  const acmapiPort = Number(env.ACMAPI_SIM_PORT || '8091');
   const apiPort = env.API_PORT || '8080';
   // Pushes as the WoTrus document shows them (unsigned) unless the caller asks for our HMAC.
   const pushVerify = env.CA_PUSH_VERIFY === 'hmac' ? 'hmac' : 'none';
@@ -87,6 +106,7 @@ async function main(): Promise<void> {
     [config.API_PORT, 'API_PORT', 'certflow API'],
   ];
   if (embeddedCa) checks.push([simulatorPort, 'SIMULATOR_PORT', 'CA simulator']);
+  if (embeddedAcmapi) checks.push([acmapiPort, 'ACMAPI_SIM_PORT', 'ACMAPI simulator']);
   if (config.WORKER_METRICS_BIND) checks.push([Number(config.WORKER_METRICS_BIND.slice(config.WORKER_METRICS_BIND.lastIndexOf(':') + 1)), 'WORKER_METRICS_BIND', 'worker metrics']);
   for (const [port, variable, what] of checks) await assertPortFree(port, variable, what);
 
@@ -106,12 +126,36 @@ async function main(): Promise<void> {
   });
   say(`Temporal ready on ${server.address}`);
 
+  const format = startLogFormatter(env, process.stdout.isTTY === true);
+  let acmapi: AcmapiStack | undefined;
+  if (embeddedAcmapi) {
+    // In this process: a restart of `npm start` is a new ACMAPI CA (its chain file rewritten).
+    try {
+      acmapi = await startAcmapiStack({
+        authToken: secrets.acmapiAuthToken,
+        signfile: secrets.acmapiSignfile,
+        adminToken: secrets.simulatorAdminToken,
+        chainFile: path.join(dataDir, 'acmapi-chain.pem'),
+        // Any order placed with the CLI validates: every domain serves the signfile.
+        serveEverywhere: true,
+        simulator: { port: acmapiPort },
+        logger: prefixedLogger('acmapi', format, env.LOG_LEVEL || 'info'),
+      });
+    } catch (err) {
+      await server.stop();
+      throw err;
+    }
+    // All of them: the worker must speak to this simulator with its credentials, and check
+    // every domain's file on this web host.
+    Object.assign(env, acmapi.env);
+    say(`ACMAPI simulator ready on ${acmapi.sim.url} (customer web host: http ${acmapi.web.httpAddress}, https ${acmapi.web.httpsAddress})`);
+  }
+
   const parts: Part[] = [];
   if (embeddedCa) parts.push({ name: 'simulator', script: ENTRIES.simulator, restarts: 0 });
   parts.push({ name: 'worker', script: ENTRIES.worker, restarts: 0 }, { name: 'api', script: ENTRIES.api, restarts: 0 });
 
   let stopping = false;
-  const format = startLogFormatter(env, process.stdout.isTTY === true);
   const launch = (part: Part): void => {
     const child = spawnNode(part.script, { env });
     part.child = child;
@@ -144,6 +188,7 @@ async function main(): Promise<void> {
     stopping = true;
     say('stopping…');
     for (const part of [...parts].reverse()) if (part.child) await stopChild(part.child);
+    await acmapi?.close();
     await server.stop();
     say('stopped');
     process.exit(code);
@@ -186,6 +231,8 @@ async function main(): Promise<void> {
     `  API metrics       http://localhost:${config.API_PORT}/metrics   (with the API key)`,
     config.WORKER_METRICS_BIND ? `  Worker metrics    http://${config.WORKER_METRICS_BIND}/metrics   (Prometheus: Temporal SDK and certflow_* series)` : undefined,
     embeddedCa ? `  Simulator metrics ${config.CA_BASE_URL}/metrics` : undefined,
+    acmapi ? `  ACMAPI simulator  ${acmapi.sim.url}   (admin: /admin, metrics: /metrics; product ${ACMAPI_DEV_PRODUCT_ID})` : `  ACMAPI            ${env.ACMAPI_URL}`,
+    acmapi ? `  Customer web host http://${acmapi.web.httpAddress}, https://${acmapi.web.httpsAddress}   (every domain serves the ACMAPI signfile)` : undefined,
     `  Dev API key       ${secrets.apiKey}   (export CERTFLOW_API_KEY=${secrets.apiKey})`,
     `  Dev secrets       ${path.join(dataDir, 'dev-secrets.json')}`,
     'Press Ctrl-C to stop.',

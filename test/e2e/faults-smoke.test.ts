@@ -1,7 +1,8 @@
 /**
  * A small run of the fault suite (test/faults, full size: `npm run test:faults`): the worker
  * SIGKILLed mid-run, the CA's fault mix with a short outage, the CA refusing the token, 50
- * identical creates, and misbehaving pushes — each asserting the same invariants as the full
+ * identical creates, misbehaving pushes, and WoSign ACMAPI applies whose answers are lost
+ * (settled by the operator) — each asserting the same invariants as the full
  * suite (every order active, one CA order per idempotenceID, ...). Nothing here is timed except
  * nothing: the 1 s answer bound of a 1,000-push burst and the 2.5× CA-call bound are checked
  * at full size by `npm run test:faults` (see docs/reliability.md), not in `npm test`. Scenario 2 (restarting Temporal)
@@ -11,6 +12,7 @@
  * their time is spent waiting on Temporal's timers (the startToCloseTimeout of activities lost
  * with a killed worker, retry backoff after the outage). Pushes run last, alone.
  */
+import { acmapiLostAnswers } from '../faults/scenarios/acmapi-lost-answers';
 import { authFailure } from '../faults/scenarios/auth-failure';
 import { caFaults } from '../faults/scenarios/ca-faults';
 import { concurrentCreate } from '../faults/scenarios/concurrent-create';
@@ -58,6 +60,12 @@ describe('fault suite, small', () => {
   it('CA answers 401: needsAttention (CaAuthenticationFailed), no hot loop, active after the token is fixed and retryNow', async () => {
     const result = await run(authFailure);
     expect(failures(result)).toEqual([]);
+  }, 300_000);
+
+  it('ACMAPI answers lost (dropped after issuing, 500 before handling): needsAttention, settled by resolve-create, one certificate per order', async () => {
+    const result = await run(acmapiLostAnswers);
+    expect(failures(result)).toEqual([]);
+    expect(result.finalStates.active).toBe(result.orders);
   }, 300_000);
 
   it('CA fault mix and a short outage: every order active, one CA order each, Retry-After respected', async () => {

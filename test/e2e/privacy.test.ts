@@ -142,6 +142,8 @@ function secrets(): Record<string, string> {
     uKeyPassword: uKey.password,
   };
   if (c.DOWNLOAD_LINK_SECRET) needles.DOWNLOAD_LINK_SECRET = c.DOWNLOAD_LINK_SECRET;
+  // The stack's second CA (the ACMAPI simulator): its worker client holds this token too.
+  if (c.ACMAPI_AUTH_TOKEN) needles.ACMAPI_AUTH_TOKEN = c.ACMAPI_AUTH_TOKEN;
   for (const k of c.CODEC_KEYS ?? []) {
     needles[`codec key ${k.id}`] = k.key;
     // The raw key bytes too, as they would sit in a buffer (latin1 maps bytes to chars 1:1).

@@ -85,12 +85,13 @@ certflow's promise is that an order, once accepted, reaches its certificate exac
 whatever crashes or misbehaves on the way. The fault suite checks that promise against the
 failures a production deployment meets: processes killed without warning, Temporal itself
 going away, a CA that errs, hangs, garbles, throttles, goes dark or refuses our token, a
-billing system that retries in parallel, and pushes that are forged, replayed, stale or many.
+billing system that retries in parallel, pushes that are forged, replayed, stale or many, and
+a CA without idempotency key (WoSign ACMAPI) whose answers are lost after it issued.
 
 \`npm run test:faults\` runs every scenario at full size and prints the table;
 \`npm run test:faults -- --report\` also rewrites this file; \`--only=<id,…>\` runs some,
 \`--smoke\` runs the small sizes.
-\`npm test\` runs a small version of scenarios 1, 3, 4, 5 and 6 (\`test/e2e/faults-smoke.test.ts\`).
+\`npm test\` runs a small version of scenarios 1, 3, 4, 5, 6 and 8 (\`test/e2e/faults-smoke.test.ts\`).
 
 | # | scenario | what is done | what must hold |
 | --- | --- | --- | --- |
@@ -102,6 +103,7 @@ billing system that retries in parallel, and pushes that are forged, replayed, s
 | 5 | \`concurrent-create\` | 50 identical POST /v1/orders at once | all 202, created:true exactly once, one workflow, one CA order |
 | 6 | \`pushes\` | forged, replayed ×100, out-of-order, unknown-order pushes (unsigned, as the WoTrus document sends them) and a burst of 1,000 | forged ones acknowledged and the order unchanged (a push only makes it read the CA); one signal now and one at the window's end; harmless; 404; every answer within 1 s |
 | 7 | \`two-workers\` | two workers on one task queue, one SIGKILLed mid-run | the other finishes every order |
+| 8 | \`acmapi-lost-answers\` | 50 WoSign ACMAPI orders in waves of 5; per wave the CA issues one apply and drops its answer, every other wave it answers one apply 500 before handling it; then the operator looks each parked order's domain up at the CA and calls resolve-create (the handle_id found, or createAgain) | those orders park in needsAttention (CaCreateOutcomeUnknown), refuse retryNow and call the CA no more; then every order active, exactly one certificate issued per order, and it is the one the order holds |
 `;
 
 export const NOTES = `## How the figures are measured

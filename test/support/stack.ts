@@ -1,7 +1,8 @@
 /**
  * The whole service in one test process against the run's shared dev server: the API (real
- * HTTP, API key, push receiver, codec endpoints), the simulator pushing to it, and a worker
- * on a task queue of its own. Used by the e2e tests, the fault suite and the benchmark smoke.
+ * HTTP, API key, push receiver, codec endpoints), the simulator pushing to it, the ACMAPI
+ * simulator with the customers' web host (no domain serves the signfile until a test says so:
+ * `acmapi.serve(domain)`), and a worker on a task queue of its own. Used by the e2e tests, the fault suite and the benchmark smoke.
  */
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
@@ -11,6 +12,7 @@ import type { Config } from '../../src/config';
 import type { OrderPolicyInput } from '../../src/domain/order';
 import { createOrderService, type OrderService } from '../../src/orders/order-service';
 import type { RunningSimulator, SimulatorOptions } from '../../tools/simulators/wotrus/server';
+import type { AcmapiStack, AcmapiStackOptions } from '../../tools/stack/acmapi';
 import { type ApiCall, type InProcessWorker, randomSecrets, serviceEnv, startFront, startInProcessWorker } from '../../tools/stack/compose';
 import { uniqueId } from './temporal';
 
@@ -27,6 +29,8 @@ export interface Stack {
   apiKey: string;
   operatorToken: string;
   sim: RunningSimulator;
+  /** The ACMAPI simulator (`acmapi.sim`) and the customers' web host (`acmapi.web`). */
+  acmapi: AcmapiStack;
   client: Client;
   orders: OrderService;
   billing: RecordingBilling;
@@ -39,6 +43,8 @@ export interface Stack {
 export interface StackOptions {
   codec?: boolean;
   simulator?: Partial<SimulatorOptions>;
+  /** Over the ACMAPI stack's defaults (e.g. `serveEverywhere: true`). */
+  acmapi?: Partial<AcmapiStackOptions>;
   /** Start an in-process worker (default true). */
   worker?: boolean;
   logger?: Logger;
@@ -66,6 +72,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     logger,
     ...(opts.policyOverrides ? { orders: (deps) => createOrderService({ ...deps, policyOverrides: opts.policyOverrides }) } : {}),
     simulator: { delays: { submitMs: 20, reviewMs: 50, dcvMs: 50, issueMs: 50, revokeMs: 50 }, ...opts.simulator },
+    acmapi: opts.acmapi ?? {},
   });
   const billing = new RecordingBilling();
   let worker: InProcessWorker | undefined;
@@ -77,6 +84,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     apiKey: secrets.apiKey,
     operatorToken: secrets.operatorToken,
     sim: front.sim,
+    acmapi: front.acmapi!,
     client: front.client,
     orders: front.orders,
     billing,

@@ -1,7 +1,8 @@
 /**
  * The one place that wires certflow's processes for development: the Temporal engine (dev
  * server, or the Java time-skipping test server), the WoTrus simulator pushing to the API,
- * the API, and the worker (in this process or as a child). Small functions, each used by
+ * the WoSign ACMAPI simulator with the customers' web host (./acmapi.ts), the API, and the
+ * worker (in this process or as a child). Small functions, each used by
  * several of `npm start` (scripts/start.ts), the tests (test/support), the fault suite
  * (test/faults/support) and the benchmark (bench/stack.ts); each caller keeps its own shape.
  */
@@ -32,6 +33,7 @@ import { freePort } from '../engine/ports';
 import type { Progress } from '../engine/progress';
 import { ensureTestServer } from '../engine/test-server';
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from '../simulators/wotrus/server';
+import { type AcmapiStack, type AcmapiStackOptions, startAcmapiStack } from './acmapi';
 
 export const ROOT = path.resolve(__dirname, '../..');
 
@@ -55,6 +57,10 @@ export interface StackSecrets {
   /** base64 of 32 random bytes (one AES-256-GCM payload codec key). */
   codecKey: string;
   downloadLinkSecret?: string;
+  /** ACMAPI_AUTH_TOKEN (the ACMAPI simulator's auth_token). */
+  acmapiAuthToken: string;
+  /** ACMAPI_SIGNFILE: the content every domain of an ACMAPI order serves. */
+  acmapiSignfile: string;
 }
 
 export function randomSecrets(apiKeyPrefix = 'key_'): Required<StackSecrets> {
@@ -67,6 +73,8 @@ export function randomSecrets(apiKeyPrefix = 'key_'): Required<StackSecrets> {
     pushSecret: r(32),
     codecKey: randomBytes(32).toString('base64'),
     downloadLinkSecret: r(24),
+    acmapiAuthToken: r(24),
+    acmapiSignfile: `certflow-signfile-${r(18)}`,
   };
 }
 
@@ -221,11 +229,16 @@ export interface FrontOptions {
   orders?: (deps: OrderServiceDeps) => OrderService;
   /** Where the API listens (default a free port): a Web UI started first already points its codec endpoint here. */
   apiPort?: number;
+  /**
+   * The ACMAPI simulator and the customers' web host (startAcmapiStack; secrets from `secrets`,
+   * chain in a temporary file), options over those; false: neither (no ACMAPI issuer).
+   */
+  acmapi?: false | Partial<AcmapiStackOptions>;
 }
 
-/** The API (on a random port) and the simulator pushing to it, with their Temporal client. */
+/** The API (on a random port), the simulator pushing to it and the ACMAPI simulator, with their Temporal client. */
 export interface Front {
-  /** `env` with CA_BASE_URL pointing at the simulator. */
+  /** `env` with CA_BASE_URL pointing at the simulator, and the ACMAPI variables (AcmapiStack.env) unless `acmapi: false`. */
   env: Record<string, string>;
   config: Config;
   client: Client;
@@ -233,6 +246,8 @@ export interface Front {
   app: FastifyInstance;
   apiUrl: string;
   sim: RunningSimulator;
+  /** The ACMAPI simulator and the web host (absent with `acmapi: false`). */
+  acmapi?: AcmapiStack;
   api: ApiCall;
   close(): Promise<void>;
 }
@@ -268,7 +283,16 @@ export async function startFront(o: FrontOptions): Promise<Front> {
     pushMode: preliminary.CA_PUSH_VERIFY === 'hmac' ? 'signed' : 'document',
     ...o.simulator,
   });
-  const env = { ...o.env, CA_BASE_URL: sim.url };
+  let acmapi: AcmapiStack | undefined;
+  try {
+    if (o.acmapi !== false) acmapi = await startAcmapiStack({ authToken: o.secrets.acmapiAuthToken, signfile: o.secrets.acmapiSignfile, adminToken: o.secrets.simulatorAdminToken, ...o.acmapi });
+  } catch (err) {
+    await app.close();
+    await sim.close();
+    await client.connection.close();
+    throw err;
+  }
+  const env = { ...o.env, CA_BASE_URL: sim.url, ...acmapi?.env };
   return {
     env,
     config: parseConfig(env),
@@ -277,10 +301,12 @@ export async function startFront(o: FrontOptions): Promise<Front> {
     app,
     apiUrl,
     sim,
+    acmapi,
     api: apiCaller(apiUrl, o.secrets.apiKey),
     close: async () => {
       await app.close();
       await sim.close();
+      await acmapi?.close();
       await client.connection.close();
     },
   };

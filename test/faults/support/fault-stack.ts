@@ -15,6 +15,7 @@ import { writeWorkflowBundle } from '../../../src/workflow-bundle';
 import { type RunningCluster, startCluster } from '../../../tools/engine/cluster';
 import type { RunningDevServer } from '../../../tools/engine/dev-server';
 import type { RunningSimulator, SimulatorOptions } from '../../../tools/simulators/wotrus/server';
+import type { AcmapiStack, AcmapiStackOptions } from '../../../tools/stack/acmapi';
 import { type ApiCall, randomSecrets, serviceEnv, startEngine, startFront } from '../../../tools/stack/compose';
 import { OrderStatusKey } from '../../../src/workflows/search-attributes';
 import { CallLog } from './call-log';
@@ -37,6 +38,8 @@ export interface FaultStackOptions {
   /** Client timeout of the workers' CA calls (default 2000 ms). */
   caTimeoutMs?: number;
   simulator?: Partial<SimulatorOptions>;
+  /** Over the ACMAPI stack's defaults (the ACMAPI simulator and the customers' web host). */
+  acmapi?: Partial<AcmapiStackOptions>;
   /** More settings of the worker processes (e.g. WORKER_METRICS_BIND). */
   workerEnv?: Record<string, string>;
 }
@@ -47,6 +50,8 @@ export interface FaultStack {
   apiKey: string;
   pushSecret: string;
   sim: RunningSimulator;
+  /** The ACMAPI simulator (`acmapi.sim`, its `admin`) and the customers' web host (`acmapi.web`). */
+  acmapi: AcmapiStack;
   calls: CallLog;
   client: Client;
   orders: OrderService;
@@ -109,8 +114,10 @@ export async function startFaultStack(o: FaultStackOptions): Promise<FaultStack>
     secrets,
     readiness: true,
     simulator: { delays: { submitMs: 50, reviewMs: 300, dcvMs: 300, issueMs: 300, revokeMs: 300 }, logger: calls.logger(), ...o.simulator },
+    acmapi: o.acmapi ?? {},
   });
   const { client, orders, apiUrl, sim } = front;
+  const acmapi = front.acmapi!;
 
   const workerConfig: WorkerConfig = {
     TEMPORAL_ADDRESS: temporalAddress,
@@ -121,6 +128,8 @@ export async function startFaultStack(o: FaultStackOptions): Promise<FaultStack>
     CODEC_KEYS: front.env.CODEC_KEYS,
     CODEC_CURRENT_KEY_ID: 'f1',
     LOG_LEVEL: 'warn',
+    // The second CA and the web host its domain file check connects every domain to.
+    ...acmapi.env,
     // Built once per process and shared, as production does: a restarted worker polls within
     // a second instead of bundling again.
     WORKFLOW_BUNDLE_PATH: await sharedBundle(),
@@ -141,6 +150,7 @@ export async function startFaultStack(o: FaultStackOptions): Promise<FaultStack>
     apiKey: secrets.apiKey,
     pushSecret: secrets.pushSecret,
     sim,
+    acmapi,
     calls,
     client,
     orders,

@@ -9,12 +9,17 @@ import type { FaultStack, Log } from './fault-stack';
 
 let keys: ReturnType<typeof generateKeyPair> | undefined;
 
-/** A DV order with its own host name; one EC key for all (key generation is not under test). */
-export async function orderBody(billingOrderId: string): Promise<OrderRequestInput> {
+/** The host name of a billing order's certificate: its own, so the CA's records can be looked up by domain. */
+export function orderDomain(billingOrderId: string): string {
+  return `${billingOrderId.toLowerCase().replace(/[^a-z0-9-]/g, '-')}.faults.example.com`;
+}
+
+/** A DV order (WoTrus unless another product is given) with its own host name; one EC key for all (key generation is not under test). */
+export async function orderBody(billingOrderId: string, productId: string = SIM_PRODUCT_IDS.rsaDv): Promise<OrderRequestInput> {
   keys ??= generateKeyPair('ec');
-  const commonName = `${billingOrderId.toLowerCase().replace(/[^a-z0-9-]/g, '-')}.faults.example.com`;
+  const commonName = orderDomain(billingOrderId);
   const csr = await generateCsr({ commonName, keys: await keys });
-  return { billingOrderId, productId: SIM_PRODUCT_IDS.rsaDv, commonName, csr: csr.csrPem, month: 12 };
+  return { billingOrderId, productId, commonName, csr: csr.csrPem, month: 12 };
 }
 
 export function orderIds(prefix: string, n: number): string[] {
@@ -49,9 +54,9 @@ export interface PlaceOutcome {
  * POSTs each order; a 503 (Temporal briefly unreachable) is retried as a billing system would,
  * with the same body, which the API answers idempotently.
  */
-export async function placeOrders(stack: FaultStack, ids: readonly string[], opts: { concurrency?: number; retryFor?: number } = {}): Promise<PlaceOutcome[]> {
+export async function placeOrders(stack: FaultStack, ids: readonly string[], opts: { concurrency?: number; retryFor?: number; productId?: string } = {}): Promise<PlaceOutcome[]> {
   return pool(ids, opts.concurrency ?? 16, async (id) => {
-    const body = await orderBody(id);
+    const body = await orderBody(id, opts.productId);
     const until = Date.now() + (opts.retryFor ?? 120_000);
     for (let attempts = 1; ; attempts++) {
       let status = 0;
