@@ -30,9 +30,9 @@ import { SIM_PRODUCT_IDS } from '../../tools/simulators/wotrus/catalog';
 import { generateCsr, generateSm2Csr } from '../../tools/simulators/wotrus/csr';
 import { bundleWorkflows } from '../../src/worker-factory';
 import type { OrderView } from '../../src/domain/order-view';
-import { cancelUpdate, getOrderQuery, getReissueQuery, reissueUpdate, retryNowUpdate, revokeUpdate } from '../../src/workflows/messages';
+import { cancelUpdate, getOrderQuery, getReissueQuery, reissueUpdate, resolveCreateUpdate, retryNowUpdate, revokeUpdate } from '../../src/workflows/messages';
 import { orderWorkflow } from '../../src/workflows/order/workflow';
-import { type Harness, eventually, startHarness, workflowInput } from '../support/order-harness';
+import { ACMAPI_AUTH_TOKEN, ACMAPI_CUSTOMER_ID, ACMAPI_PRODUCT_ID, type Harness, SIGNFILE, SIGNFILE_PATH, eventually, startHarness, workflowInput } from '../support/order-harness';
 import {
   type History,
   type HistoryEntry,
@@ -496,6 +496,109 @@ const SCENARIOS: Scenario[] = [
     },
   },
 ];
+
+/** An order for the WoSign ACMAPI product; `served` names get the signfile on the web host. */
+async function acmapiOrder(c: Ctx, opts: { hosts?: string[]; served?: 'all' | 'commonName' } = {}): Promise<OrderRequestInput> {
+  const order = await c.order({ productId: ACMAPI_PRODUCT_ID, hosts: opts.hosts });
+  const names = opts.served === 'commonName' ? [order.commonName] : [order.commonName, ...(opts.hosts ?? [])];
+  for (const d of names) c.h.web.put(d, SIGNFILE_PATH, SIGNFILE);
+  return order;
+}
+
+async function reasonIs(c: Ctx, handle: Handle, reason: string): Promise<OrderView> {
+  return eventually(`reason ${reason}`, async () => {
+    const v = await c.view(handle);
+    return v.condition.reason === reason ? v : undefined;
+  });
+}
+
+/** The WoSign ACMAPI issuer (docs/acmapi.md): the paths test/workflows/acmapi.test.ts covers. */
+const ACMAPI_SCENARIOS: Scenario[] = [
+  {
+    name: 'acmapi-issued-at-create',
+    async run(c) {
+      const order = await acmapiOrder(c, { hosts: ['api.acmapi-issued-at-create.replay.example.com'] });
+      const handle = await c.start(order);
+      await c.stateIs(handle, 'active');
+      return [parent(handle, 'ACMAPI: both domains serve the signfile (checked first), one apply answers success with the certificate; verified against the configured chain, active (open).')];
+    },
+  },
+  {
+    name: 'acmapi-pending-handle',
+    async run(c) {
+      await c.h.acmapi.admin.updateSettings({ mode: 'pending', pendingAsks: 2 });
+      const handle = await c.start(await acmapiOrder(c));
+      await reasonIs(c, handle, 'CaManualReview');
+      await c.env.sleep('2 minutes');
+      await c.env.sleep('5 minutes');
+      await c.stateIs(handle, 'active');
+      return [parent(handle, 'ACMAPI: the apply answers pending with a handle_id; asked again by handle_id on the poll schedule, the second ask answers success; active (open).')];
+    },
+  },
+  {
+    name: 'acmapi-domain-file-missing',
+    async run(c) {
+      const missing = 'shop.acmapi-domain-file-missing.replay.example.com';
+      const handle = await c.start(await acmapiOrder(c, { hosts: [missing], served: 'commonName' }));
+      await reasonIs(c, handle, 'DomainFileNotReady');
+      c.h.web.put(missing, SIGNFILE_PATH, SIGNFILE);
+      await c.env.sleep('2 minutes');
+      await c.stateIs(handle, 'active');
+      return [parent(handle, 'ACMAPI: one domain does not serve the signfile: DomainFileNotReady, order.action_required naming it, no CA call; the file appears, the next check passes, one apply issues; active (open).')];
+    },
+  },
+  {
+    name: 'acmapi-ca-validation-failed',
+    async run(c) {
+      const blocked = 'cdn.acmapi-ca-validation-failed.replay.example.com';
+      await c.h.acmapi.admin.setFaults({ unreachableDomains: [blocked] });
+      const handle = await c.start(await acmapiOrder(c, { hosts: [blocked] }));
+      await reasonIs(c, handle, 'CaCouldNotValidateDomain');
+      await c.h.acmapi.admin.clearFaults();
+      await c.env.sleep('2 minutes');
+      await c.stateIs(handle, 'active');
+      return [parent(handle, 'ACMAPI: the CA answers 107 naming a domain certflow can read: CaCouldNotValidateDomain, the customer told; after one round of the ladder the files are checked again and the second apply issues; active (open).')];
+    },
+  },
+  {
+    name: 'acmapi-auth-recovery',
+    async run(c) {
+      await c.h.acmapi.admin.updateSettings({ credentials: { authToken: 'authority-rotated-987654' } });
+      const handle = await c.start(await acmapiOrder(c));
+      await reasonIs(c, handle, 'CaAuthenticationFailed');
+      await c.h.acmapi.admin.updateSettings({ credentials: { customerId: ACMAPI_CUSTOMER_ID, authToken: ACMAPI_AUTH_TOKEN } });
+      await handle.executeUpdate(retryNowUpdate, { args: [] });
+      await c.stateIs(handle, 'active');
+      return [parent(handle, 'ACMAPI: the apply answers 102 (auth_token): needsAttention/CaAuthenticationFailed, order.needs_attention; fixed, retryNow applies again and issues; active (open).')];
+    },
+  },
+  {
+    name: 'acmapi-lost-answer-resolved',
+    async run(c) {
+      await c.h.acmapi.admin.setFaults({ dropAfterHandling: 1 });
+      const order = await acmapiOrder(c);
+      const handle = await c.start(order);
+      await reasonIs(c, handle, 'CaCreateOutcomeUnknown');
+      const [found] = await c.h.acmapi.admin.applications({ domain: order.commonName });
+      await handle.executeUpdate(resolveCreateUpdate, { args: [{ caOrderId: found!.handleId, reason: 'found at WoSign' }] });
+      await c.stateIs(handle, 'active');
+      return [parent(handle, 'ACMAPI: the apply issued but its answer was lost: CaCreateOutcomeUnknown, never applied again; resolveCreate with the handle_id found at the CA, asked by handle_id, the certificate collected; active (open).')];
+    },
+  },
+  {
+    name: 'acmapi-create-again',
+    async run(c) {
+      await c.h.acmapi.admin.setFaults({ failBeforeHandling: { status: 500, count: 1 } });
+      const handle = await c.start(await acmapiOrder(c));
+      await reasonIs(c, handle, 'CaCreateOutcomeUnknown');
+      await handle.executeUpdate(resolveCreateUpdate, { args: [{ createAgain: true, reason: 'nothing at WoSign' }] });
+      await c.stateIs(handle, 'active');
+      return [parent(handle, 'ACMAPI: a 500 to the apply (outcome unknown): CaCreateOutcomeUnknown; resolveCreate createAgain after the operator found nothing at the CA; the second apply issues; active (open).')];
+    },
+  },
+];
+
+SCENARIOS.push(...ACMAPI_SCENARIOS);
 
 function parseArgs(argv: string[]): { only?: Set<string>; suffix: string; code: string } {
   const get = (flag: string): string | undefined => {
