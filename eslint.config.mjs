@@ -48,7 +48,7 @@ function workflowImportRule(eagerZod) {
     patterns: [
       ...productPatterns,
       ...vendorPatterns,
-      { regex: '^(\\.\\./)+(activities|api|orders|cli|delivery|codec|temporal)(/|$)|^(\\.\\./)+ca/(?!issuer$|errors$)', allowTypeImports: true, message: 'Import activities and I/O modules as types only.' },
+      { regex: '^(\\.\\./)+(activities|api|orders|cli|delivery|codec|temporal|validation)(/|$)|^(\\.\\./)+ca/(?!issuer$|errors$)', allowTypeImports: true, message: 'Import activities and I/O modules as types only.' },
       ...(eagerZod ? [{ regex: '(^|/)message-schemas$|^(\\.\\./)+domain/(?!order-states$|workflow-ids$)', allowTypeImports: true, message: 'These modules evaluate zod: import their types only, and the schemas through messageSchemas() from parse-message.' }] : []),
     ],
   };

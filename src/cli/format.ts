@@ -29,6 +29,7 @@ export function describeOrder(view: OrderView): string {
     ['CA order', view.ca.orderId],
     ['CA status', view.ca.status && `${view.ca.status} (checked ${view.ca.checks}×${view.ca.nextCheckAt ? `, next ${view.ca.nextCheckAt}` : ''})`],
     ['validation link', view.ca.pendingLink],
+    ...domainFileRows(view.ca.domainFiles),
     ['certificate', view.certificate && `serial ${view.certificate.serialNumber}, valid ${view.certificate.notBefore} → ${view.certificate.notAfter}`],
     ['renews', view.lineage.renews],
     ['CA orders', view.lineage.caOrderIds.length > 1 ? view.lineage.caOrderIds.join(', ') : undefined],
@@ -38,6 +39,17 @@ export function describeOrder(view: OrderView): string {
   const shown = rows.filter((r): r is [string, string] => Boolean(r[1]));
   const width = Math.max(...shown.map(([k]) => k.length));
   return [`Order ${view.billingOrderId}`, ...shown.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n');
+}
+
+/** Issuers that validate at create: each domain's file as certflow last checked it. */
+function domainFileRows(files: OrderView['ca']['domainFiles']): [string, string | undefined][] {
+  if (!files) return [];
+  const rows: [string, string | undefined][] = files.domains.map((d) => [
+    `  ${d.domain}`,
+    d.ready ? `ready (${d.http.ok ? d.http.url : d.https.url})` : `not ready — HTTP: ${d.http.problem ?? 'ok'}; HTTPS: ${d.https.problem ?? 'ok'}`,
+  ]);
+  const caFailed: [string, string | undefined] = ['  CA failed on', files.caFailedDomain && `${files.caFailedDomain} (the CA could not validate it at the last apply)`];
+  return [['domain files', `${files.path} (checked ${files.checkedAt})`], ...rows, caFailed];
 }
 
 export function ordersTable(rows: OrderSummary[]): string {

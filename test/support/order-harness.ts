@@ -9,6 +9,7 @@ import { type AcmapiClient, createAcmapiClient } from '../../src/ca/acmapi/clien
 import { createWotrusClient, type WotrusClient } from '../../src/ca/wotrus/client';
 import { createHttpFileChecker } from '../../src/validation/http-file-check';
 import { type RunningAcmapiSimulator, startAcmapiSimulator } from '../../tools/simulators/acmapi';
+import { ACMAPI_DEV_PRODUCT_ID } from '../../tools/stack/acmapi';
 import { type RunningWebHost, startWebHost } from '../../tools/simulators/webhost';
 import { createHmacPushVerifier, parsePush } from '../../src/ca/wotrus/push';
 import { type OrderPolicyInput, type OrderRequestInput, orderRequestSchema } from '../../src/domain/order';
@@ -30,9 +31,9 @@ export const SIM_ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const ACMAPI_CUSTOMER_ID = 'customer_test01';
 export const ACMAPI_AUTH_TOKEN = 'authority-test-0123456789';
 export const SIGNFILE = 'wosign-signfile-test-5f2b8c1d9e';
-export const SIGNFILE_PATH = '/.well-known/pki-validation/signfile';
+export { SIGNFILE_PATH } from '../../tools/simulators/acmapi';
 /** The one ACMAPI product of the default products file. */
-export const ACMAPI_PRODUCT_ID = 'ACA91000-0002-4D5A-9C00-000000000002';
+export { ACMAPI_DEV_PRODUCT_ID as ACMAPI_PRODUCT_ID } from '../../tools/stack/acmapi';
 
 /** Records billing events in memory; the HTTP webhook itself is tested in unit tests. */
 export class BillingRecorder implements BillingNotifier {
@@ -163,7 +164,7 @@ export async function dvOrder(overrides: Partial<OrderRequestInput> = {}, csrCom
 export async function acmapiOrder(overrides: Partial<OrderRequestInput> = {}): Promise<OrderRequestInput> {
   const commonName = overrides.commonName ?? `${uniqueId('www').toLowerCase()}.example.com`;
   const { csrPem } = await generateCsr({ commonName, keyType: 'ec', sans: overrides.hosts });
-  return { billingOrderId: uniqueId('B'), productId: ACMAPI_PRODUCT_ID, commonName, csr: csrPem, month: 12, ...overrides };
+  return { billingOrderId: uniqueId('B'), productId: ACMAPI_DEV_PRODUCT_ID, commonName, csr: csrPem, month: 12, ...overrides };
 }
 
 /** The simulator's products, as a test deployment lists them (PRODUCTS_FILE unset). */

@@ -127,6 +127,30 @@ describe('orders get / list / certificate', () => {
     expect(JSON.parse(json.stdout)).toEqual(makeView('B-1', 'awaitingValidation'));
   });
 
+  test('get lists each domain\'s validation file as certflow last checked it (ACMAPI), and the domain the CA failed on', async () => {
+    const fetched = (url: string, problem?: string) => ({ url, ok: problem === undefined, ...(problem ? { problem } : {}) });
+    const path = '/.well-known/pki-validation/signfile';
+    orders.views.set('B-2', makeView('B-2', 'awaitingValidation', {
+      ca: {
+        checks: 0,
+        domainFiles: {
+          path,
+          checkedAt: '2026-12-06T02:00:00.000Z',
+          caFailedDomain: 'cdn.example.com',
+          domains: [
+            { domain: 'shop.example.com', ready: true, http: fetched(`http://shop.example.com${path}`), https: fetched(`https://shop.example.com${path}`, 'HTTP 404') },
+            { domain: 'www.example.com', ready: false, http: fetched(`http://www.example.com${path}`, 'HTTP 404'), https: fetched(`https://www.example.com${path}`, 'no answer within 10 s') },
+          ],
+        },
+      },
+    }));
+    const r = await cli(['orders', 'get', 'B-2']);
+    expect(r.stdout).toMatch(/ {2}domain files\s+\/\.well-known\/pki-validation\/signfile \(checked 2026-12-06T02:00:00\.000Z\)/);
+    expect(r.stdout).toMatch(/ {4}shop\.example\.com\s+ready \(http:\/\/shop\.example\.com\/\.well-known\/pki-validation\/signfile\)/);
+    expect(r.stdout).toMatch(/ {4}www\.example\.com\s+not ready — HTTP: HTTP 404; HTTPS: no answer within 10 s/);
+    expect(r.stdout).toMatch(/ {4}CA failed on\s+cdn\.example\.com/);
+  });
+
   test('get of an unknown order exits 3 with the problem detail on stderr', async () => {
     const r = await cli(['orders', 'get', 'B-404']);
     expect(r).toMatchObject({ code: ExitCode.NotFound, stdout: '' });

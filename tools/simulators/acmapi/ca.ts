@@ -48,7 +48,8 @@ export class AcmapiCa {
 let shared: Promise<AcmapiCa> | undefined;
 
 export function sharedCa(): Promise<AcmapiCa> {
-  shared ??= CaHierarchy.create('rsa').then(
+  // A CA of its own, not the WoTrus simulator's: a chain mix-up must fail verification.
+  shared ??= CaHierarchy.create('rsa', { organization: 'Certflow WoSign ACMAPI Simulator', prefix: 'WoSign ACMAPI Simulator' }).then(
     (h) => new AcmapiCa(h),
     (err: unknown) => {
       shared = undefined;

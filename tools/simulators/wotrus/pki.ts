@@ -162,8 +162,8 @@ export class CaHierarchy {
     return { ...this.material };
   }
 
-  static async create(name: HierarchyName): Promise<CaHierarchy> {
-    return CaHierarchy.load(name, name === 'rsa' ? await createRsaMaterial() : await createSm2Material());
+  static async create(name: HierarchyName, brand?: CaBrand): Promise<CaHierarchy> {
+    return CaHierarchy.load(name, name === 'rsa' ? await createRsaMaterial(brand) : await createSm2Material());
   }
 
   static async load(name: HierarchyName, material: CaMaterial): Promise<CaHierarchy> {
@@ -205,9 +205,17 @@ export class CaHierarchy {
   }
 }
 
-const caName = (label: string, role: 'Root' | 'Intermediate'): x509.JsonName => [{ C: ['CN'] }, { O: [ORG] }, { CN: [`WoTrus Simulator ${label} ${role} CA`] }];
+/** Who the simulated CA says it is: WoTrus by default; the ACMAPI simulator's CA is WoSign's. */
+export interface CaBrand {
+  organization: string;
+  /** Prefix of the common names: `<prefix> RSA Root CA`. */
+  prefix: string;
+}
+const WOTRUS_BRAND: CaBrand = { organization: ORG, prefix: 'WoTrus Simulator' };
 
-async function createRsaMaterial(): Promise<CaMaterial> {
+const caName = (label: string, role: 'Root' | 'Intermediate', brand: CaBrand = WOTRUS_BRAND): x509.JsonName => [{ C: ['CN'] }, { O: [brand.organization] }, { CN: [`${brand.prefix} ${label} ${role} CA`] }];
+
+async function createRsaMaterial(brand?: CaBrand): Promise<CaMaterial> {
   const now = Date.now();
   const rootKeys = await generateCaKeys();
   const interKeys = await generateCaKeys();
@@ -215,7 +223,7 @@ async function createRsaMaterial(): Promise<CaMaterial> {
   const F = x509.KeyUsageFlags;
   const root = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
-    name: caName('RSA', 'Root'),
+    name: caName('RSA', 'Root', brand),
     notBefore: new Date(now - DAY),
     notAfter: new Date(now + 20 * 365 * DAY),
     keys: rootKeys as never,
@@ -225,7 +233,7 @@ async function createRsaMaterial(): Promise<CaMaterial> {
   const interSki = await x509.SubjectKeyIdentifierExtension.create(interKeys.publicKey as never);
   const intermediate = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
-    subject: caName('RSA', 'Intermediate'),
+    subject: caName('RSA', 'Intermediate', brand),
     issuer: root.subjectName,
     notBefore: new Date(now - DAY),
     notAfter: new Date(now + 10 * 365 * DAY),
