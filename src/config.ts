@@ -56,6 +56,26 @@ export const cidrList = csv.pipe(
     .min(1, 'must list at least one address or network'),
 );
 
+/**
+ * Name servers for `Resolver.setServers`: IP addresses, each with an optional port
+ * (`127.0.0.1:5353`, `[::1]:5353`, `192.0.2.53`), comma-separated. Addresses only: node's
+ * resolver cannot ask a server by name.
+ */
+const dnsServerList = csv.pipe(
+  z
+    .array(
+      z.string().refine(isDnsServer, 'each entry must be an IP address with an optional port (127.0.0.1:5353, [::1]:5353, 192.0.2.53)'),
+    )
+    .min(1, 'must list at least one name server'),
+);
+
+function isDnsServer(entry: string): boolean {
+  const m = /^\[(.+)\](?::(\d{1,5}))?$/.exec(entry) ?? /^([\d.]+)(?::(\d{1,5}))?$/.exec(entry);
+  if (!m) return isIP(entry) === 6; // a bare IPv6 address: port 53
+  const [, address = '', port] = m;
+  return isIP(address) === (entry.startsWith('[') ? 6 : 4) && (port === undefined || (Number(port) >= 1 && Number(port) <= 65535));
+}
+
 /** `keyId:base64(32 bytes)` pairs for the AES-256-GCM payload codec. */
 const codecKeyList = csv.pipe(
   z.array(
@@ -123,7 +143,12 @@ export const configSchema = z
      */
     DOMAIN_CHECK_HTTP_ADDRESS: hostPort.optional(),
     DOMAIN_CHECK_HTTPS_ADDRESS: hostPort.optional(),
-    /** One fetch of a domain's validation file, redirects included. */
+    /**
+     * The name servers certflow's DNS check asks (validation CNAMEs); unset: the system's.
+     * Development and tests name the local DNS server (tools/simulators/dns/).
+     */
+    DOMAIN_CHECK_DNS_SERVERS: dnsServerList.optional(),
+    /** One fetch of a domain's validation file, redirects included; one DNS lookup of a validation record, every try included. */
     DOMAIN_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
 
     API_HOST: z.string().min(1).default('127.0.0.1'),

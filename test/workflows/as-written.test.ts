@@ -115,7 +115,7 @@ describe('the customer hears what to do (order.action_required)', () => {
       const meta = await handle.query<{ currentDetails?: string; definition?: { signalDefinitions?: { name?: string; description?: string }[]; queryDefinitions?: { name?: string; description?: string }[]; updateDefinitions?: { name?: string; description?: string }[] } }>('__temporal_workflow_metadata');
       const defs = [...(meta.definition?.signalDefinitions ?? []), ...(meta.definition?.queryDefinitions ?? []), ...(meta.definition?.updateDefinitions ?? [])];
       const ours = defs.filter((d) => d.name && !d.name.startsWith('__'));
-      expect(ours.map((d) => d.name).sort()).toEqual(['caPushed', 'cancel', 'getCertificate', 'getOrder', 'resendCustomerEmail', 'retryNow', 'reissue', 'revoke'].sort());
+      expect(ours.map((d) => d.name).sort()).toEqual(['caPushed', 'cancel', 'getCertificate', 'getOrder', 'resendCustomerEmail', 'resolveCreate', 'retryNow', 'reissue', 'revoke'].sort());
       for (const d of ours) expect(d.description).toBe(MESSAGE_DESCRIPTIONS[d.name as keyof typeof MESSAGE_DESCRIPTIONS]);
       // Current details: the state since when, and the CA order it waits on.
       const current = await view(handle);

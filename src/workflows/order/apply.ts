@@ -58,9 +58,11 @@ export async function applyWhenDomainsReady(order: OrderEntity, req: CreateOrder
     const reminderAt = customer.nextWakeAt;
     const wait = Math.min(interval, deadlineAt - now, reminderAt === undefined ? Infinity : Math.max(reminderAt - now, 1));
     record.setNextCheck(new Date(now + wait));
+    order.awaitingDomainFiles = true;
     const woke = await condition(() => order.retryNow.requested || order.cancelRequest !== undefined, wait, {
       summary: `Domain files not ready: check again at ${new Date(now + wait).toISOString()}, or at once on retryNow`,
     });
+    order.awaitingDomainFiles = false;
     order.retryNow.requested = false;
     record.setNextCheck(undefined);
     interval = woke ? policy.pollInitialMs : nextInterval(interval, policy);

@@ -101,6 +101,8 @@ export class OrderEntity {
   createOutcomeUnknown = false;
   /** The operator's decision, consumed by the create step. */
   createResolution: ResolveCreateInput | undefined;
+  /** Waiting to check the domains' validation files again (issuers with fileValidationAtCreate): retryNow checks at once. */
+  awaitingDomainFiles = false;
   /** The certificate a create handed out at once (ACMAPI `success`): no wait for issuance. */
   issuedAtCreate: RetrievedCertificate | undefined;
 
@@ -239,13 +241,13 @@ export class OrderEntity {
   }
 
   private validateRetry(): void {
-    if (this.state !== 'needsAttention') reject(`Nothing to retry: the order is ${this.state}.`);
+    if (this.state !== 'needsAttention' && !this.awaitingDomainFiles) reject(`Nothing to retry: the order is ${this.state}.`);
     if (this.createOutcomeUnknown) reject('The CA may have created the order already: retrying could make a second one. Resolve it with resolveCreate (the CA order found at the CA, or createAgain).');
   }
 
   private retry(): UpdateAnswer {
     this.retryNow.requested = true;
-    return { accepted: true, state: this.state, message: 'Retrying now.' };
+    return { accepted: true, state: this.state, message: this.awaitingDomainFiles ? 'Checking the domains\' validation files now.' : 'Retrying now.' };
   }
 
   /** The record of an earlier resend with this request id: the same id twice is one e-mail. */
