@@ -6,7 +6,7 @@
  * imports none.
  */
 import { type IncomingHttpHeaders } from 'node:http';
-import { type Dispatcher } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { type z } from 'zod';
 import {
   CaAuthError,
@@ -40,6 +40,39 @@ export function secretRedactor(secret: string): (text: string) => string {
 // ---------------------------------------------------------------- one exchange
 
 /** What `requestJson` sends: undici's request options, the dispatcher's origin included. */
+/** How a client reaches its CA: its own keep-alive pool, or a dispatcher it was given. */
+export interface CaConnectionOptions {
+  connections: number;
+  connectTimeoutMs: number;
+  /** Time to the response headers, and the longest silence while reading the body. */
+  timeoutMs: number;
+  maxResponseBytes: number;
+  /** Tests, a shared Agent, a proxy: used as is, its own limits apply, and close() leaves it open. */
+  dispatcher?: Dispatcher;
+}
+
+/** Above undici's 4 s default, below typical server idle timeouts; a stale socket fails as ECONNRESET, which is retryable. */
+const KEEP_ALIVE_MS = 10_000;
+
+/** The dispatcher a CA client sends through, and its close (once, however often called). */
+export function caConnection(origin: string, o: CaConnectionOptions): { dispatcher: Dispatcher; close(): Promise<void> } {
+  const ownPool = o.dispatcher
+    ? undefined
+    : new Pool(origin, {
+        connections: o.connections,
+        connect: { timeout: o.connectTimeoutMs },
+        keepAliveTimeout: KEEP_ALIVE_MS,
+        headersTimeout: o.timeoutMs,
+        bodyTimeout: o.timeoutMs,
+        maxResponseSize: o.maxResponseBytes,
+      });
+  let closing: Promise<void> | undefined;
+  return {
+    dispatcher: o.dispatcher ?? (ownPool as Pool),
+    close: () => (closing ??= ownPool ? ownPool.close() : Promise.resolve()),
+  };
+}
+
 export type JsonRequest = Omit<Dispatcher.RequestOptions, 'signal' | 'headersTimeout' | 'bodyTimeout'>;
 
 export interface JsonExchangeLimits {

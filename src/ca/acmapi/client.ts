@@ -1,7 +1,7 @@
-import { Pool, type Dispatcher } from 'undici';
+import { type Dispatcher } from 'undici';
 import { type Config } from '../../config';
 import { CaCertificateNotReadyError, type CaOperation } from '../errors';
-import { requestJson, secretRedactor, type AnswerContext } from '../http-answer';
+import { caConnection, requestJson, secretRedactor, type AnswerContext } from '../http-answer';
 import { type CallContext, type DomainFile, type Issuer } from '../issuer';
 import { readAnswer } from './answer';
 import { readChainFile } from './chain-file';
@@ -44,8 +44,6 @@ export interface AcmapiClient extends Issuer {
 
 /** An answer is one certificate; anything far larger is not an ACMAPI answer. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
-/** Above undici's 4 s default, below typical server idle timeouts; a stale socket fails as ECONNRESET, which is retryable. */
-const KEEP_ALIVE_MS = 10_000;
 
 export function createAcmapiClient(options: AcmapiClientOptions): AcmapiClient {
   const endpoint = new URL(options.url);
@@ -62,18 +60,8 @@ export function createAcmapiClient(options: AcmapiClientOptions): AcmapiClient {
   const chainPems = [...options.chainPems];
   const domainFile: DomainFile = Object.freeze({ path: ACMAPI_SIGNFILE_PATH, content: options.signfile });
 
-  const ownPool = options.dispatcher
-    ? undefined
-    : new Pool(origin, {
-        connections: options.connections,
-        connect: { timeout: options.connectTimeoutMs },
-        keepAliveTimeout: KEEP_ALIVE_MS,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        maxResponseSize: MAX_RESPONSE_BYTES,
-      });
-  const dispatcher: Dispatcher = options.dispatcher ?? (ownPool as Pool);
-  let closing: Promise<void> | undefined;
+  const connection = caConnection(origin, { ...options, maxResponseBytes: MAX_RESPONSE_BYTES });
+  const { dispatcher } = connection;
 
   /** The token travels in every body; it must never reach an error, whatever the CA echoes back. */
   const redact = secretRedactor(options.authToken);
@@ -126,8 +114,7 @@ export function createAcmapiClient(options: AcmapiClientOptions): AcmapiClient {
     },
 
     close() {
-      closing ??= ownPool ? ownPool.close() : Promise.resolve();
-      return closing;
+      return connection.close();
     },
   };
 }

@@ -1,5 +1,5 @@
-import { Pool, type Dispatcher } from 'undici';
-import { headerSafe, requestJson, secretRedactor, type AnswerContext } from '../http-answer';
+import { type Dispatcher } from 'undici';
+import { caConnection, headerSafe, requestJson, secretRedactor, type AnswerContext } from '../http-answer';
 import type { CallContext } from '../issuer';
 import { RESELLER_DEFAULT_AUTH_HEADER, RESELLER_METHOD, RESELLER_PATHS, RESELLER_REQUEST_ID_HEADER, type ResellerPaths } from './inferred';
 import { readReissueAnswer, ResellerRequestRefusedError, type ResellerReissueResult } from './mapping';
@@ -62,8 +62,6 @@ export interface ResellerClient {
 
 /** An answer carries a certificate, its chain and a few domains; anything far larger is not one. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
-/** Above undici's 4 s default, below typical server idle timeouts; a stale socket fails as ECONNRESET, which is retryable. */
-const KEEP_ALIVE_MS = 10_000;
 /** RFC 9110 token: what a header name may be. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'accept', 'host', 'connection', 'transfer-encoding']);
@@ -85,18 +83,8 @@ export function createResellerClient(options: ResellerClientOptions): ResellerCl
   const paths: ResellerPaths = { ...RESELLER_PATHS, ...options.paths };
   const { timeoutMs, apiKey } = options;
 
-  const ownPool = options.dispatcher
-    ? undefined
-    : new Pool(origin, {
-        connections: options.connections,
-        connect: { timeout: options.connectTimeoutMs },
-        keepAliveTimeout: KEEP_ALIVE_MS,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        maxResponseSize: MAX_RESPONSE_BYTES,
-      });
-  const dispatcher: Dispatcher = options.dispatcher ?? (ownPool as Pool);
-  let closing: Promise<void> | undefined;
+  const connection = caConnection(origin, { ...options, maxResponseBytes: MAX_RESPONSE_BYTES });
+  const { dispatcher } = connection;
 
   /** The key must never reach an error, whatever the platform echoes back. */
   const redactKey = secretRedactor(apiKey ?? '');
@@ -127,8 +115,7 @@ export function createResellerClient(options: ResellerClientOptions): ResellerCl
     },
 
     close() {
-      closing ??= ownPool ? ownPool.close() : Promise.resolve();
-      return closing;
+      return connection.close();
     },
   };
 }

@@ -1,8 +1,8 @@
-import { Pool, type Dispatcher } from 'undici';
+import { type Dispatcher } from 'undici';
 import { type z } from 'zod';
 import { type Config } from '../../config';
 import { type CallContext, type Issuer } from '../issuer';
-import { headerSafe, requestJson, secretRedactor, type AnswerContext } from '../http-answer';
+import { caConnection, headerSafe, requestJson, secretRedactor, type AnswerContext } from '../http-answer';
 import { readAnswer, type RefusalReader } from './answer';
 import { WOTRUS, WOTRUS_DISPLAY_NAME } from './descriptor';
 import { CaCertificateNotReadyError, type CaOperation } from '../errors';
@@ -59,8 +59,6 @@ export interface WotrusClient extends Required<Omit<Issuer, 'domainFile'>> {
 
 /** Answers are a few PEMs; anything far larger is not a WoTrus answer. */
 const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
-/** Above undici's 4 s default, below typical server idle timeouts; a stale socket fails as ECONNRESET, which is retryable. */
-const KEEP_ALIVE_MS = 10_000;
 
 export function createWotrusClient(options: WotrusClientOptions): WotrusClient {
   const base = new URL(options.baseUrl);
@@ -72,18 +70,8 @@ export function createWotrusClient(options: WotrusClientOptions): WotrusClient {
   const pathPrefix = base.pathname.replace(/\/+$/, '');
   const { token, timeoutMs } = options;
 
-  const ownPool = options.dispatcher
-    ? undefined
-    : new Pool(origin, {
-        connections: options.connections,
-        connect: { timeout: options.connectTimeoutMs },
-        keepAliveTimeout: KEEP_ALIVE_MS,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        maxResponseSize: MAX_RESPONSE_BYTES,
-      });
-  const dispatcher: Dispatcher = options.dispatcher ?? (ownPool as Pool);
-  let closing: Promise<void> | undefined;
+  const connection = caConnection(origin, { ...options, maxResponseBytes: MAX_RESPONSE_BYTES });
+  const { dispatcher } = connection;
 
   /** The token must never reach an error, whatever the CA echoes back. */
   const redact = secretRedactor(token);
@@ -163,8 +151,7 @@ export function createWotrusClient(options: WotrusClientOptions): WotrusClient {
     },
 
     close() {
-      closing ??= ownPool ? ownPool.close() : Promise.resolve();
-      return closing;
+      return connection.close();
     },
   };
 }

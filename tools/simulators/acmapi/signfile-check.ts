@@ -67,7 +67,8 @@ export class SignfileChecker {
     return { ok: false, attempts };
   }
 
-  private async fetchFile(start: string, expected: string): Promise<FetchOutcome> {
+  /** One URL, redirects followed, its trimmed body compared with `expected` (also the reseller simulator's file check). */
+  async fetchFile(start: string, expected: string): Promise<FetchOutcome> {
     const signal = AbortSignal.timeout(this.options.timeoutMs());
     let url = new URL(start);
     try {

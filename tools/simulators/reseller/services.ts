@@ -1,0 +1,372 @@
+/**
+ * The platform's services (certificates by `service_id`), their per-domain validations, the
+ * reissue itself, charging by `unique_id`, issuance and revocation. In memory only.
+ *
+ * INFERRED (the document covers only the reissue): services are seeded by the admin (no create
+ * call is documented); the order `status` words other than `pending` (`issued`, from
+ * src/ca/reseller/inferred.ts); a domain kept with the same method stays `valid` across a
+ * reissue, a new domain or a changed method starts `pending` with a fresh token; the `cost`
+ * (PRICE_PER_NEW_DOMAIN per added domain, the document's example figure; 0 otherwise); the
+ * record value and file content formats; `ca_pem` = intermediate then root.
+ */
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { AcmapiCa } from '../acmapi/ca';
+import type { CallbackSender } from './callbacks';
+import type { DomainChecks } from './checks';
+import type { ResellerCounters } from './counters';
+import {
+  type AcceptedKey,
+  acceptCsrField,
+  approverAddresses,
+  checkOrganization,
+  LEVELS,
+  type Level,
+  type Method,
+  type Organization,
+  Refusal,
+  type ReissueRequest,
+  type RequestedDcv,
+} from './protocol';
+
+/** INFERRED: the document's example `cost` (4208.01), charged per domain a reissue adds. */
+export const PRICE_PER_NEW_DOMAIN = 4208.01;
+/** INFERRED: the brand in record values and file contents (the example's `comodoca.com`). */
+export const DCV_BRAND = 'reseller-simulator.test';
+export const FILE_DIR = '.well-known/pki-validation/';
+const VALIDITY_DAYS = 365;
+
+interface DomainState {
+  domain: string;
+  method: Method;
+  status: 'pending' | 'valid';
+  token: string;
+  value: string;
+  address?: string;
+  lastCheck?: string;
+}
+
+export interface Certificate {
+  serviceId: string;
+  domains: string[];
+  serialHex: string;
+  pem: string;
+  notBefore: string;
+  notAfter: string;
+  issuedAt: string;
+  spkiSha256: string;
+}
+
+export interface Revocation {
+  serviceId: string;
+  serialHex: string;
+  domains: string[];
+  droppedDomains: string[];
+  revokedAt: string;
+  reason: 'domain replaced';
+}
+
+interface Service {
+  serviceId: string;
+  caid: string;
+  validation: Level;
+  organization: Organization;
+  issuedOrganization?: Organization;
+  key: AcceptedKey;
+  domains: DomainState[];
+  status: 'pending' | 'issued';
+  certificate?: Certificate;
+  notifyUrl?: string;
+  contactEmail?: string;
+  renew?: 0 | 1;
+  /** The unique_id of the reissue that made the current state, and the answers of every one by its id. */
+  currentUniqueId?: string;
+  answers: Map<string, ReissueAnswer>;
+}
+
+export interface DcvView {
+  type: 'dns' | 'http' | 'email';
+  subdomain: string;
+  topleveldomain: string;
+  status: 'pending' | 'valid';
+  dns?: { type: 'cname'; hostname: string; fullname: string; value: string };
+  http?: { filename: string; filecontent: string; filepath: string; filefullpath: string; url: string };
+  email?: { address: string; available: string[] };
+}
+
+/** The document's `data`, in its field order. */
+export interface ReissueAnswer {
+  cost: number;
+  service_id: string;
+  caid: string;
+  status: string;
+  cert_pem: string | null;
+  ca_pem: string | null;
+  not_before: string | null;
+  not_after: string | null;
+  dcv: Record<string, DcvView>;
+}
+
+export interface CreateServiceInput {
+  serviceId: string;
+  domains: string[];
+  validation: Level;
+  /** PEM; absent: a P-256 key made here. */
+  csr?: string;
+  organization?: Organization;
+  /** Method per domain for the seeded (valid) validations; default dns. An approver address means email. */
+  methods?: Record<string, string>;
+  notifyUrl?: string;
+}
+
+const base = (d: string): string => d.replace(/^\*\./, '');
+const hex = (n: number): string => randomBytes(n).toString('hex');
+const today = (): string => new Date().toISOString().slice(0, 10).replace(/-/g, '');
+
+function newDomain(r: RequestedDcv): DomainState {
+  const token = hex(16);
+  return { domain: r.domain, method: r.method, status: 'pending', token, value: `${hex(16)}.${hex(16)}.${today()}.${DCV_BRAND}`, address: r.address };
+}
+
+/** `subdomain` / `topleveldomain` as the example splits them (two last labels: no public suffix list, INFERRED). */
+function split(domain: string): { subdomain: string; topleveldomain: string } {
+  const labels = domain.split('.');
+  return { subdomain: labels.slice(0, -2).join('.'), topleveldomain: labels.slice(-2).join('.') };
+}
+
+function dcvView(d: DomainState): DcvView {
+  const name = base(d.domain);
+  const head = { ...split(d.domain), status: d.status };
+  switch (d.method) {
+    case 'dns':
+      return { type: 'dns', ...head, dns: { type: 'cname', hostname: `_${d.token}`, fullname: `_${d.token}.${name}`, value: d.value } };
+    case 'http':
+    case 'https': {
+      // As in the document's example: a requested `https` is answered type "http" with an https:// url.
+      const filename = `${d.token}.txt`;
+      const [a, b, date] = d.value.split('.');
+      const filecontent = `${a}${b}${date}\n${date}\n${DCV_BRAND}`;
+      return { type: 'http', ...head, http: { filename, filecontent, filepath: FILE_DIR, filefullpath: `${FILE_DIR}${filename}`, url: `${d.method}://${name}/${FILE_DIR}${filename}` } };
+    }
+    case 'email':
+      return { type: 'email', ...head, email: { address: d.address ?? `admin@${name}`, available: approverAddresses(d.domain) } };
+  }
+}
+
+function methodOf(value: string | undefined, domain: string): RequestedDcv {
+  const v = (value ?? 'dns').trim().toLowerCase();
+  if (v === 'dns' || v === 'http' || v === 'https') return { domain, method: v };
+  if (v.includes('@')) return { domain, method: 'email', address: v };
+  throw new Refusal(`methods.${domain}: dns, http, https or an approver address`);
+}
+
+export interface ServiceDeps {
+  ca: AcmapiCa;
+  checks: DomainChecks;
+  counters: ResellerCounters;
+  callbacks: CallbackSender;
+  log: Logger;
+}
+
+export class ServiceStore {
+  private readonly services = new Map<string, Service>();
+  private readonly uniqueIds = new Map<string, string>();
+  private readonly issued: Certificate[] = [];
+  private readonly revocations: Revocation[] = [];
+  private caidSeq = 358_174_513;
+
+  constructor(private readonly d: ServiceDeps) {}
+
+  clear(): void {
+    this.services.clear();
+    this.uniqueIds.clear();
+    this.issued.length = 0;
+    this.revocations.length = 0;
+  }
+
+  certificates(): Certificate[] {
+    return structuredClone(this.issued);
+  }
+
+  revoked(): Revocation[] {
+    return structuredClone(this.revocations);
+  }
+
+  /** INFERRED: the document has no create call; a seeded service holds an issued certificate, every domain valid. */
+  async create(input: CreateServiceInput): Promise<ReissueAnswer> {
+    const serviceId = input.serviceId.trim();
+    if (!serviceId) throw new Refusal('serviceId: required');
+    if (this.services.has(serviceId)) throw new Refusal(`serviceId: ${serviceId} exists`);
+    if (!LEVELS.includes(input.validation)) throw new Refusal('validation: DV, OV, EV or IV');
+    if (input.domains.length === 0) throw new Refusal('domains: at least one');
+    const organization = input.organization ?? {};
+    checkOrganization(input.validation, organization, undefined);
+    const key = input.csr ? await acceptCsrField(input.csr) : generatedKey();
+    const domains = input.domains.map((raw) => {
+      const domain = raw.trim().toLowerCase();
+      return { ...newDomain(methodOf(input.methods?.[raw], domain)), status: 'valid' as const };
+    });
+    const s: Service = {
+      serviceId,
+      caid: String(this.caidSeq++),
+      validation: input.validation,
+      organization,
+      key,
+      domains,
+      status: 'pending',
+      notifyUrl: input.notifyUrl,
+      answers: new Map(),
+    };
+    this.services.set(serviceId, s);
+    await this.issue(s, false);
+    return this.view(s, 0);
+  }
+
+  get(serviceId: string): Service {
+    const s = this.services.get(serviceId);
+    if (!s) throw new Refusal(`service_id: 证书编号不存在 (unknown service ${serviceId})`);
+    return s;
+  }
+
+  async viewOf(serviceId: string): Promise<ReissueAnswer> {
+    return this.view(this.get(serviceId), 0);
+  }
+
+  /** The reissue: a repeated unique_id answers its first reissue's state and charges nothing. */
+  async reissue(r: ReissueRequest): Promise<ReissueAnswer> {
+    const owner = this.uniqueIds.get(r.uniqueId);
+    if (owner !== undefined && owner !== r.serviceId) throw new Refusal(`unique_id: 不能重复 (already used for service ${owner})`);
+    const s = this.get(r.serviceId);
+    if (owner !== undefined) {
+      const first = s.answers.get(r.uniqueId)!;
+      return s.currentUniqueId === r.uniqueId ? this.view(s, first.cost) : first;
+    }
+    checkOrganization(s.validation, { ...s.issuedOrganization, ...r.organization }, s.issuedOrganization);
+
+    const requested = r.dcv ?? s.domains.map((d) => ({ domain: d.domain, method: d.method, address: d.address }));
+    const old = new Map(s.domains.map((d) => [d.domain, d]));
+    const domains = requested.map((q) => {
+      const kept = old.get(q.domain);
+      return kept && kept.method === q.method && kept.address === q.address ? kept : newDomain(q);
+    });
+    const added = domains.filter((d) => !old.has(d.domain)).length;
+    const dropped = s.domains.map((d) => d.domain).filter((d) => !domains.some((n) => n.domain === d));
+    const cost = Math.round(added * PRICE_PER_NEW_DOMAIN * 100) / 100;
+
+    this.uniqueIds.set(r.uniqueId, s.serviceId);
+    this.d.counters.charge(r.uniqueId);
+    this.d.counters.bump('reissues');
+    if (dropped.length > 0 && s.certificate) this.revoke(s, dropped);
+    s.domains = domains;
+    if (r.csr) s.key = r.csr;
+    if (s.validation !== 'DV') s.organization = { ...s.organization, ...r.organization };
+    if (r.notifyUrl) s.notifyUrl = r.notifyUrl;
+    if (r.contactEmail) s.contactEmail = r.contactEmail;
+    s.renew = r.renew;
+    s.currentUniqueId = r.uniqueId;
+    const before = s.status;
+    s.status = 'pending';
+    s.certificate = dropped.length > 0 ? undefined : s.certificate;
+    this.d.log.info({ serviceId: s.serviceId, uniqueId: r.uniqueId, domains: domains.map((d) => `${d.domain}:${d.method}:${d.status}`), dropped, cost }, 'reseller simulator: reissue');
+    const issuedNow = await this.advance(s, false);
+    if (!issuedNow && before !== s.status) this.notify(s);
+    const answer = this.view(s, cost);
+    s.answers.set(r.uniqueId, answer);
+    return answer;
+  }
+
+  /** The status read: pending dns/http(s) domains are looked at again; issued once every domain is valid. */
+  async refresh(serviceId: string): Promise<ReissueAnswer> {
+    const s = this.get(serviceId);
+    await this.advance(s, true);
+    return this.view(s, 0);
+  }
+
+  /** A person at the CA records the approver's click (e-mail validation has no other way here). */
+  async approveEmail(serviceId: string, domain: string): Promise<ReissueAnswer> {
+    const s = this.get(serviceId);
+    const d = s.domains.find((x) => x.domain === domain.trim().toLowerCase());
+    if (!d) throw new Refusal(`domain: ${domain} is not in service ${serviceId}`);
+    if (d.method !== 'email') throw new Refusal(`domain: ${domain} is validated by ${d.method}, not email`);
+    if (d.status === 'pending') {
+      d.status = 'valid';
+      this.d.counters.validation('email', true);
+    }
+    await this.advance(s, false);
+    return this.view(s, 0);
+  }
+
+  /** Checks pending domains (when `check`), then issues if all are valid. True when it issued. */
+  private async advance(s: Service, check: boolean): Promise<boolean> {
+    if (s.status === 'issued') return false;
+    if (check) {
+      await Promise.all(
+        s.domains.filter((d) => d.status === 'pending' && d.method !== 'email').map(async (d) => {
+          const v = dcvView(d);
+          const r = v.dns ? await this.d.checks.cname(v.dns.fullname, v.dns.value) : await this.d.checks.file(v.http!.url, v.http!.filecontent);
+          this.d.counters.validation(d.method, r.ok);
+          d.lastCheck = r.ok ? 'valid' : (r.reason ?? 'not valid');
+          if (r.ok) d.status = 'valid';
+          else this.d.log.info({ serviceId: s.serviceId, domain: d.domain, method: d.method, reason: r.reason }, 'reseller simulator: domain not validated');
+        }),
+      );
+    }
+    if (s.domains.some((d) => d.status !== 'valid')) return false;
+    await this.issue(s, true);
+    return true;
+  }
+
+  private async issue(s: Service, notify: boolean): Promise<void> {
+    const names = s.domains.map((d) => d.domain);
+    const leaf = await this.d.ca.issue(names, s.key, VALIDITY_DAYS);
+    const cert: Certificate = {
+      serviceId: s.serviceId,
+      domains: names,
+      serialHex: leaf.serialHex,
+      pem: leaf.pem,
+      notBefore: leaf.notBefore,
+      notAfter: leaf.notAfter,
+      issuedAt: new Date().toISOString(),
+      spkiSha256: createHash('sha256').update(s.key.spki).digest('hex'),
+    };
+    s.certificate = cert;
+    s.status = 'issued';
+    if (s.validation !== 'DV') s.issuedOrganization = { ...s.organization };
+    this.issued.push(cert);
+    this.d.counters.bump('certificatesIssued');
+    this.d.log.info({ serviceId: s.serviceId, serial: leaf.serialHex, domains: names }, 'reseller simulator: certificate issued');
+    if (notify) this.notify(s);
+  }
+
+  private revoke(s: Service, dropped: string[]): void {
+    const c = s.certificate!;
+    this.revocations.push({ serviceId: s.serviceId, serialHex: c.serialHex, domains: c.domains, droppedDomains: dropped, revokedAt: new Date().toISOString(), reason: 'domain replaced' });
+    this.d.counters.bump('certificatesRevoked');
+    this.d.log.info({ serviceId: s.serviceId, serial: c.serialHex, dropped }, 'reseller simulator: certificate revoked (domain replaced)');
+  }
+
+  private notify(s: Service): void {
+    if (s.notifyUrl) this.d.callbacks.send(s.notifyUrl, { service_id: s.serviceId, caid: s.caid, status: s.status });
+  }
+
+  private view(s: Service, cost: number): ReissueAnswer {
+    const c = s.status === 'issued' ? s.certificate : undefined;
+    return {
+      cost,
+      service_id: s.serviceId,
+      caid: s.caid,
+      status: s.status,
+      cert_pem: c?.pem ?? null,
+      ca_pem: c ? this.d.ca.chainPems.join('') : null,
+      not_before: c?.notBefore ?? null,
+      not_after: c?.notAfter ?? null,
+      dcv: Object.fromEntries(s.domains.map((d) => [d.domain, dcvView(d)])),
+    };
+  }
+}
+
+/** A seeded service without a CSR gets a P-256 key of its own. */
+function generatedKey(): AcceptedKey {
+  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  return { spki: publicKey.export({ type: 'spki', format: 'der' }), keyType: 'ec', keyDescription: 'ECDSA P-256' };
+}
