@@ -241,7 +241,7 @@ export class ServiceStore {
       const first = s.answers.get(r.uniqueId)!;
       return s.currentUniqueId === r.uniqueId ? this.view(s, first.cost) : first;
     }
-    checkOrganization(s.validation, { ...s.issuedOrganization, ...r.organization }, s.issuedOrganization);
+    checkOrganization(s.validation, r.organization, s.issuedOrganization);
 
     const requested = r.dcv ?? s.domains.map((d) => ({ domain: d.domain, method: d.method, address: d.address }));
     const old = new Map(s.domains.map((d) => [d.domain, d]));
