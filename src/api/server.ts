@@ -11,6 +11,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import pino from 'pino';
+import { domainFilesFromConfig } from '../ca/issuer-from-config';
 import { createPushVerifier, type PushVerifier } from '../ca/wotrus/push';
 import type { Config } from '../config';
 import type { OrderService } from '../orders/order-service';
@@ -18,6 +19,7 @@ import { errorHandler, notFoundHandler } from './problems';
 import { createPushDispatcher, type PushDispatcherOptions } from './push-dispatch';
 import { createSourceAllowList } from './push-source';
 import { healthRoutes } from './routes/health';
+import { issuerRoutes } from './routes/issuers';
 import { notifyRoutes } from './routes/notify';
 import { orderRoutes } from './routes/orders';
 import { registerMetrics } from './metrics';
@@ -27,7 +29,7 @@ import { pushRoutes } from './routes/push';
 export type PushConfig = Pick<Config, 'CA_PUSH_VERIFY' | 'CA_PUSH_SECRET' | 'CA_PUSH_ALLOW_FROM' | 'CA_PUSH_WINDOW_MS' | 'CA_PUSH_RATE_PER_SEC' | 'CA_PUSH_BURST'>;
 
 export interface ApiDeps {
-  config: Pick<Config, 'API_KEYS' | 'PUBLIC_BASE_URL' | 'DOWNLOAD_LINK_SECRET' | 'API_TRUST_PROXY'> & PushConfig;
+  config: Pick<Config, 'API_KEYS' | 'PUBLIC_BASE_URL' | 'DOWNLOAD_LINK_SECRET' | 'API_TRUST_PROXY'> & Partial<Pick<Config, 'ACMAPI_URL' | 'ACMAPI_SIGNFILE'>> & PushConfig;
   orders: OrderService;
   /** Default: the one CA_PUSH_VERIFY and CA_PUSH_SECRET configure. */
   pushVerifier?: PushVerifier;
@@ -116,6 +118,7 @@ export async function buildApi({ config, orders, pushVerifier, logger, ready = a
   await app.register(healthRoutes, { ready });
   await app.register(orderRoutes, { orders, apiKeys: config.API_KEYS, publicBaseUrl: config.PUBLIC_BASE_URL, collectLinkSecret: config.DOWNLOAD_LINK_SECRET });
   await app.register(notifyRoutes, { orders, apiKeys: config.API_KEYS });
+  await app.register(issuerRoutes, { apiKeys: config.API_KEYS, domainFiles: domainFilesFromConfig(config) });
   await app.register(pushRoutes, {
     verifier: pushVerifier ?? createPushVerifier({ mode: config.CA_PUSH_VERIFY, secret: config.CA_PUSH_SECRET }),
     allowFrom: config.CA_PUSH_ALLOW_FROM ? createSourceAllowList(config.CA_PUSH_ALLOW_FROM) : undefined,

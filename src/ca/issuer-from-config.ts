@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { DEFAULT_CIRCUIT_BREAKER, type GuardedIssuer, withCircuitBreaker } from './circuit-breaker';
-import type { Issuer } from './issuer';
+import type { DomainFile, Issuer } from './issuer';
 import { createAcmapiClientFromConfig } from './acmapi/client';
+import { ACMAPI, ACMAPI_SIGNFILE_PATH } from './acmapi/descriptor';
 import { createWotrusClientFromConfig } from './wotrus/client';
 
 export type ConfiguredIssuer = GuardedIssuer & { close(): Promise<void> };
@@ -33,4 +34,9 @@ function guard(client: Issuer & { close(): Promise<void> }, logger: Pick<Logger,
 /** Closes every issuer's connections. */
 export async function closeIssuers(issuers: readonly ConfiguredIssuer[]): Promise<void> {
   await Promise.all(issuers.map((i) => i.close()));
+}
+
+/** The file each configured issuer with `fileValidationAtCreate` expects on every domain, by issuer id (for the API, which builds no client). */
+export function domainFilesFromConfig(config: Pick<Config, 'ACMAPI_URL' | 'ACMAPI_SIGNFILE'>): Record<string, DomainFile | undefined> {
+  return { [ACMAPI.id]: config.ACMAPI_URL && config.ACMAPI_SIGNFILE ? { path: ACMAPI_SIGNFILE_PATH, content: config.ACMAPI_SIGNFILE } : undefined };
 }

@@ -32,6 +32,7 @@ const EXPECTED: [string, string, string][] = [
   ['post', '/v1/orders/{billingOrderId}/retry', 'retryOrder'],
   ['post', '/v1/orders/{billingOrderId}/notify', 'resendCustomerEmail'],
   ['post', '/v1/orders/{billingOrderId}/resolve-create', 'resolveCreate'],
+  ['get', '/v1/issuers/{issuerId}/domain-file', 'getDomainFile'],
   ['post', '/v1/ca/wotrus/push', 'receiveWotrusPush'],
   ['get', '/v1/ca/wotrus/push/stats', 'getWotrusPushStats'],
 ];

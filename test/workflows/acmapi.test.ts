@@ -127,7 +127,7 @@ describe('orderWorkflow with the WoSign ACMAPI issuer', () => {
       expect(waiting.ca.nextCheckAt).toBeDefined();
       expect((await h.acmapi.admin.counters()).requests).toBe(0);
       const told = await eventually('order.action_required', async () => billingData(order.billingOrderId, 'order.action_required')[0]);
-      expect(told).toMatchObject({ file: SIGNFILE_PATH, domains: [{ domain: missing, problem: 'HTTP: HTTP 404; HTTPS: HTTP 404' }] });
+      expect(told).toMatchObject({ file: SIGNFILE_PATH, fileDownload: '/v1/issuers/acmapi/domain-file', domains: [{ domain: missing, problem: 'HTTP: HTTP 404; HTTPS: HTTP 404' }] });
       expect(told.caOrderId).toBeUndefined();
 
       serve(missing);

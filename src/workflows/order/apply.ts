@@ -28,7 +28,8 @@ export async function applyWhenDomainsReady(order: OrderEntity, req: CreateOrder
   const deadlineAt = Date.parse(view.timeline[0]?.at ?? view.condition.at) + policy.validationDeadlineMs;
   let latest: DomainFileCheck | undefined;
   const customer = new CustomerActionTracker(view.ca, policy, (n) => {
-    const { key, data } = actionRequiredEvent(n, { caOrderId: undefined, file: latest?.path, domains: notReady(latest, view.ca.domainFiles?.caFailedDomain) });
+    // `fileDownload`: the API route (relative to the API's base) that hands out what to serve.
+    const { key, data } = actionRequiredEvent(n, { caOrderId: undefined, file: latest?.path, fileDownload: `/v1/issuers/${order.issuer.id}/domain-file`, domains: notReady(latest, view.ca.domainFiles?.caFailedDomain) });
     order.notifyBillingInBackground('order.action_required', key, data);
   });
   let interval = policy.pollInitialMs;
