@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { type Config, ConfigError, exitOnConfigError } from './config';
 import { createProductCatalog, type ProductCatalog, parseProductsFile } from './domain/products';
-import { ISSUER_IDS } from './ca/registry';
+import { ISSUER_IDS, ISSUER_PRODUCT_KINDS } from './ca/registry';
 
 
 /** Where the simulator keeps certflow's entries for its products, from the package root. */
@@ -76,7 +76,7 @@ export function describeIssues(raw: unknown, issues: readonly z.core.$ZodIssue[]
 }
 
 /** Reads and validates a products file; throws ProductsFileError listing every problem. */
-export function loadProductCatalog(file: string, opts: { issuers: readonly string[]; origin?: string }): ProductCatalog {
+export function loadProductCatalog(file: string, opts: { issuers: readonly string[]; kindsByIssuer?: Readonly<Record<string, readonly string[] | undefined>>; origin?: string }): ProductCatalog {
   const fail = (problems: string[]): never => {
     throw new ProductsFileError(file, problems, opts.origin);
   };
@@ -95,7 +95,7 @@ export function loadProductCatalog(file: string, opts: { issuers: readonly strin
     fail([`not JSON: ${(err as Error).message}`]);
   }
   if (Array.isArray(raw)) fail(['the file must be an object { "products": [ … ] }, not a bare array']);
-  const parsed = parseProductsFile(raw, { issuers: opts.issuers, error: readable });
+  const parsed = parseProductsFile(raw, { issuers: opts.issuers, kindsByIssuer: opts.kindsByIssuer, error: readable });
   if (!parsed.success) return fail(describeIssues(raw, parsed.issues));
   return createProductCatalog(parsed.data.products);
 }
@@ -127,7 +127,7 @@ export function productsFileFor(config: Pick<Config, 'PRODUCTS_FILE' | 'CERTFLOW
 /** The catalog the configuration names, for the entry points (worker, API) and test stacks. */
 export function loadProductCatalogFromConfig(config: Pick<Config, 'PRODUCTS_FILE' | 'CERTFLOW_ENV'>): ProductCatalog {
   const { file, origin } = productsFileFor(config);
-  return loadProductCatalog(file, { issuers: ISSUER_IDS, origin });
+  return loadProductCatalog(file, { issuers: ISSUER_IDS, kindsByIssuer: ISSUER_PRODUCT_KINDS, origin });
 }
 
 /** For entry points, beside loadConfigOrExit: the catalog, or every problem printed and exit 78. */

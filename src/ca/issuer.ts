@@ -48,6 +48,8 @@ export interface IssuerDescriptor {
   readonly capabilities: readonly Capability[];
   /** Names (common name and SANs) one order may carry; the API refuses more before any CA call. */
   readonly maxDomains?: number;
+  /** The product kinds it issues, when not all (ACMAPI: `dv`): the products file may list no other for it. */
+  readonly productKinds?: readonly string[];
   /**
    * false: the create call carries no idempotency key (ACMAPI), so a create whose answer was
    * lost may have issued. The activity never repeats it then (CaOutcomeUnknownError) and an

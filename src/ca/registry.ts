@@ -11,6 +11,9 @@ export const ISSUER_DESCRIPTORS: readonly IssuerDescriptor[] = Object.freeze([WO
 
 export const ISSUER_IDS: readonly string[] = Object.freeze(ISSUER_DESCRIPTORS.map((d) => d.id));
 
+/** The product kinds of issuers limited to some (ACMAPI: DV only), for the products file check. */
+export const ISSUER_PRODUCT_KINDS: Readonly<Record<string, readonly string[] | undefined>> = Object.freeze(Object.fromEntries(ISSUER_DESCRIPTORS.map((d) => [d.id, d.productKinds])));
+
 export function issuerDescriptor(id: string): IssuerDescriptor | undefined {
   return ISSUER_DESCRIPTORS.find((d) => d.id === id);
 }

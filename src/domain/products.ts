@@ -58,16 +58,20 @@ export type ProductsFile = z.output<typeof productsFileSchema>;
  * serve. Read from the raw input and parsed on its own, so these issues are listed even when
  * entries have other problems (zod skips refinements after a type error).
  */
-function crossEntrySchema(issuers: readonly string[]) {
+function crossEntrySchema(issuers: readonly string[], kindsByIssuer: Readonly<Record<string, readonly string[] | undefined>> = {}) {
   return z.unknown().superRefine((file, ctx) => {
     const entries = typeof file === 'object' && file !== null ? (file as { products?: unknown }).products : undefined;
     if (!Array.isArray(entries)) return;
     const firstIndex = new Map<string, number>();
     entries.forEach((entry: unknown, i) => {
       if (typeof entry !== 'object' || entry === null) return;
-      const { issuer, id } = entry as { issuer?: unknown; id?: unknown };
+      const { issuer, id, kind } = entry as { issuer?: unknown; id?: unknown; kind?: unknown };
       if (typeof issuer === 'string' && issuer !== '' && !issuers.includes(issuer)) {
         ctx.addIssue({ code: 'custom', path: ['products', i, 'issuer'], message: `must be one of the issuers this build knows: ${issuers.join(', ')} (got "${issuer}")` });
+      }
+      const kinds = typeof issuer === 'string' ? kindsByIssuer[issuer] : undefined;
+      if (kinds && typeof kind === 'string' && !kinds.includes(kind)) {
+        ctx.addIssue({ code: 'custom', path: ['products', i, 'kind'], message: `must be ${kinds.join(' or ')} for issuer ${String(issuer)}, which issues no other kind (got "${kind}")` });
       }
       const guid = productIdSchema.safeParse(id);
       if (!guid.success) return;
@@ -81,15 +85,16 @@ function crossEntrySchema(issuers: readonly string[]) {
 const entryIndex = (issue: z.core.$ZodIssue): number => (issue.path[0] === 'products' && typeof issue.path[1] === 'number' ? issue.path[1] : Number.MAX_SAFE_INTEGER);
 
 /**
- * Parses a products file's JSON. `issuers` are the issuer ids the caller can serve (the
- * domain imports no CA adapter); every issue is returned, grouped by entry in file order.
+ * Parses a products file's JSON. `issuers` are the issuer ids the caller can serve and
+ * `kindsByIssuer` the product kinds of issuers limited to some (the domain imports no CA
+ * adapter); every issue is returned, grouped by entry in file order.
  */
 export function parseProductsFile(
   raw: unknown,
-  opts: { issuers: readonly string[]; error?: z.core.$ZodErrorMap },
+  opts: { issuers: readonly string[]; kindsByIssuer?: Readonly<Record<string, readonly string[] | undefined>>; error?: z.core.$ZodErrorMap },
 ): { success: true; data: ProductsFile } | { success: false; issues: z.core.$ZodIssue[] } {
   const structure = productsFileSchema.safeParse(raw, { error: opts.error });
-  const cross = crossEntrySchema(opts.issuers).safeParse(raw);
+  const cross = crossEntrySchema(opts.issuers, opts.kindsByIssuer).safeParse(raw);
   const issues = [...(structure.error?.issues ?? []), ...(cross.error?.issues ?? [])];
   if (structure.success && issues.length === 0) return { success: true, data: structure.data };
   // A stable sort: within an entry, the issues keep the order of its fields.

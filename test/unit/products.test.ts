@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, parseConfig } from '../../src/config';
-import { ISSUER_IDS } from '../../src/ca/registry';
+import { ISSUER_IDS, ISSUER_PRODUCT_KINDS } from '../../src/ca/registry';
 import { resolvePolicy } from '../../src/domain/policy';
 import { SIM_PRODUCTS } from '../../tools/simulators/wotrus/catalog';
 import { createProductCatalog, type ProductEntryInput, productEntrySchema } from '../../src/domain/products';
@@ -95,6 +95,22 @@ describe('products file', () => {
       `  - PRODUCTS_FILE ${file}: extra: is not a known field`,
     ]);
     expect(err.issues.every((i) => i.variable === 'PRODUCTS_FILE')).toBe(true);
+  });
+
+  test('an issuer limited to some product kinds refuses the others (ACMAPI: free DV only)', () => {
+    const file = write('acmapi-ov.json', { products: [entry({ issuer: 'acmapi', kind: 'ov' }), entry({ id: '11111111-2222-3333-4444-555555555555', issuer: 'acmapi' })] });
+    const err = (() => {
+      try {
+        loadProductCatalog(file, { issuers: ISSUER_IDS, kindsByIssuer: ISSUER_PRODUCT_KINDS });
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error('loaded');
+    })();
+    expect(err.message.split('\n')).toEqual([
+      'Invalid configuration:',
+      `  - PRODUCTS_FILE ${file}: products[0] (id ${RSA_DV}, "RSA DV SSL"): kind: must be dv for issuer acmapi, which issues no other kind (got "ov")`,
+    ]);
   });
 
   test('a missing file, a file that is not JSON, a bare array and an empty list say so', () => {

@@ -18,5 +18,7 @@ export const ACMAPI: IssuerDescriptor = Object.freeze({
   displayName: ACMAPI_DISPLAY_NAME,
   capabilities: Object.freeze(['inlineCertificate', 'fileValidationAtCreate'] as const),
   maxDomains: 5,
+  // Free DV SSL only ("只能签发 DV SSL 证书").
+  productKinds: Object.freeze(['dv']),
   idempotentCreate: false,
 });
