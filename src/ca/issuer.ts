@@ -129,6 +129,26 @@ export interface CreateOrderResult {
   certificate?: RetrievedCertificate;
 }
 
+/**
+ * One domain's validation at a CA that validates per domain, each with its own method (the
+ * reseller platform, issue 18): what the customer must publish, and where it stands.
+ */
+export interface DomainValidation {
+  /** As the CA names it (`*.example.com`, `sub.example4.com`). */
+  domain: string;
+  /** `https`: a file fetched over https (the CA may answer a requested https with type "http" and an https url). */
+  method: 'dns' | 'http' | 'https' | 'email';
+  state: 'valid' | 'pending';
+  /** The CA's own word when it is neither `valid` nor `pending` (read as pending). */
+  caStatus?: string;
+  /** Publish `name` as a CNAME pointing to `value`. */
+  dns?: { name: string; type: 'CNAME'; value: string };
+  /** Serve `content` at `path` on the domain itself; `url` is where the CA fetches it. */
+  file?: { url: string; path: string; content: string };
+  /** The CA mails `address`; `alternatives` are the addresses the customer may switch to (the CA's list, `address` included). */
+  email?: { address: string; alternatives: string[] };
+}
+
 /** The file an issuer with `fileValidationAtCreate` fetches on every domain before it issues. */
 export interface DomainFile {
   /** Absolute path on each domain, e.g. `/.well-known/pki-validation/signfile`. */

@@ -1,3 +1,5 @@
+import type { FieldIssue } from '../lib/field-issue';
+
 /**
  * What the order service can answer besides success. The API maps each class to one HTTP
  * status (see api/problems.ts) and the CLI maps those to exit codes, so the classes, not
@@ -67,10 +69,8 @@ export class OrderTooLargeError extends Error {
 }
 
 /** A field of the order request and the rule it breaks; the path is relative to the request. */
-export interface FieldIssue {
-  path: (string | number)[];
-  rule: string;
-}
+/** Re-exported: the order door's callers know it from here. */
+export type { FieldIssue };
 
 /**
  * The order is well-formed but does not fit its product: a CSR that does not cover its hosts

@@ -7,7 +7,7 @@ import type { IssuerDescriptor } from '../ca/issuer';
 import type { OrderRequest } from '../domain/order';
 import type { ProductCatalog, ProductEntry, ProductKind } from '../domain/products';
 import { csrKeyOf } from '../lib/csr-key';
-import { checkCsr } from './csr-check';
+import { checkCsr } from '../lib/csr-check';
 import type { FieldIssue } from './errors';
 
 const SSL_KINDS: readonly ProductKind[] = ['dv', 'ov', 'ev', 'sm2'];

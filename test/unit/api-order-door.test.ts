@@ -10,7 +10,7 @@ import { buildApi } from '../../src/api/server';
 import { createHmacPushVerifier } from '../../src/ca/wotrus/push';
 import { parseConfig } from '../../src/config';
 import { createProductCatalog } from '../../src/domain/products';
-import { covers } from '../../src/orders/csr-check';
+import { covers } from '../../src/lib/csr-check';
 import { createOrderService } from '../../src/orders/order-service';
 import { testCsr } from '../support/csr';
 import { API_KEYS_ENV, AUTH, PUSH_SECRET, validOrder } from './api-support';

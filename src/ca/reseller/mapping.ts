@@ -1,7 +1,7 @@
 import { CaBusinessError, CaProtocolError, type CaErrorDetails, type ProtocolIssue } from '../errors';
 import { toProtocolIssues, type AnswerContext } from '../http-answer';
-import type { CaPhase, RetrievedCertificate } from '../issuer';
-import type { FieldIssue } from '../../orders/errors';
+import type { CaPhase, DomainValidation, RetrievedCertificate } from '../issuer';
+import type { FieldIssue } from '../../lib/field-issue';
 import { RESELLER_STATUS_WORDS } from './inferred';
 import { fileHostRule } from './rules';
 import { envelopeSchema, reissueDataSchema, type ReissueData } from './schemas';
@@ -15,21 +15,7 @@ import { envelopeSchema, reissueDataSchema, type ReissueData } from './schemas';
  * should move there then, unchanged, with `ResellerReissueResult.domains` becoming a field
  * of the port's status and reissue results.
  */
-export interface DomainValidation {
-  /** As the CA names it (`*.example.com`, `sub.example4.com`). */
-  domain: string;
-  /** `https`: a file fetched over https (the CA may answer a requested https with type "http" and an https url). */
-  method: 'dns' | 'http' | 'https' | 'email';
-  state: 'valid' | 'pending';
-  /** The CA's own word when it is neither `valid` nor `pending` (read as pending). */
-  caStatus?: string;
-  /** Publish `name` as a CNAME pointing to `value`. */
-  dns?: { name: string; type: 'CNAME'; value: string };
-  /** Serve `content` at `path` on the domain itself; `url` is where the CA fetches it. */
-  file?: { url: string; path: string; content: string };
-  /** The CA mails `address`; `alternatives` are the addresses the customer may switch to (the CA's list, `address` included). */
-  email?: { address: string; alternatives: string[] };
-}
+export type { DomainValidation };
 
 /** A reissue as the platform answered it. */
 export interface ResellerReissueResult {

@@ -25,8 +25,8 @@
  * - the organisation fields: "如果为`OV`、`EV`、`IV`类型的证书,则必须填写", and "OV证书如果已经
  *   签发过,则不允许更改公司信息(下同)" (inferred.ts: applied to EV and IV as well).
  */
-import { checkCsr } from '../../orders/csr-check';
-import type { FieldIssue } from '../../orders/errors';
+import { checkCsr } from '../../lib/csr-check';
+import type { FieldIssue } from '../../lib/field-issue';
 import { csrKeyOf } from '../../lib/csr-key';
 import { APPROVER_PARENT_MIN_LABELS, ORGANIZATION_LOCK_APPLIES_TO } from './inferred';
 import {

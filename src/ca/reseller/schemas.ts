@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DomainValidation } from './mapping';
+import type { DomainValidation } from '../issuer';
 
 /**
  * The reseller platform's reissue wire format (seed 004 "证书重签接口", ca-apis.md §4).

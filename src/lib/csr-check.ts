@@ -4,9 +4,9 @@
  * refused at the door with the rule it breaks.
  */
 import { verify } from 'node:crypto';
-import { keyOfPublicKey } from '../lib/csr-key';
-import { x509 } from '../lib/x509';
-import type { FieldIssue } from './errors';
+import { keyOfPublicKey } from './csr-key';
+import type { FieldIssue } from './field-issue';
+import { x509 } from './x509';
 
 export interface CsrExpectation {
   /** The request field, for the issue's path (`csr`, `csrRsa`, `csrEncrypt`). */
