@@ -23,6 +23,18 @@ const vendorPatterns = [
 ];
 
 /**
+ * Layers (docs/architecture.md): a folder imports its own layer and the ones below, never
+ * above. Shapes and helpers (`domain/`, `lib/`) import no other layer; the edges (`ca/`,
+ * `codec/`, `temporal/`, `delivery/`, `validation/`) import no activity, workflow, service or
+ * front end — not even a type, which would tie an adapter to the door that uses it.
+ */
+const aboveEdges = 'activities|workflows|orders|api|cli';
+const layerPatterns = {
+  shapes: [{ regex: `^(\\.\\./)+(ca|codec|temporal|delivery|validation|${aboveEdges})(/|$)`, message: 'domain/ and lib/ are the bottom layer: they import no other layer of src/.' }],
+  edges: [{ regex: `^(\\.\\./)+(${aboveEdges})(/|$)`, message: 'The edges (ca, codec, temporal, delivery, validation) never import activities, workflows, services or front ends: move what both need down (lib/, domain/).' }],
+};
+
+/**
  * `src/` is the product (`npm run build`, the production image): it never imports the dev
  * tooling (`tools/`: simulators, engine launchers, the stack composer), the tests, the
  * benchmark or the scripts, not even for types. `tools/` may import `src/`.
@@ -72,6 +84,14 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: productPatterns }] },
+  },
+  {
+    files: ['src/domain/**/*.ts', 'src/lib/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...productPatterns, ...layerPatterns.shapes] }] },
+  },
+  {
+    files: ['src/ca/**/*.ts', 'src/codec/**/*.ts', 'src/temporal/**/*.ts', 'src/delivery/**/*.ts', 'src/validation/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...productPatterns, ...layerPatterns.edges] }] },
   },
   {
     files: ['src/activities/**/*.ts'],

@@ -1,22 +1,9 @@
 import { Context } from '@temporalio/activity';
 import { countBillingDelivery } from './metrics';
 import type { Logger } from '../lib/logger';
+import type { BillingEvent, BillingEventType, BillingNotifier } from '../domain/billing-event';
 
-export type BillingEventType = 'order.issued' | 'order.failed' | 'order.cancelled' | 'order.revoked' | 'order.renewal_due' | 'order.reissued' | 'order.expired' | 'order.needs_attention'
-  | 'order.action_required'
-  | 'order.closed_by_ca';
-
-export interface BillingEvent {
-  type: BillingEventType;
-  billingOrderId: string;
-  occurredAt: string;
-  data: Record<string, unknown>;
-}
-
-/** The outbound webhook as the activities need it; the HTTP sender lives in src/delivery. */
-export interface BillingNotifier {
-  send(event: BillingEvent, idempotencyKey: string, signal?: AbortSignal): Promise<void>;
-}
+export type { BillingEvent, BillingEventType, BillingNotifier };
 
 export interface DeliveryDeps {
   billing?: BillingNotifier;

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { Agent, type Dispatcher, request } from 'undici';
-import type { BillingEvent, BillingNotifier } from '../activities/delivery';
+import type { BillingEvent, BillingNotifier } from '../domain/billing-event';
 
 /**
  * The outbound billing webhook: one signed POST per order event. Billing verifies

@@ -98,6 +98,34 @@ describe('workflow determinism lint rules', () => {
   });
 });
 
+// Lower layers never import higher ones (docs/architecture.md), types included.
+describe('layer lint rules', () => {
+  it('refuse the edges an import of activities, workflows, services or front ends, and allow the layers below', async () => {
+    const probe = [
+      "import type { FieldIssue } from '../../orders/errors';", // 1: a CA adapter reaching into the order door
+      "import type { BillingEvent } from '../../activities/delivery';", // 2: an activity's types
+      "import type { OrderView } from '../../domain/order-view';", // 3: the shapes below: allowed
+      "import { checkCsr } from '../../lib/csr-check';", // 4: the helpers below: allowed
+      "import type { Issuer } from '../issuer';", // 5: its own layer: allowed
+      'export type Used = [FieldIssue, BillingEvent, OrderView, Issuer];',
+      'export const used = [checkCsr];',
+    ].join('\n');
+    const found = await rulesFor(probe, 'src/ca/reseller/__lint_probe__.ts');
+    const at = (line: number): string[] => found.filter((f) => f.line === line && f.rule === 'no-restricted-imports').map((f) => f.rule);
+    expect(at(1)).toContain('no-restricted-imports');
+    expect(at(2)).toContain('no-restricted-imports');
+    for (const line of [3, 4, 5]) expect(at(line)).toEqual([]);
+  });
+
+  it('keep domain/ and lib/ at the bottom', async () => {
+    const probe = ["import type { Issuer } from '../ca/issuer';", "import type { Config } from '../config';", 'export type Used = [Issuer, Config];'].join('\n');
+    const found = await rulesFor(probe, 'src/domain/__lint_probe__.ts');
+    const at = (line: number): string[] => found.filter((f) => f.line === line && f.rule === 'no-restricted-imports').map((f) => f.rule);
+    expect(at(1)).toContain('no-restricted-imports');
+    expect(at(2)).toEqual([]);
+  });
+});
+
 // src/ is the product: it never imports the dev tooling, the tests, the benchmark or the scripts.
 const boundaryProbe = [
   "import { startFront } from '../../tools/stack/compose';", // 1: the stack composer
