@@ -180,7 +180,7 @@ describe('requests', () => {
 
   test('descriptor, domain file, and no operation the CA lacks', () => {
     expect(client.descriptor).toBe(ACMAPI);
-    expect(client.descriptor).toEqual({ id: 'acmapi', displayName: 'WoSign ACMAPI', capabilities: ['inlineCertificate', 'fileValidationAtCreate'], maxDomains: 5, idempotentCreate: false });
+    expect(client.descriptor).toEqual({ id: 'acmapi', displayName: 'WoSign ACMAPI', capabilities: ['inlineCertificate', 'fileValidationAtCreate'], maxDomains: 5, productKinds: ['dv'], idempotentCreate: false });
     expect(Object.isFrozen(ACMAPI)).toBe(true);
     expect(client.domainFile()).toEqual({ path: '/.well-known/pki-validation/signfile', content: SIGNFILE });
     for (const op of ['cancelOrder', 'requestRevoke', 'requestReissue', 'sendIssuedEmail'] as const) expect(client[op]).toBeUndefined();
