@@ -1,0 +1,50 @@
+/**
+ * certflow's own look at each domain of an order whose CA validates per domain with a method
+ * of its choosing (the reseller platform, docs/reseller.md): the CNAME through DNS, the file
+ * over the scheme the method names. E-mail cannot be checked from outside: it is ready when
+ * the CA says so. The answer says, per domain, whether the CA can be asked to look again and,
+ * if not, what the customer still has to fix.
+ */
+import type { DomainValidation } from '../ca/issuer';
+import type { DnsCnameChecker } from './dns-cname-check';
+import type { HttpFileChecker } from './http-file-check';
+
+export interface DomainCheck {
+  domain: string;
+  method: DomainValidation['method'];
+  /** Nothing left for the customer to do as far as certflow can see. */
+  ready: boolean;
+  /** What is wrong, for the customer: the record to publish and what was found, the file and why not. */
+  problem?: string;
+}
+
+export interface DomainValidationCheckers {
+  files: HttpFileChecker;
+  dns: DnsCnameChecker;
+}
+
+export async function checkDomainValidations(validations: readonly DomainValidation[], checkers: DomainValidationCheckers, signal?: AbortSignal): Promise<DomainCheck[]> {
+  return Promise.all(validations.map((v) => checkOne(v, checkers, signal)));
+}
+
+async function checkOne(v: DomainValidation, checkers: DomainValidationCheckers, signal?: AbortSignal): Promise<DomainCheck> {
+  const base = { domain: v.domain, method: v.method };
+  // Validated by the CA: whatever certflow would find, there is nothing left to do.
+  if (v.state === 'valid') return { ...base, ready: true };
+  switch (v.method) {
+    case 'dns': {
+      if (!v.dns) return { ...base, ready: false, problem: 'the CA named no record to publish' };
+      const [r] = await checkers.dns.check([{ domain: v.domain, name: v.dns.name, expected: v.dns.value }], signal);
+      return r!.ok ? { ...base, ready: true } : { ...base, ready: false, problem: `${r!.problem} (publish ${v.dns.name} CNAME ${v.dns.value})` };
+    }
+    case 'http':
+    case 'https': {
+      if (!v.file) return { ...base, ready: false, problem: 'the CA named no file to serve' };
+      const [r] = await checkers.files.check([v.domain], { path: v.file.path, content: v.file.content }, signal);
+      const fetched = v.method === 'http' ? r!.http : r!.https;
+      return fetched.ok ? { ...base, ready: true } : { ...base, ready: false, problem: `${fetched.url}: ${fetched.problem}` };
+    }
+    case 'email':
+      return { ...base, ready: false, problem: `waiting for the approval e-mail to ${v.email?.address ?? 'the approver'} to be answered` };
+  }
+}
