@@ -29,6 +29,7 @@ import {
   type ResellerReissueRequest,
 } from '../../src/ca/reseller';
 import { testCsr } from '../support/csr';
+import { DOCUMENT_ORGANIZATION } from '../support/reseller-fixtures';
 
 /**
  * The reseller client over real HTTP against a throwaway node:http server on 127.0.0.1:0, one
@@ -105,21 +106,7 @@ afterEach(async () => {
 const ctx = (attempt = 1): CallContext => ({ requestId: `order-B42/reissueCaOrder/${attempt}` });
 
 const CSR = testCsr({ commonName: 'www.example.com', dnsNames: ['www.example.com', 'example.com'] });
-const ORG: OrganizationFields = {
-  organization: 'XX数字证书有限公司',
-  organization_unit: 'IT',
-  registered_address_line1: '上海市具体某条街道',
-  serial_no: '31041485234546',
-  country: 'CN',
-  state: '上海市',
-  city: '上海市',
-  postal_code: '200100',
-  organization_phone: '021-10000001',
-  date_of_incorporation: '2019-01-01',
-  contact_name: '张君宝',
-  contact_title: '法人',
-  contact_phone: '13800138000',
-};
+const ORG: OrganizationFields = DOCUMENT_ORGANIZATION;
 const REQUEST: ResellerReissueRequest = {
   uniqueId: uniqueIdFor({ billingOrderId: 'B42', requestId: 'rq-1' }),
   serviceId: 'o91bZ',

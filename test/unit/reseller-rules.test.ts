@@ -16,6 +16,7 @@ import {
   type ReissueBody,
 } from '../../src/ca/reseller';
 import { testCsr } from '../support/csr';
+import { DOCUMENT_ORGANIZATION } from '../support/reseller-fixtures';
 
 /**
  * Every rule of the reissue request (seed 004, ca-apis.md §4), each refusal naming its field
@@ -28,21 +29,7 @@ const paths = (issues: { path: (string | number)[] }[]): string[] => issues.map(
 const EC_P256 = testCsr({ commonName: 'www.example.com', dnsNames: ['www.example.com'] });
 const BASE: ReissueBody = { unique_id: 'u-1', service_id: 'o91bZ', csr: EC_P256 };
 
-const ORG: OrganizationFields = {
-  organization: 'XX数字证书有限公司',
-  organization_unit: 'IT',
-  registered_address_line1: '上海市具体某条街道',
-  serial_no: '31041485234546',
-  country: 'CN',
-  state: '上海市',
-  city: '上海市',
-  postal_code: '200100',
-  organization_phone: '021-10000001',
-  date_of_incorporation: '2019-01-01',
-  contact_name: '张君宝',
-  contact_title: '法人',
-  contact_phone: '13800138000',
-};
+const ORG: OrganizationFields = DOCUMENT_ORGANIZATION;
 
 describe('csr or domain_dcv ("与`csr`必传1个")', () => {
   test('neither: refused, naming domain_dcv and csr', () => {
