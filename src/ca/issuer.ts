@@ -5,9 +5,11 @@
  * knows the vendor (cert-manager's external-issuer contract is the model).
  */
 import type { Organization, ProofDocument, SupportingDocument } from '../domain/documents';
+import type { DomainMethodChoices, DomainValidation } from '../domain/domain-validation';
 import type { CustomerTask } from '../domain/order-states';
+import type { FieldIssue } from '../lib/field-issue';
 
-export type { CustomerTask };
+export type { CustomerTask, DomainMethodChoices, DomainValidation };
 
 /**
  * What an issuer can do beyond creating an order and handing out its certificate. The
@@ -36,6 +38,14 @@ export const CAPABILITIES = [
    * CA calls on a domain that is not ready.
    */
   'fileValidationAtCreate',
+  /**
+   * The CA validates each name by a method chosen per name (a CNAME, a file, an approver
+   * e-mail), takes the choice with the create and the reissue (`domainValidation`), and
+   * reports each name's state and what to publish in its status answer (`domains`). certflow
+   * checks the CNAMEs and files itself before it asks the CA to look again, and a reissue
+   * may switch methods or names without a new CSR (the reseller platform, docs/reseller.md).
+   */
+  'domainValidation',
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
@@ -56,6 +66,12 @@ export interface IssuerDescriptor {
    * operator decides. Absent: idempotent (WoTrus' idempotenceID).
    */
   readonly idempotentCreate?: boolean;
+  /**
+   * Issuers with `domainValidation`: the CA's own rules for a choice of methods (wildcards
+   * only by dns or e-mail, approver mailboxes…), checked by the API before any call; each
+   * issue names the field under `domainValidation`.
+   */
+  readonly domainValidationIssues?: (choices: DomainMethodChoices) => FieldIssue[];
 }
 
 /**
@@ -119,6 +135,10 @@ export interface CreateOrderRequest {
   bindRsaProductId?: string;
   /** SM2 products with `bindRsaProductId`: the RSA certificate's CSR (`csr` is then the SM2 signing CSR). */
   csrRsa?: string;
+  /** Issuers with `domainValidation`: the method for each name (every name of the order). */
+  domainValidation?: DomainMethodChoices;
+  /** Issuers with `domainValidation`: the customer's contact address, where the CA asks for one. */
+  contactEmail?: string;
 }
 
 export interface CreateOrderResult {
@@ -127,26 +147,10 @@ export interface CreateOrderResult {
   caOrderIdRsa?: string;
   /** Issuers with `inlineCertificate` whose create issued at once (ACMAPI `success`): the certificate. */
   certificate?: RetrievedCertificate;
-}
-
-/**
- * One domain's validation at a CA that validates per domain, each with its own method (the
- * reseller platform, issue 18): what the customer must publish, and where it stands.
- */
-export interface DomainValidation {
-  /** As the CA names it (`*.example.com`, `sub.example4.com`). */
-  domain: string;
-  /** `https`: a file fetched over https (the CA may answer a requested https with type "http" and an https url). */
-  method: 'dns' | 'http' | 'https' | 'email';
-  state: 'valid' | 'pending';
-  /** The CA's own word when it is neither `valid` nor `pending` (read as pending). */
-  caStatus?: string;
-  /** Publish `name` as a CNAME pointing to `value`. */
-  dns?: { name: string; type: 'CNAME'; value: string };
-  /** Serve `content` at `path` on the domain itself; `url` is where the CA fetches it. */
-  file?: { url: string; path: string; content: string };
-  /** The CA mails `address`; `alternatives` are the addresses the customer may switch to (the CA's list, `address` included). */
-  email?: { address: string; alternatives: string[] };
+  /** What the CA charged for it, where it says (reported to billing). */
+  cost?: number;
+  /** Issuers with `domainValidation`: each name's validation as the create left it. */
+  domains?: DomainValidation[];
 }
 
 /** The file an issuer with `fileValidationAtCreate` fetches on every domain before it issues. */
@@ -171,6 +175,8 @@ export interface OrderStatusResult {
   certificate?: RetrievedCertificate;
   productId?: string;
   commonName?: string;
+  /** Issuers with `domainValidation`: every name's method, state and what to publish. */
+  domains?: DomainValidation[];
 }
 
 export interface RetrievedCertificate {
@@ -210,17 +216,33 @@ export interface RevokeResult {
 
 export interface ReissueRequest {
   caOrderId: string;
-  /** The new key's CSR: for SM2 orders, of the signing key. */
-  csr: string;
+  /**
+   * The new key's CSR: for SM2 orders, of the signing key. Absent only for issuers with
+   * `domainValidation`, when the reissue changes names or methods and keeps the key.
+   */
+  csr?: string;
   /** SM2 orders: the CSR of the new encryption key (WoTrus requires it for an SM2 reissue). */
   csrEncrypt?: string;
   reason: string;
   idempotenceId: string;
   proof?: ProofDocument;
+  /** Issuers with `domainValidation`: the names the new certificate covers, each with its method (absent: as they are). */
+  domainValidation?: DomainMethodChoices;
+  /** The product ordered (issuers whose rules depend on it: the reseller platform's organisation fields for OV/EV). */
+  productId?: string;
+  /** The organisation the certificate names (OV/EV), sent again where the CA wants it with every reissue. */
+  organization?: Organization;
+  /** Passed on to CAs that distinguish a reissue on renewal (the reseller platform's `renew`). */
+  renew?: boolean;
 }
 
 export interface ReissueResult {
+  /** The CA order the new certificate is issued under; the same as the old one at CAs that keep one id per certificate (the reseller platform's service_id). */
   newCaOrderId: string;
+  /** What the CA charged for the reissue, where it says (reported to billing). */
+  cost?: number;
+  /** Issuers with `domainValidation`: each name's validation after the reissue. */
+  domains?: DomainValidation[];
 }
 
 /**

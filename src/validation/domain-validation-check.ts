@@ -5,18 +5,11 @@
  * the CA says so. The answer says, per domain, whether the CA can be asked to look again and,
  * if not, what the customer still has to fix.
  */
-import type { DomainValidation } from '../ca/issuer';
+import type { DomainCheck, DomainValidation } from '../domain/domain-validation';
 import type { DnsCnameChecker } from './dns-cname-check';
 import type { HttpFileChecker } from './http-file-check';
 
-export interface DomainCheck {
-  domain: string;
-  method: DomainValidation['method'];
-  /** Nothing left for the customer to do as far as certflow can see. */
-  ready: boolean;
-  /** What is wrong, for the customer: the record to publish and what was found, the file and why not. */
-  problem?: string;
-}
+export type { DomainCheck };
 
 export interface DomainValidationCheckers {
   files: HttpFileChecker;

@@ -5,7 +5,7 @@ import { type CallContext, type Issuer } from '../issuer';
 import { caConnection, headerSafe, requestJson, secretRedactor, type AnswerContext } from '../http-answer';
 import { readAnswer, type RefusalReader } from './answer';
 import { WOTRUS, WOTRUS_DISPLAY_NAME } from './descriptor';
-import { CaCertificateNotReadyError, type CaOperation } from '../errors';
+import { CaBusinessError, CaCertificateNotReadyError, type CaOperation } from '../errors';
 import {
   toCancelResult,
   toCreateOrderResult,
@@ -141,7 +141,11 @@ export function createWotrusClient(options: WotrusClientOptions): WotrusClient {
     },
 
     async requestReissue(req, ctx) {
-      const a = await call('requestReissue', 'POST', WOTRUS_PATHS.reissue, buildReissueBody(req), reissueAnswerSchema, ctx);
+      const { csr } = req;
+      if (csr === undefined) {
+        throw new CaBusinessError({ issuer: WOTRUS_DISPLAY_NAME, operation: 'requestReissue', requestId: ctx.requestId, notActedOn: true, caMessage: 'csr: WoTrus reissues only with a new CSR' });
+      }
+      const a = await call('requestReissue', 'POST', WOTRUS_PATHS.reissue, buildReissueBody({ ...req, csr }), reissueAnswerSchema, ctx);
       return toReissueResult(a);
     },
 

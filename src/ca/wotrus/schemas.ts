@@ -440,7 +440,8 @@ export function buildRevokeBody(req: RevokeRequest): RevokeBody {
   };
 }
 
-export function buildReissueBody(req: ReissueRequest): ReissueBody {
+/** WoTrus reissues always with a new key: the caller (the order's validator) never lets one through without a CSR. */
+export function buildReissueBody(req: ReissueRequest & { csr: string }): ReissueBody {
   return compact({
     orderID: req.caOrderId.trim(),
     csr: req.csr,
