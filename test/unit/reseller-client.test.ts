@@ -108,7 +108,7 @@ const ctx = (attempt = 1): CallContext => ({ requestId: `order-B42/reissueCaOrde
 const CSR = testCsr({ commonName: 'www.example.com', dnsNames: ['www.example.com', 'example.com'] });
 const ORG: OrganizationFields = DOCUMENT_ORGANIZATION;
 const REQUEST: ResellerReissueRequest = {
-  uniqueId: uniqueIdFor({ billingOrderId: 'B42', requestId: 'rq-1' }),
+  uniqueId: uniqueIdFor('B42:reissue:rq-1'),
   serviceId: 'o91bZ',
   csr: CSR,
   domainDcv: { '*.example.com': 'dns', 'example2.com': 'http', 'example3.com': 'https', 'sub.example4.com': 'admin@example4.com' },
@@ -173,19 +173,21 @@ describe('the request, exactly as documented', () => {
     expect(Object.keys(seen[0]?.headers ?? {}).filter((h) => /request-?id/i.test(h))).toEqual([]);
   });
 
-  test('the same billing request gives the same unique_id every time; another request another', async () => {
-    const a = uniqueIdFor({ billingOrderId: 'B42', requestId: 'rq-1' });
+  test('the same idempotency key gives the same unique_id every time; another key another', async () => {
+    const a = uniqueIdFor('B42:reissue:rq-1');
     expect(a).toMatch(RESELLER_UNIQUE_ID_PATTERN);
-    expect(uniqueIdFor({ billingOrderId: 'B42', requestId: 'rq-1' })).toBe(a);
-    expect(uniqueIdFor({ billingOrderId: 'B42', requestId: 'rq-2' })).not.toBe(a);
-    expect(uniqueIdFor({ billingOrderId: 'B4', requestId: '2rq-1' })).not.toBe(a);
-    expect(uniqueIdFor({ billingOrderId: 'B42:rq', requestId: '1' })).not.toBe(uniqueIdFor({ billingOrderId: 'B42', requestId: 'rq:1' }));
-    expect(() => uniqueIdFor({ billingOrderId: '', requestId: 'x' })).toThrow(/billingOrderId/);
+    expect(uniqueIdFor('B42:reissue:rq-1')).toBe(a);
+    expect(uniqueIdFor('B42:reissue:rq-2')).not.toBe(a);
+    expect(uniqueIdFor('B42')).not.toBe(a);
+    expect(uniqueIdFor('B42')).toMatch(RESELLER_UNIQUE_ID_PATTERN);
+    // Versioned and domain-separated: not the bare SHA-256 of the key.
+    const { createHash } = await import('node:crypto');
+    expect(a).not.toBe(createHash('sha256').update('B42:reissue:rq-1').digest('hex').slice(0, 32));
+    expect(() => uniqueIdFor('')).toThrow(/must not be empty/);
 
     handler = json(200, EXAMPLE_ANSWER);
-    const req = { ...REQUEST, uniqueId: uniqueIdFor({ billingOrderId: 'B42', requestId: 'rq-1' }) };
-    await client.reissue(req, ctx(1));
-    await client.reissue({ ...req, uniqueId: uniqueIdFor({ billingOrderId: 'B42', requestId: 'rq-1' }) }, ctx(2));
+    await client.reissue({ ...REQUEST, uniqueId: uniqueIdFor('B42:reissue:rq-1') }, ctx(1));
+    await client.reissue({ ...REQUEST, uniqueId: uniqueIdFor('B42:reissue:rq-1') }, ctx(2));
     expect(sentBody(0).unique_id).toBe(a);
     expect(sentBody(1).unique_id).toBe(a);
   });
