@@ -138,6 +138,21 @@ export const configSchema = z
     /** PEM file with the chain of the CA that signs ACMAPI certificates (the answer carries only the leaf); checked at start. */
     ACMAPI_CHAIN_FILE: z.string().min(1).optional(),
     /**
+     * The reseller platform's base URL (docs/reseller.md); the reseller issuer is configured
+     * only when set. Its paths under it are inferred (src/ca/reseller/inferred.ts).
+     */
+    RESELLER_URL: url.optional(),
+    /** The platform credential, sent verbatim in RESELLER_AUTH_HEADER (inferred: the document shows none). Unset: none sent. */
+    RESELLER_API_KEY: z.string().min(8, 'must be at least 8 characters').regex(/^[^\r\n]+$/, 'must be one line').optional(),
+    /** The header carrying RESELLER_API_KEY (inferred). */
+    RESELLER_AUTH_HEADER: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name').default('Authorization'),
+    /**
+     * The secret in the `notify_url` the platform calls back
+     * (`${PUBLIC_BASE_URL}/v1/issuers/reseller/notify/<token>`); unset: no notify_url is sent
+     * and reseller orders are polled only. Letters, digits, `-` and `_` (it is a URL path segment).
+     */
+    RESELLER_NOTIFY_TOKEN: z.string().min(16, 'must be at least 16 characters').regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, - and _ only (it is a URL path segment)').optional(),
+    /**
      * Development and tests: connect here (host:port) for every domain's HTTP / HTTPS check
      * instead of resolving the domain; the Host header and TLS server name stay the domain's.
      */
@@ -226,6 +241,9 @@ export const configSchema = z
         if (c[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'required when ACMAPI_URL is set' });
       }
     }
+    if (c.RESELLER_NOTIFY_TOKEN && !c.PUBLIC_BASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['RESELLER_NOTIFY_TOKEN'], message: 'needs PUBLIC_BASE_URL: the notify_url the platform calls back is built from it' });
+    }
     if (c.CODEC_CURRENT_KEY_ID && c.CODEC_KEYS && !c.CODEC_KEYS.some((k) => k.id === c.CODEC_CURRENT_KEY_ID)) {
       ctx.addIssue({ code: 'custom', path: ['CODEC_CURRENT_KEY_ID'], message: 'must name one of the keys in CODEC_KEYS' });
     }
@@ -251,7 +269,7 @@ export type ConfigKey = keyof z.input<typeof configSchema>;
 export const configKeys = Object.keys(configSchema.shape) as ConfigKey[];
 
 const SECRET_KEYS = new Set<string>([
-  'TEMPORAL_API_KEY', 'CA_TOKEN', 'ACMAPI_AUTH_TOKEN', 'CA_PUSH_SECRET', 'API_KEYS', 'OPERATOR_TOKEN',
+  'TEMPORAL_API_KEY', 'CA_TOKEN', 'ACMAPI_AUTH_TOKEN', 'RESELLER_API_KEY', 'RESELLER_NOTIFY_TOKEN', 'CA_PUSH_SECRET', 'API_KEYS', 'OPERATOR_TOKEN',
   'BILLING_WEBHOOK_SECRET', 'CODEC_KEYS', 'DOWNLOAD_LINK_SECRET',
 ]);
 export const isSecretKey = (key: string): boolean => SECRET_KEYS.has(key);

@@ -1,25 +1,34 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config';
+import type { ProductCatalog } from '../domain/products';
+import { loadProductCatalogFromConfig } from '../products-file';
 import { DEFAULT_CIRCUIT_BREAKER, type GuardedIssuer, withCircuitBreaker } from './circuit-breaker';
 import type { DomainFile, Issuer } from './issuer';
 import { createAcmapiClientFromConfig } from './acmapi/client';
 import { ACMAPI, ACMAPI_SIGNFILE_PATH } from './acmapi/descriptor';
+import { createResellerIssuerFromConfig, type ResellerConfig } from './reseller/issuer';
 import { createWotrusClientFromConfig } from './wotrus/client';
 
 export type ConfiguredIssuer = GuardedIssuer & { close(): Promise<void> };
 
-type IssuerConfig = Parameters<typeof createWotrusClientFromConfig>[0] & Parameters<typeof createAcmapiClientFromConfig>[0] & Pick<Config, 'CA_BASE_URL' | 'ACMAPI_URL'>;
+type IssuerConfig = Parameters<typeof createWotrusClientFromConfig>[0] &
+  Parameters<typeof createAcmapiClientFromConfig>[0] &
+  ResellerConfig &
+  Pick<Config, 'CA_BASE_URL' | 'ACMAPI_URL' | 'PRODUCTS_FILE' | 'CERTFLOW_ENV'>;
 
 /**
  * Every CA this deployment is configured for (WoTrus with CA_BASE_URL, WoSign ACMAPI with
- * ACMAPI_URL), each behind a circuit breaker of its own whose changes are logged. WoTrus
- * first: activities scheduled before the issuer port name no issuer and go to the first.
+ * ACMAPI_URL, the reseller platform with RESELLER_URL), each behind a circuit breaker of its
+ * own whose changes are logged. WoTrus first: activities scheduled before the issuer port
+ * name no issuer and go to the first. The reseller issuer reads each product's validation
+ * level from the product catalog: `products`, or the one the configuration names.
  */
-export function createIssuersFromConfig(config: IssuerConfig, logger: Pick<Logger, 'warn' | 'info'>): ConfiguredIssuer[] {
+export function createIssuersFromConfig(config: IssuerConfig, logger: Pick<Logger, 'warn' | 'info'>, products?: Pick<ProductCatalog, 'find'>): ConfiguredIssuer[] {
   const clients: (Issuer & { close(): Promise<void> })[] = [];
   if (config.CA_BASE_URL) clients.push(createWotrusClientFromConfig(config));
   if (config.ACMAPI_URL) clients.push(createAcmapiClientFromConfig(config));
-  if (clients.length === 0) throw new Error('no CA is configured: set CA_BASE_URL (WoTrus) and/or ACMAPI_URL (WoSign ACMAPI)');
+  if (config.RESELLER_URL) clients.push(createResellerIssuerFromConfig(config, { products: products ?? loadProductCatalogFromConfig(config) }));
+  if (clients.length === 0) throw new Error('no CA is configured: set CA_BASE_URL (WoTrus), ACMAPI_URL (WoSign ACMAPI) and/or RESELLER_URL (the reseller platform)');
   return clients.map((client) => guard(client, logger));
 }
 

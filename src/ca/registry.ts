@@ -5,9 +5,10 @@
  */
 import { type IssuerDescriptor, type IssuerRef, issuerRef } from './issuer';
 import { ACMAPI } from './acmapi/descriptor';
+import { RESELLER } from './reseller/descriptor';
 import { WOTRUS } from './wotrus/descriptor';
 
-export const ISSUER_DESCRIPTORS: readonly IssuerDescriptor[] = Object.freeze([WOTRUS, ACMAPI]);
+export const ISSUER_DESCRIPTORS: readonly IssuerDescriptor[] = Object.freeze([WOTRUS, ACMAPI, RESELLER]);
 
 export const ISSUER_IDS: readonly string[] = Object.freeze(ISSUER_DESCRIPTORS.map((d) => d.id));
 

@@ -31,6 +31,15 @@ export const organizationSchema = z.object({
   zip: z.string().max(20).optional(),
   businessLicense: z.string().max(60).optional(),
   otherName: z.string().max(200).optional(),
+  /**
+   * Asked by the reseller platform for OV/EV certificates (its `organization_unit`,
+   * `date_of_incorporation`, `contact_title`; docs/reseller.md), unused by WoTrus.
+   */
+  orgUnit: z.string().max(100).optional(),
+  /** The date the organisation was registered, `YYYY-MM-DD`. */
+  dateOfIncorporation: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD').optional(),
+  /** The contact person's title or position (`法人`, `IT manager`). */
+  contactTitle: z.string().max(100).optional(),
 }).strict();
 
 export const documentSchema = z.object({

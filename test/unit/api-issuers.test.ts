@@ -28,7 +28,7 @@ test('an issuer without a domain file, one not configured, and an unknown one ar
   expect(wotrus.statusCode).toBe(404);
   expect(wotrus.json().detail).toBe('The issuer wotrus is not configured here or asks for no domain file.');
   const unknown = await app.inject({ method: 'GET', url: '/v1/issuers/digicert/domain-file', headers: AUTH });
-  expect(unknown.json().detail).toBe('No issuer digicert (known: wotrus, acmapi).');
+  expect(unknown.json().detail).toBe('No issuer digicert (known: wotrus, acmapi, reseller).');
   await app.close();
   const { app: bare } = await buildTestApi();
   expect((await bare.inject({ method: 'GET', url: '/v1/issuers/acmapi/domain-file', headers: AUTH })).statusCode).toBe(404);

@@ -11,6 +11,7 @@ import { ISSUER_IDS, ISSUER_PRODUCT_KINDS } from '../../src/ca/registry';
 import { resolvePolicy } from '../../src/domain/policy';
 import { SIM_PRODUCTS } from '../../tools/simulators/wotrus/catalog';
 import { createProductCatalog, type ProductEntryInput, productEntrySchema } from '../../src/domain/products';
+import { RESELLER_SIM_PRODUCTS } from '../../tools/simulators/reseller/products';
 import { loadProductCatalog, loadProductCatalogFromConfig, packageRoot, ProductsFileError, productsFileFor, SIMULATOR_PRODUCTS_FILE } from '../../src/products-file';
 
 const root = path.resolve(__dirname, '../..');
@@ -46,6 +47,8 @@ describe('products file', () => {
     expect(sim.products.filter((p) => p.issuer === 'wotrus').map((p) => p.id).sort()).toEqual(SIM_PRODUCTS.map((p) => p.id).sort());
     // ACMAPI issues free DV certificates only, and knows no product ids: one entry of certflow's own.
     expect(sim.products.filter((p) => p.issuer === 'acmapi')).toEqual([expect.objectContaining({ id: 'ACA91000-0002-4D5A-9C00-000000000002', kind: 'dv', caRevokesReplaced: false })]);
+    // The reseller platform simulator sells exactly these, at the same validation level.
+    expect(sim.products.filter((p) => p.issuer === 'reseller').map((p) => [p.id, p.kind.toUpperCase()])).toEqual(RESELLER_SIM_PRODUCTS.map((p) => [p.id, p.level]));
     for (const s of SIM_PRODUCTS) {
       const p = sim.find(s.id)!;
       expect(p.kind).toBe(s.kind);
@@ -87,7 +90,7 @@ describe('products file', () => {
       `  - ${e1}: policy.pollFactor: must be ≤ 10`,
       `  - ${e1}: policy.issuanceDeadlineMs: must be an integer`,
       `  - ${e1}: policy.expectDnsNames: is not a known field`,
-      `  - ${e1}: issuer: must be one of the issuers this build knows: wotrus, acmapi (got "digicert")`,
+      `  - ${e1}: issuer: must be one of the issuers this build knows: wotrus, acmapi, reseller (got "digicert")`,
       `  - ${e1}: id: duplicates products[0]; list each product once`,
       `  - PRODUCTS_FILE ${file}: products[2] ("No id"): id: is required`,
       `  - PRODUCTS_FILE ${file}: products[2] ("No id"): colour: is not a known field`,

@@ -1,13 +1,23 @@
 import { type Dispatcher } from 'undici';
+import type { CaOperation } from '../errors';
 import { caConnection, headerSafe, requestJson, secretRedactor, type AnswerContext } from '../http-answer';
 import type { CallContext } from '../issuer';
-import { RESELLER_DEFAULT_AUTH_HEADER, RESELLER_METHOD, RESELLER_PATHS, RESELLER_REQUEST_ID_HEADER, type ResellerPaths } from './inferred';
+import type { FieldIssue } from '../../lib/field-issue';
+import {
+  buildInferredCreateBody,
+  RESELLER_DEFAULT_AUTH_HEADER,
+  RESELLER_METHOD,
+  RESELLER_PATHS,
+  RESELLER_REQUEST_ID_HEADER,
+  type InferredStatusBody,
+  type ResellerCreateFields,
+  type ResellerPaths,
+} from './inferred';
 import { readReissueAnswer, ResellerRequestRefusedError, type ResellerReissueResult } from './mapping';
-import { reissueIssuesWithSignature, type ReissueRuleContext } from './rules';
+import { createIssuesWithSignature, reissueIssuesWithSignature, type CreateRuleContext, type ReissueRuleContext } from './rules';
 import { buildReissueBody, type ResellerReissueFields } from './schemas';
+import { RESELLER_DISPLAY_NAME } from './descriptor';
 
-/** Shown in error messages and logs. */
-export const RESELLER_DISPLAY_NAME = 'Reseller platform';
 
 export interface ResellerClientOptions {
   /**
@@ -45,8 +55,29 @@ export interface ResellerReissueRequest extends ResellerReissueFields {
   check: ReissueRuleContext;
 }
 
-/** The reseller platform's client: the one call its document describes. Not an `Issuer` yet (issue 18). */
+/** A create (INFERRED call): the fields to send, and what the rules need to check them first (never sent). */
+export interface ResellerCreateRequest extends ResellerCreateFields {
+  check: CreateRuleContext;
+}
+
+/**
+ * The reseller platform's calls: the documented reissue, and the create and status read
+ * sketched by analogy (inferred.ts). Every answer is the reissue's envelope and `data`.
+ * The `Issuer` over it is issuer.ts.
+ */
 export interface ResellerClient {
+  /**
+   * INFERRED call (inferred.ts `inferredCreateBodySchema`): checks the request against the
+   * documented rules of the same fields (refusing with ResellerRequestRefusedError, naming
+   * the fields, before any call), then POSTs it: the new service, the charge, each domain's
+   * validation (all pending, normally).
+   */
+  create(request: ResellerCreateRequest, ctx: CallContext): Promise<ResellerReissueResult>;
+  /**
+   * INFERRED call: the service as it stands (`{ service_id }`), answered like the reissue;
+   * the certificate once issued. `operation` names the port operation for errors.
+   */
+  status(serviceId: string, ctx: CallContext, operation?: Extract<CaOperation, 'getStatus' | 'retrieveCertificate'>): Promise<ResellerReissueResult>;
   /**
    * Checks the request against every documented rule (refusing with
    * ResellerRequestRefusedError, naming the fields, before any call), then POSTs it and
@@ -89,29 +120,53 @@ export function createResellerClient(options: ResellerClientOptions): ResellerCl
   /** The key must never reach an error, whatever the platform echoes back. */
   const redactKey = secretRedactor(apiKey ?? '');
 
+  /** One POST of a JSON body: refused first when the rules say so, then sent and its answer read. */
+  async function call(
+    operation: CaOperation,
+    path: string,
+    body: Record<string, unknown>,
+    ctx: CallContext,
+    issuesOf?: () => Promise<FieldIssue[]>,
+  ): Promise<ResellerReissueResult> {
+    // A notify_url may carry the callback's secret (inferred.ts): scrubbed like the key.
+    const redactUrl = secretRedactor(typeof body.notify_url === 'string' ? body.notify_url : '');
+    const redact = (text: string): string => redactUrl(redactKey(text));
+    const answerCtx: AnswerContext = { issuer: RESELLER_DISPLAY_NAME, operation, requestId: ctx.requestId, redact };
+
+    const issues = issuesOf ? await issuesOf() : [];
+    if (issues.length > 0) throw new ResellerRequestRefusedError({ ...answerCtx, issues: issues.map((i) => ({ path: i.path, rule: redact(i.rule) })) });
+
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
+    if (apiKey !== undefined) headers[authHeader] = apiKey;
+    if (RESELLER_REQUEST_ID_HEADER !== undefined) headers[RESELLER_REQUEST_ID_HEADER] = headerSafe(ctx.requestId);
+    const res = await requestJson(
+      dispatcher,
+      { origin, path: pathPrefix + path, method: RESELLER_METHOD, headers, body: JSON.stringify(body) },
+      answerCtx,
+      ctx.signal,
+      { timeoutMs, maxResponseBytes: MAX_RESPONSE_BYTES },
+    );
+    return readReissueAnswer(res.body, res.ctx);
+  }
+
   return {
     async reissue(request, ctx) {
       const { check, ...fields } = request;
       const body = buildReissueBody(fields);
-      // A notify_url may carry the callback's secret (inferred.ts): scrubbed like the key.
-      const redactUrl = secretRedactor(body.notify_url ?? '');
-      const redact = (text: string): string => redactUrl(redactKey(text));
-      const answerCtx: AnswerContext = { issuer: RESELLER_DISPLAY_NAME, operation: 'requestReissue', requestId: ctx.requestId, redact };
+      return call('requestReissue', paths.reissue, body, ctx, () => reissueIssuesWithSignature(body, check));
+    },
 
-      const issues = await reissueIssuesWithSignature(body, check);
-      if (issues.length > 0) throw new ResellerRequestRefusedError({ ...answerCtx, issues: issues.map((i) => ({ path: i.path, rule: redact(i.rule) })) });
+    async create(request, ctx) {
+      const { check, ...fields } = request;
+      const body = buildInferredCreateBody(fields);
+      return call('createOrder', paths.create, body, ctx, () => createIssuesWithSignature(body, check));
+    },
 
-      const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
-      if (apiKey !== undefined) headers[authHeader] = apiKey;
-      if (RESELLER_REQUEST_ID_HEADER !== undefined) headers[RESELLER_REQUEST_ID_HEADER] = headerSafe(ctx.requestId);
-      const res = await requestJson(
-        dispatcher,
-        { origin, path: pathPrefix + paths.reissue, method: RESELLER_METHOD, headers, body: JSON.stringify(body) },
-        answerCtx,
-        ctx.signal,
-        { timeoutMs, maxResponseBytes: MAX_RESPONSE_BYTES },
-      );
-      return readReissueAnswer(res.body, res.ctx);
+    async status(serviceId, ctx, operation = 'getStatus') {
+      const id = serviceId.trim();
+      if (!id) throw new TypeError('status: serviceId must not be empty');
+      const body: InferredStatusBody = { service_id: id };
+      return call(operation, paths.status, { ...body }, ctx);
     },
 
     close() {

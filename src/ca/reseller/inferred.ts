@@ -9,7 +9,9 @@
  * reissue replacing a domain revokes the old certificate.
  */
 
+import { z } from 'zod';
 import type { CaPhase } from '../issuer';
+import { dcvMapForWire, ORGANIZATION_FIELDS, type OrganizationField, type OrganizationFields } from './schemas';
 
 /** Marks a value as an inference, for grep and for the simulator's banner. */
 export const INFERRED = 'inferred: not in the reseller document (seed 004)';
@@ -26,14 +28,14 @@ export const RESELLER_METHOD = 'POST' as const;
 /**
  * Paths under the configured base URL. The document names NO path: the reissue path is
  * invented; the others are sketched by analogy (the document's `service_id` is "returned by
- * the order call", `notify_url` "see 通知回调" — neither document is at hand). Only `reissue`
- * is used by the client today.
+ * the order call", `notify_url` "see 通知回调" — neither document is at hand). All three are
+ * USED by the client (the issuer, issue 18); all three are still inferences.
  */
 export const RESELLER_PATHS = Object.freeze({
   reissue: '/api/v1/certificate/reissue',
-  /** By analogy: the order (create) call that returns `service_id`. Unused. */
+  /** By analogy: the order (create) call that returns `service_id`. USED, inferred. */
   create: '/api/v1/certificate/create',
-  /** By analogy: a status read by `service_id`, answering the reissue's `data` shape. Unused. */
+  /** By analogy: a status read by `service_id`, answering the reissue's `data` shape. USED, inferred. */
   status: '/api/v1/certificate/detail',
 });
 export type ResellerPaths = { -readonly [K in keyof typeof RESELLER_PATHS]: string };
@@ -113,14 +115,15 @@ export const ORGANIZATION_LOCK_APPLIES_TO = Object.freeze(['OV', 'EV', 'IV'] as 
  */
 export const APPROVER_PARENT_MIN_LABELS = 2;
 
-// ---------------------------------------------------------------- sketches by analogy (unused)
+// ---------------------------------------------------------------- sketches by analogy
 
 /**
  * The `notify_url` callback: "具体通知参数请见`通知回调`" — the callback's own page is not at hand.
  * Sketch, by analogy with the reissue answer: a POST of JSON carrying `service_id`, `caid`,
  * `status` (and possibly the rest of the reissue answer's `data`). Its authentication is
- * unknown: the receiver should put a per-order secret in the notify_url's path and treat
- * the call as a hint that triggers a status read (as WoTrus pushes), never as a state change.
+ * unknown: the receiver should put a secret in the notify_url's path (certflow:
+ * RESELLER_NOTIFY_TOKEN, `resellerNotifyUrl`) and treat the call as a hint that triggers a
+ * status read (as WoTrus pushes), never as a state change.
  */
 export interface InferredCallbackBody {
   service_id: string;
@@ -129,21 +132,78 @@ export interface InferredCallbackBody {
 }
 
 /**
- * The order (create) call, sketched from the reissue's own fields: the same fields less
- * `service_id`, plus a product id and a period. Unused until the platform's order document
- * is at hand.
+ * The order (create) call — USED by the issuer's `createOrder`, still INFERRED: sketched from
+ * the reissue's own fields, the same fields less `service_id` and `renew`, plus a product id
+ * and a period. Everything here is an inference until the platform's order document is at
+ * hand:
+ * - the path (`RESELLER_PATHS.create`) and method;
+ * - `product_id` (the platform's product, certflow's product GUID sent as is) and `period`
+ *   (months, certflow's `month`: 12, 13, 24 or 25);
+ * - that `csr` and `domain_dcv` are both required at create (an order needs a key and
+ *   names; the reissue's "one of the two" cannot apply);
+ * - that the answer is the reissue's envelope and `data` (with `service_id`, `cost`, `dcv`).
+ * The documented rules of the reissue's fields (methods, approver addresses, CSR keys,
+ * organisation fields for OV/EV/IV) are applied to the same fields here (rules.ts
+ * `createIssues`).
  */
-export interface InferredCreateBody {
-  unique_id: string;
-  product_id: string;
+export const inferredCreateBodySchema = z.strictObject({
+  unique_id: z.string().min(1),
+  product_id: z.string().min(1),
+  period: z.number().int().min(1).max(120),
+  csr: z.string().min(1, 'is required to order a certificate'),
+  domain_dcv: z.record(z.string().min(1), z.string().min(1)).refine((m) => Object.keys(m).length > 0, 'must name at least one domain'),
+  contact_email: z.email().optional(),
+  ...(Object.fromEntries(ORGANIZATION_FIELDS.map((f) => [f, z.string().min(1).optional()])) as Record<OrganizationField, z.ZodOptional<z.ZodString>>),
+  notify_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+});
+export type InferredCreateBody = z.input<typeof inferredCreateBodySchema>;
+
+/** A create as certflow asks for it; `buildInferredCreateBody` writes it in the inferred spelling. */
+export interface ResellerCreateFields {
+  /** `unique_id`: see `uniqueIdFor` (unique-id.ts). */
+  uniqueId: string;
+  productId: string;
+  /** Months. */
   period: number;
-  csr?: string;
-  domain_dcv: Record<string, string>;
-  contact_email?: string;
-  notify_url?: string;
+  csr: string;
+  /** Domain → method word or approver address, every name of the order. */
+  domainDcv: Readonly<Record<string, string>>;
+  contactEmail?: string;
+  /** The organisation fields, named as the reissue names them. */
+  organization?: OrganizationFields;
+  notifyUrl?: string;
 }
 
-/** The status read, sketched: `{ service_id }`, answered like the reissue (`data` with `dcv`). Unused. */
+const trimmedOrUndefined = (v: string | undefined): string | undefined => {
+  const t = v?.trim();
+  return t ? t : undefined;
+};
+
+/** The inferred create body, blank values left out, in the reissue's field order where they share fields. */
+export function buildInferredCreateBody(req: ResellerCreateFields): InferredCreateBody {
+  const body: Record<string, unknown> = {
+    unique_id: req.uniqueId.trim(),
+    product_id: req.productId.trim(),
+    period: req.period,
+    domain_dcv: dcvMapForWire(req.domainDcv),
+    csr: req.csr.trim(),
+  };
+  const contactEmail = trimmedOrUndefined(req.contactEmail);
+  if (contactEmail !== undefined) body.contact_email = contactEmail;
+  for (const field of ORGANIZATION_FIELDS) {
+    const value = trimmedOrUndefined(req.organization?.[field]);
+    if (value !== undefined) body[field] = value;
+  }
+  const notifyUrl = trimmedOrUndefined(req.notifyUrl);
+  if (notifyUrl !== undefined) body.notify_url = notifyUrl;
+  return body as InferredCreateBody;
+}
+
+/**
+ * The status read — USED by the issuer's `getStatus` and `retrieveCertificate`, still
+ * INFERRED: `{ service_id }` at `RESELLER_PATHS.status`, answered like the reissue (the
+ * envelope and `data` with `dcv`, `cert_pem` and `ca_pem` once issued).
+ */
 export interface InferredStatusBody {
   service_id: string;
 }

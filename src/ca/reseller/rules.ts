@@ -28,7 +28,7 @@
 import { checkCsr } from '../../lib/csr-check';
 import type { FieldIssue } from '../../lib/field-issue';
 import { csrKeyOf } from '../../lib/csr-key';
-import { APPROVER_PARENT_MIN_LABELS, ORGANIZATION_LOCK_APPLIES_TO } from './inferred';
+import { APPROVER_PARENT_MIN_LABELS, inferredCreateBodySchema, ORGANIZATION_LOCK_APPLIES_TO, type InferredCreateBody } from './inferred';
 import {
   APPROVER_LOCAL_PARTS,
   DCV_METHOD_WORDS,
@@ -214,12 +214,13 @@ export function organizationIssues(body: OrganizationFields, ctx: ReissueRuleCon
 // ---------------------------------------------------------------- all of them
 
 /** The body's shape (the strict schema) as field issues: a wrong type, an unknown field. */
-export function shapeIssues(body: unknown): FieldIssue[] {
-  const read = reissueBodySchema.safeParse(body);
+export function shapeIssues(body: unknown, schema: typeof reissueBodySchema | typeof inferredCreateBodySchema = reissueBodySchema): FieldIssue[] {
+  const read = schema.safeParse(body);
   if (read.success) return [];
+  const what = schema === reissueBodySchema ? 'the reissue request' : 'the (inferred) create request';
   return read.error.issues.flatMap((i) => {
     const path = i.path.map(String);
-    if (i.code === 'unrecognized_keys') return i.keys.map((key) => issue([...path, key], 'is not a field of the reissue request'));
+    if (i.code === 'unrecognized_keys') return i.keys.map((key) => issue([...path, key], `is not a field of ${what}`));
     return [issue(path, i.message)];
   });
 }
@@ -240,5 +241,30 @@ export function reissueIssues(body: ReissueBody, ctx: ReissueRuleContext): Field
 export async function reissueIssuesWithSignature(body: ReissueBody, ctx: ReissueRuleContext): Promise<FieldIssue[]> {
   const issues = reissueIssues(body, ctx);
   if (body.csr === undefined || issues.some((i) => i.path[0] === 'csr') || shapeIssues(body).length > 0) return issues;
+  return [...issues, ...(await csrSignatureIssues(body.csr))];
+}
+
+// ---------------------------------------------------------------- the (inferred) create
+
+/** What the rules need to know of a create beyond its body: the certificate's kind. Never sent. */
+export interface CreateRuleContext {
+  validation: ValidationLevel;
+}
+
+/**
+ * Every rule a create body breaks: its (inferred) shape — `csr` and a non-empty `domain_dcv`
+ * required — then the reissue's documented rules for the same fields: each domain's method,
+ * the CSR's key, the organisation fields for OV/EV/IV (nothing issued yet to lock them).
+ */
+export function createIssues(body: InferredCreateBody, ctx: CreateRuleContext): FieldIssue[] {
+  const shape = shapeIssues(body, inferredCreateBodySchema);
+  if (shape.length > 0) return shape;
+  return [...domainDcvIssues(body.domain_dcv), ...csrIssues(body.csr), ...organizationIssues(body, { validation: ctx.validation })];
+}
+
+/** `createIssues`, and then, for a CSR that passed them, its self-signature. */
+export async function createIssuesWithSignature(body: InferredCreateBody, ctx: CreateRuleContext): Promise<FieldIssue[]> {
+  const issues = createIssues(body, ctx);
+  if (issues.some((i) => i.path[0] === 'csr') || shapeIssues(body, inferredCreateBodySchema).length > 0) return issues;
   return [...issues, ...(await csrSignatureIssues(body.csr))];
 }

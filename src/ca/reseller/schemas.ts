@@ -103,15 +103,18 @@ function methodOrAddress(value: string): string {
   return (DCV_METHOD_WORDS as readonly string[]).includes(v.toLowerCase()) ? v.toLowerCase() : v;
 }
 
+/** `domain_dcv` as sent: domains trimmed, method words in the document's spelling, addresses as given. */
+export function dcvMapForWire(domainDcv: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(domainDcv).map(([domain, value]) => [domain.trim(), methodOrAddress(value)]));
+}
+
 /** The document's request body, blank values left out, domains and values trimmed, in the document's field order. */
 export function buildReissueBody(req: ResellerReissueFields): ReissueBody {
   const body: Record<string, unknown> = {
     unique_id: req.uniqueId.trim(),
     service_id: req.serviceId.trim(),
   };
-  if (req.domainDcv !== undefined) {
-    body.domain_dcv = Object.fromEntries(Object.entries(req.domainDcv).map(([domain, value]) => [domain.trim(), methodOrAddress(value)]));
-  }
+  if (req.domainDcv !== undefined) body.domain_dcv = dcvMapForWire(req.domainDcv);
   const csr = trimmed(req.csr);
   if (csr !== undefined) body.csr = csr;
   const contactEmail = trimmed(req.contactEmail);

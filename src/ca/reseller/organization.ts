@@ -1,0 +1,56 @@
+import type { Organization } from '../../domain/documents';
+import type { OrganizationFields } from './schemas';
+
+/**
+ * certflow's `Organization` (src/domain/documents.ts) in the document's organisation fields
+ * (schemas.ts ORGANIZATION_FIELDS), the mapping docs/reseller.md lists:
+ *
+ * | document field | from `Organization` |
+ * | --- | --- |
+ * | `organization` | `orgName` |
+ * | `organization_unit` | `orgUnit` |
+ * | `registered_address_line1` | `street` |
+ * | `serial_no` | `businessLicense` (the registration number) |
+ * | `country` | `countryCode` |
+ * | `state` | `state` |
+ * | `city` | `city` |
+ * | `postal_code` | `zip` |
+ * | `organization_phone` | `orgPhone` |
+ * | `date_of_incorporation` | `dateOfIncorporation` |
+ * | `contact_name` | `userLastName` + `userFirstName` (CJK names, family name first, no space: 张君宝), else `userFirstName userLastName` |
+ * | `contact_title` | `contactTitle` |
+ * | `contact_phone` | `userMobile` |
+ *
+ * Not sent: `businessCategory`, `orgEmail`, `userEmail`, `idCardNo`, `otherName` (the
+ * document has no field for them). A field with nothing to map is left out: the rules
+ * (rules.ts `organizationIssues`) then name it for OV/EV/IV, before any call.
+ */
+export function organizationFieldsOf(o: Organization): OrganizationFields {
+  const fields: OrganizationFields = {
+    organization: o.orgName,
+    organization_unit: o.orgUnit,
+    registered_address_line1: o.street,
+    serial_no: o.businessLicense,
+    country: o.countryCode,
+    state: o.state,
+    city: o.city,
+    postal_code: o.zip,
+    organization_phone: o.orgPhone,
+    date_of_incorporation: o.dateOfIncorporation,
+    contact_name: contactNameOf(o),
+    contact_title: o.contactTitle,
+    contact_phone: o.userMobile,
+  };
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v.trim() !== '')) as OrganizationFields;
+}
+
+/** Han, kana, hangul: names written family name first without a space. */
+const CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]/u;
+
+/** The contact person's full name, as people of that script write it. */
+export function contactNameOf(o: Pick<Organization, 'userFirstName' | 'userLastName'>): string | undefined {
+  const first = o.userFirstName?.trim() || undefined;
+  const last = o.userLastName?.trim() || undefined;
+  if (first === undefined || last === undefined) return first ?? last;
+  return CJK.test(first + last) ? `${last}${first}` : `${first} ${last}`;
+}
