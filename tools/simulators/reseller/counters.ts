@@ -7,12 +7,14 @@ export interface ValidationCount {
 }
 
 export interface ResellerCountersView {
-  /** Every request to the reissue and status endpoints, faults included. */
+  /** Every request to the create, reissue and status endpoints, faults included. */
   requests: number;
+  /** Creates (INFERRED call) accepted and charged: services made (a repeated unique_id is not one). */
+  creates: number;
   /** Reissues accepted and charged (a repeated unique_id is not one). */
   reissues: number;
   statusReads: number;
-  /** Charges by unique_id: never more than 1 each. */
+  /** Charges by unique_id, creates and reissues alike: never more than 1 each. */
   charges: Record<string, number>;
   /** `success: false` answers on the merits (rules, unknown service), forced ones excluded. */
   refusals: number;
@@ -40,6 +42,7 @@ export class ResellerCounters {
   private static zero(): ResellerCountersView {
     return {
       requests: 0,
+      creates: 0,
       reissues: 0,
       statusReads: 0,
       charges: {},

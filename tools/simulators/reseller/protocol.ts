@@ -162,6 +162,49 @@ export async function readReissue(body: unknown): Promise<ReissueRequest> {
   return { uniqueId, serviceId, dcv, csr, contactEmail: str(b.contact_email), renew: b.renew as 0 | 1 | undefined, organization, notifyUrl };
 }
 
+/** The (INFERRED) create: the reissue's fields less `service_id` and `renew`, plus `product_id` and `period`. */
+export interface CreateRequest {
+  uniqueId: string;
+  productId: string;
+  /** Months. */
+  period: number;
+  dcv: RequestedDcv[];
+  csr: AcceptedKey;
+  contactEmail?: string;
+  organization: Organization;
+  notifyUrl?: string;
+}
+
+/**
+ * The create's shape and its rules that need no product (INFERRED call, src/ca/reseller/inferred.ts
+ * `inferredCreateBodySchema`, read here with this simulator's own code): `unique_id`,
+ * `product_id`, `period` (months), `csr` and `domain_dcv` all required — an order needs a key
+ * and names — and `domain_dcv` and `csr` held to the reissue's documented rules.
+ */
+export async function readCreate(body: unknown): Promise<CreateRequest> {
+  if (typeof body !== 'object' || body === null) throw new Refusal('请求体必须是JSON对象 (the body must be a JSON object)');
+  const b = body as Record<string, unknown>;
+  const uniqueId = str(b.unique_id);
+  if (!uniqueId) throw new Refusal('unique_id: 唯一标识符,必填 (required)');
+  const productId = str(b.product_id);
+  if (!productId) throw new Refusal('product_id: 产品ID,必填 (required)');
+  const period = b.period;
+  if (typeof period !== 'number' || !Number.isInteger(period) || period < 1 || period > 120) throw new Refusal('period: 购买时长(月),必须是1到120的整数 (months, an integer 1..120)');
+  const csrText = str(b.csr);
+  if (!csrText) throw new Refusal('csr: 下单必须提供CSR (required to order)');
+  if (b.domain_dcv === undefined) throw new Refusal('domain_dcv: 下单必须提供域名及验证方式 (required to order)');
+  const dcv = readDcv(b.domain_dcv);
+  const csr = await acceptCsrField(csrText);
+  const notifyUrl = str(b.notify_url);
+  if (notifyUrl !== undefined && !/^https?:\/\//i.test(notifyUrl)) throw new Refusal('notify_url: 必须是http(s)地址 (must be an http(s) URL)');
+  const organization: Organization = {};
+  for (const f of ORG_FIELDS) {
+    const v = str(b[f]);
+    if (v !== undefined) organization[f] = v;
+  }
+  return { uniqueId, productId, period, dcv, csr, contactEmail: str(b.contact_email), organization, notifyUrl };
+}
+
 /** OV/EV/IV: every organisation field present; once issued, none of them changed (INFERRED for EV/IV: "OV证书…(下同)"). */
 export function checkOrganization(level: Level, given: Organization, issued: Organization | undefined): void {
   if (level === 'DV') return;

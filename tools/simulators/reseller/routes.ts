@@ -1,6 +1,8 @@
 /**
  * The platform's endpoints over HTTP, at the paths src/ca/reseller/inferred.ts names (the
  * document names none: INFERRED there, imported from there):
+ * - `RESELLER_PATHS.create`: the create sketched there (INFERRED: the reissue's fields less
+ *   `service_id`/`renew`, plus `product_id` and `period`), answered with the reissue's `data`;
  * - `RESELLER_PATHS.reissue`: the documented reissue;
  * - `RESELLER_PATHS.status`: the status read sketched there (`{ service_id }`, answered with the
  *   reissue's `data`), which also re-checks pending domains.
@@ -15,7 +17,7 @@ import { RESELLER_PATHS } from '../../../src/ca/reseller/inferred';
 import type { Pauses } from '../wotrus/routes';
 import type { ResellerCounters } from './counters';
 import type { ResellerFaultInjector } from './faults';
-import { readReissue, Refusal } from './protocol';
+import { readCreate, readReissue, Refusal } from './protocol';
 import type { ReissueAnswer, ServiceStore } from './services';
 
 export interface ResellerRouteDeps {
@@ -44,7 +46,7 @@ export async function registerResellerRoutes(app: FastifyInstance, d: ResellerRo
     return typeof got === 'string' && timingSafeEqual(createHash('sha256').update(got).digest(), key);
   };
 
-  const endpoint = (name: 'reissue' | 'status', handle: (body: unknown) => Promise<ReissueAnswer>) => async (req: FastifyRequest, reply: FastifyReply) => {
+  const endpoint = (name: 'create' | 'reissue' | 'status', handle: (body: unknown) => Promise<ReissueAnswer>) => async (req: FastifyRequest, reply: FastifyReply) => {
     d.counters.bump('requests');
     const f = d.faults.decide();
     if (f.failStatus) {
@@ -91,6 +93,13 @@ export async function registerResellerRoutes(app: FastifyInstance, d: ResellerRo
       }
       done(null, parsed);
     });
+    api.post(
+      RESELLER_PATHS.create,
+      endpoint('create', async (body) => {
+        const request = await readCreate(body);
+        return d.store.order(request);
+      }),
+    );
     api.post(
       RESELLER_PATHS.reissue,
       endpoint('reissue', async (body) => {

@@ -1,9 +1,10 @@
 /**
  * `startResellerSimulator`: the reseller platform (seed 004) as an embeddable server — the
- * documented reissue and the inferred status read (src/ca/reseller/inferred.ts), real X.509,
+ * documented reissue, the inferred create and status read (src/ca/reseller/inferred.ts;
+ * products: products.ts), real X.509,
  * the document's rules checked independently, per-domain validation checked for real (DNS
  * through `dnsServers`, files through `connectTo`, e-mail by admin), charging by `unique_id`,
- * `notify_url` callbacks, faults, counters and an admin API. Not wired into stacks yet (issue 18).
+ * `notify_url` callbacks, faults, counters and an admin API. Started by tools/stack/reseller.ts.
  */
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import pino, { type Logger } from 'pino';
@@ -19,6 +20,7 @@ import { createResellerControl } from './control';
 import { ResellerCounters } from './counters';
 import { ResellerFaultInjector } from './faults';
 import { registerResellerRoutes } from './routes';
+import type { ResellerSimProduct } from './products';
 import { ServiceStore } from './services';
 
 export interface ResellerSimulatorOptions {
@@ -40,6 +42,8 @@ export interface ResellerSimulatorOptions {
   notifyTimeoutMs?: number;
   /** One DNS or file check; default 2000. */
   checkTimeoutMs?: number;
+  /** What the create sells; default RESELLER_SIM_PRODUCTS (the dev products file's reseller GUIDs). */
+  products?: readonly ResellerSimProduct[];
   /** Default: silent. */
   logger?: Logger;
 }
@@ -66,7 +70,7 @@ export async function startResellerSimulator(options: ResellerSimulatorOptions):
   const pauses = new Pauses();
   const checks = new DomainChecks({ connectTo: options.connectTo, dnsServers: options.dnsServers, timeoutMs: options.checkTimeoutMs ?? 2_000 });
   const callbacks = new CallbackSender({ timeoutMs: options.notifyTimeoutMs ?? 2_000, counters, log });
-  const store = new ServiceStore({ ca, checks, counters, callbacks, log });
+  const store = new ServiceStore({ ca, checks, counters, callbacks, log, products: options.products });
   const admin = createResellerControl({ store, ca, counters, faults, callbacks });
 
   const app = Fastify({
@@ -93,7 +97,7 @@ export async function startResellerSimulator(options: ResellerSimulatorOptions):
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${shown}:${port}`;
-  log.info({ url, inferred: INFERRED, connectTo: options.connectTo, dnsServers: options.dnsServers }, 'reseller simulator: listening (paths, auth, status read, callbacks, service creation are inferred)');
+  log.info({ url, inferred: INFERRED, connectTo: options.connectTo, dnsServers: options.dnsServers }, 'reseller simulator: listening (paths, auth, create, status read, callbacks, products are inferred)');
 
   let closing: Promise<void> | undefined;
   return { url, port, chainPems: ca.chainPems, rootPem: ca.rootPem, admin, close: () => (closing ??= shutdown()) };

@@ -2,8 +2,10 @@
  * The platform's services (certificates by `service_id`), their per-domain validations, the
  * reissue itself, charging by `unique_id`, issuance and revocation. In memory only.
  *
- * INFERRED (the document covers only the reissue): services are seeded by the admin (no create
- * call is documented); the order `status` words other than `pending` (`issued`, from
+ * INFERRED (the document covers only the reissue): services are created by the create call
+ * sketched in src/ca/reseller/inferred.ts (every domain pending, charged once by `unique_id`,
+ * its price from the product table, products.ts) or seeded by the admin already issued; the
+ * `service_id` format (8 letters and digits, the example's `o91bZ` is 5); the order `status` words other than `pending` (`issued`, from
  * src/ca/reseller/inferred.ts); a domain kept with the same method stays `valid` across a
  * reissue, a new domain or a changed method starts `pending` with a fresh token; the `cost`
  * (PRICE_PER_NEW_DOMAIN per added domain, the document's example figure; 0 otherwise); the
@@ -18,6 +20,7 @@ import type { ResellerCounters } from './counters';
 import {
   type AcceptedKey,
   acceptCsrField,
+  type CreateRequest,
   approverAddresses,
   checkOrganization,
   LEVELS,
@@ -28,6 +31,7 @@ import {
   type ReissueRequest,
   type RequestedDcv,
 } from './protocol';
+import { priceOf, RESELLER_SIM_PRODUCTS, type ResellerSimProduct } from './products';
 
 /** INFERRED: the document's example `cost` (4208.01), charged per domain a reissue adds. */
 export const PRICE_PER_NEW_DOMAIN = 4208.01;
@@ -162,6 +166,8 @@ function methodOf(value: string | undefined, domain: string): RequestedDcv {
 
 export interface ServiceDeps {
   ca: AcmapiCa;
+  /** What the create sells (default RESELLER_SIM_PRODUCTS). */
+  products?: readonly ResellerSimProduct[];
   checks: DomainChecks;
   counters: ResellerCounters;
   callbacks: CallbackSender;
@@ -170,12 +176,16 @@ export interface ServiceDeps {
 
 export class ServiceStore {
   private readonly services = new Map<string, Service>();
-  private readonly uniqueIds = new Map<string, string>();
+  /** Every unique_id charged: the service it made or reissued, and which call. */
+  private readonly uniqueIds = new Map<string, { serviceId: string; call: 'create' | 'reissue' }>();
+  private readonly products: ReadonlyMap<string, ResellerSimProduct>;
   private readonly issued: Certificate[] = [];
   private readonly revocations: Revocation[] = [];
   private caidSeq = 358_174_513;
 
-  constructor(private readonly d: ServiceDeps) {}
+  constructor(private readonly d: ServiceDeps) {
+    this.products = new Map((d.products ?? RESELLER_SIM_PRODUCTS).map((p) => [p.id.toUpperCase(), p]));
+  }
 
   clear(): void {
     this.services.clear();
@@ -222,6 +232,48 @@ export class ServiceStore {
     return this.view(s, 0);
   }
 
+  /**
+   * The (INFERRED) create: a new service, every domain `pending` with a fresh token, status
+   * `pending`, charged the product's price once. A repeated unique_id answers the service it
+   * made (its current state, the first charge) and makes and charges nothing.
+   */
+  async order(r: CreateRequest): Promise<ReissueAnswer> {
+    const used = this.uniqueIds.get(r.uniqueId);
+    if (used !== undefined) {
+      if (used.call !== 'create') throw new Refusal(`unique_id: 不能重复 (already used for a reissue of service ${used.serviceId})`);
+      const s = this.get(used.serviceId);
+      const first = s.answers.get(r.uniqueId)!;
+      return s.currentUniqueId === r.uniqueId ? this.view(s, first.cost) : first;
+    }
+    const product = this.products.get(r.productId.trim().toUpperCase());
+    if (!product) throw new Refusal(`product_id: 产品不存在 (unknown product ${r.productId})`);
+    checkOrganization(product.level, r.organization, undefined);
+    let serviceId: string;
+    do serviceId = serviceIdOf(); while (this.services.has(serviceId));
+    const s: Service = {
+      serviceId,
+      caid: String(this.caidSeq++),
+      validation: product.level,
+      organization: product.level === 'DV' ? {} : { ...r.organization },
+      key: r.csr,
+      domains: r.dcv.map(newDomain),
+      status: 'pending',
+      notifyUrl: r.notifyUrl,
+      contactEmail: r.contactEmail,
+      currentUniqueId: r.uniqueId,
+      answers: new Map(),
+    };
+    const cost = priceOf(product, r.period);
+    this.services.set(serviceId, s);
+    this.uniqueIds.set(r.uniqueId, { serviceId, call: 'create' });
+    this.d.counters.charge(r.uniqueId);
+    this.d.counters.bump('creates');
+    this.d.log.info({ serviceId, uniqueId: r.uniqueId, product: product.id, level: product.level, domains: s.domains.map((d) => `${d.domain}:${d.method}`), cost }, 'reseller simulator: create');
+    const answer = this.view(s, cost);
+    s.answers.set(r.uniqueId, answer);
+    return answer;
+  }
+
   get(serviceId: string): Service {
     const s = this.services.get(serviceId);
     if (!s) throw new Refusal(`service_id: 证书编号不存在 (unknown service ${serviceId})`);
@@ -234,10 +286,12 @@ export class ServiceStore {
 
   /** The reissue: a repeated unique_id answers its first reissue's state and charges nothing. */
   async reissue(r: ReissueRequest): Promise<ReissueAnswer> {
-    const owner = this.uniqueIds.get(r.uniqueId);
-    if (owner !== undefined && owner !== r.serviceId) throw new Refusal(`unique_id: 不能重复 (already used for service ${owner})`);
+    const used = this.uniqueIds.get(r.uniqueId);
+    if (used !== undefined && (used.serviceId !== r.serviceId || used.call !== 'reissue')) {
+      throw new Refusal(`unique_id: 不能重复 (already used for the ${used.call} of service ${used.serviceId})`);
+    }
     const s = this.get(r.serviceId);
-    if (owner !== undefined) {
+    if (used !== undefined) {
       const first = s.answers.get(r.uniqueId)!;
       return s.currentUniqueId === r.uniqueId ? this.view(s, first.cost) : first;
     }
@@ -253,7 +307,7 @@ export class ServiceStore {
     const dropped = s.domains.map((d) => d.domain).filter((d) => !domains.some((n) => n.domain === d));
     const cost = Math.round(added * PRICE_PER_NEW_DOMAIN * 100) / 100;
 
-    this.uniqueIds.set(r.uniqueId, s.serviceId);
+    this.uniqueIds.set(r.uniqueId, { serviceId: s.serviceId, call: 'reissue' });
     this.d.counters.charge(r.uniqueId);
     this.d.counters.bump('reissues');
     if (dropped.length > 0 && s.certificate) this.revoke(s, dropped);
@@ -299,6 +353,7 @@ export class ServiceStore {
   /** Checks pending domains (when `check`), then issues if all are valid. True when it issued. */
   private async advance(s: Service, check: boolean): Promise<boolean> {
     if (s.status === 'issued') return false;
+    let validated = 0;
     if (check) {
       await Promise.all(
         s.domains.filter((d) => d.status === 'pending' && d.method !== 'email').map(async (d) => {
@@ -306,12 +361,18 @@ export class ServiceStore {
           const r = v.dns ? await this.d.checks.cname(v.dns.fullname, v.dns.value) : await this.d.checks.file(v.http!.url, v.http!.filecontent);
           this.d.counters.validation(d.method, r.ok);
           d.lastCheck = r.ok ? 'valid' : (r.reason ?? 'not valid');
-          if (r.ok) d.status = 'valid';
-          else this.d.log.info({ serviceId: s.serviceId, domain: d.domain, method: d.method, reason: r.reason }, 'reseller simulator: domain not validated');
+          if (r.ok) {
+            d.status = 'valid';
+            validated++;
+          } else this.d.log.info({ serviceId: s.serviceId, domain: d.domain, method: d.method, reason: r.reason }, 'reseller simulator: domain not validated');
         }),
       );
     }
-    if (s.domains.some((d) => d.status !== 'valid')) return false;
+    if (s.domains.some((d) => d.status !== 'valid')) {
+      // A domain validated, others still pending: a change the callback reports too.
+      if (validated > 0) this.notify(s);
+      return false;
+    }
     await this.issue(s, true);
     return true;
   }
@@ -363,6 +424,13 @@ export class ServiceStore {
       dcv: Object.fromEntries(s.domains.map((d) => [d.domain, dcvView(d)])),
     };
   }
+}
+
+const ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+/** INFERRED: a `service_id` like the example's `o91bZ`, letters and digits (8 of them here). */
+function serviceIdOf(): string {
+  return [...randomBytes(8)].map((b) => ALNUM[b % ALNUM.length]).join('');
 }
 
 /** A seeded service without a CSR gets a P-256 key of its own. */
