@@ -49,7 +49,7 @@ const productBoundary = {
  * built on it: evaluated in every workflow context, zod cost ~1.3 MiB of heap per cached
  * workflow (the benchmark's memory finding), so validators load message-schemas lazily.
  * Allowed as values: the port's constants (ca/issuer, ca/errors) and the zod-free domain
- * modules (order-states, workflow-ids).
+ * modules (order-states, workflow-ids, domain-names).
  */
 function workflowImportRule(eagerZod) {
   return {
@@ -61,7 +61,7 @@ function workflowImportRule(eagerZod) {
       ...productPatterns,
       ...vendorPatterns,
       { regex: '^(\\.\\./)+(activities|api|orders|cli|delivery|codec|temporal|validation)(/|$)|^(\\.\\./)+ca/(?!issuer$|errors$)', allowTypeImports: true, message: 'Import activities and I/O modules as types only.' },
-      ...(eagerZod ? [{ regex: '(^|/)message-schemas$|^(\\.\\./)+domain/(?!order-states$|workflow-ids$)', allowTypeImports: true, message: 'These modules evaluate zod: import their types only, and the schemas through messageSchemas() from parse-message.' }] : []),
+      ...(eagerZod ? [{ regex: '(^|/)message-schemas$|^(\\.\\./)+domain/(?!order-states$|workflow-ids$|domain-names$)', allowTypeImports: true, message: 'These modules evaluate zod: import their types only, and the schemas through messageSchemas() from parse-message.' }] : []),
     ],
   };
 }

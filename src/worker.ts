@@ -2,6 +2,7 @@
  * The worker process: workflows and activities on one task queue. Stateless: run more of
  * them against the same Temporal namespace to scale out.
  */
+import { createDnsCheckerFromConfig } from './validation/dns-cname-check';
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { issuerDirectory } from './activities';
 import { closeIssuers, createIssuersFromConfig } from './ca/issuer-from-config';
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   if (config.WORKER_METRICS_BIND) logger.info({ metrics: `http://${config.WORKER_METRICS_BIND}/metrics` }, 'worker metrics (Prometheus)');
   const issuers = createIssuersFromConfig(config, logger);
   const fileChecker = createFileCheckerFromConfig(config);
+  const dnsChecker = createDnsCheckerFromConfig(config);
   const billing = config.BILLING_WEBHOOK_URL && config.BILLING_WEBHOOK_SECRET
     ? createBillingWebhookSender({ url: config.BILLING_WEBHOOK_URL, secret: config.BILLING_WEBHOOK_SECRET })
     : undefined;
@@ -40,7 +42,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    deps: { issuers: issuerDirectory(issuers), fileChecker, billing, logger },
+    deps: { issuers: issuerDirectory(issuers), fileChecker, dnsChecker, billing, logger },
     dataConverter,
     workflowBundle,
     tuning: {
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
   await worker.run();
   await closeIssuers(issuers);
   await fileChecker.close();
+  await dnsChecker.close();
   await connection.close();
   logger.info('worker stopped');
 }

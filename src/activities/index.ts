@@ -4,12 +4,15 @@ import { type VerifyInput, type VerifyResult, verifyCertificate } from './certif
 import { countVerification } from './metrics';
 import { createDomainCheckActivities } from './domain-checks';
 import type { HttpFileChecker } from '../validation/http-file-check';
+import type { DnsCnameChecker } from '../validation/dns-cname-check';
 import { type BillingNotifier, createDeliveryActivities } from './delivery';
 
 export interface ActivityDeps {
   issuers: IssuerDirectory;
   /** Checks the files of issuers that validate at create (ACMAPI); absent: such orders cannot be checked. */
   fileChecker?: HttpFileChecker;
+  /** Resolves the validation CNAMEs of issuers that validate per name (the reseller platform); absent: such orders cannot be checked. */
+  dnsChecker?: DnsCnameChecker;
   billing?: BillingNotifier;
   logger: Logger;
 }
@@ -18,7 +21,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createCaActivities({ issuers: deps.issuers }),
-    ...createDomainCheckActivities({ issuers: deps.issuers, fileChecker: deps.fileChecker }),
+    ...createDomainCheckActivities({ issuers: deps.issuers, fileChecker: deps.fileChecker, dnsChecker: deps.dnsChecker }),
     ...createDeliveryActivities({ billing: deps.billing, logger: deps.logger }),
     async verifyCertificate(input: VerifyInput): Promise<VerifyResult> {
       const result = await verifyCertificate(input);
@@ -31,5 +34,5 @@ export function createActivities(deps: ActivityDeps) {
 export type Activities = ReturnType<typeof createActivities>;
 export type { BillingEvent, BillingEventType, BillingNotifier } from './delivery';
 export type { VerifyInput, VerifyResult } from './certificates';
-export type { DomainFileCheck } from './domain-checks';
+export type { DomainFileCheck, DomainValidationCheck } from './domain-checks';
 export { type IssuerDirectory, issuerDirectory } from './ca';

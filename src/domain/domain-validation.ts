@@ -56,6 +56,3 @@ export const domainMethodChoiceSchema = z
 /** Name → method, one method per name. */
 export const domainMethodChoicesSchema = z.record(z.string().min(1).max(253), domainMethodChoiceSchema);
 export type DomainMethodChoices = z.output<typeof domainMethodChoicesSchema>;
-
-/** The method a choice means. */
-export const methodOfChoice = (choice: string): DomainMethod => (choice.includes('@') ? 'email' : (choice as DomainMethod));

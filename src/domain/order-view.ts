@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { certificateMetaSchema } from './certificate';
+import { domainValidationSchema } from './domain-validation';
 import { CUSTOMER_TASKS, ORDER_STATES } from './order-states';
 
 /**
@@ -24,6 +25,8 @@ export const customerActionSchema = z.object({
   deadline: z.string().describe('when the order is cancelled if the customer has not acted'),
   reminders: z.number().describe('reminders sent after the first order.action_required'),
   nextReminderAt: z.string().optional(),
+  /** Per-name validation: what was still wrong when billing was told (a change is told anew). */
+  about: z.string().optional(),
 });
 export type CustomerAction = z.output<typeof customerActionSchema>;
 
@@ -48,6 +51,24 @@ export const domainFilesViewSchema = z.object({
 });
 export type DomainFilesView = z.output<typeof domainFilesViewSchema>;
 
+/**
+ * One name of an order whose CA validates per name (issuer capability `domainValidation`):
+ * what the CA said of it at the last status read, and what certflow found when it looked
+ * itself (dns and file methods) — so the customer sees exactly what to publish and what is
+ * still wrong, before the CA is asked to look again.
+ */
+export const domainStatusSchema = domainValidationSchema.extend({
+  check: z
+    .object({
+      ready: z.boolean(),
+      problem: z.string().optional().describe('what is still wrong: no record, points elsewhere, the file differs, a redirect to another host, no answer'),
+      checkedAt: z.string(),
+    })
+    .optional()
+    .describe("certflow's own look, for pending dns and file names"),
+});
+export type DomainStatus = z.output<typeof domainStatusSchema>;
+
 export const caViewSchema = z.object({
   /** The issuer serving the order (products file), absent for orders placed before issuers had ids. */
   issuer: z.string().optional(),
@@ -58,6 +79,10 @@ export const caViewSchema = z.object({
   /** Set while only the customer can move the order on (validation, documents): what billing was told. */
   customerAction: customerActionSchema.optional(),
   domainFiles: domainFilesViewSchema.optional(),
+  /** Issuers that validate per name: each name's method, state, what to publish, and certflow's own check. */
+  domains: z.array(domainStatusSchema).optional(),
+  /** What the CA charged for this CA order, where it says (the reseller platform's `cost`). */
+  cost: z.number().optional(),
   payment: z.enum(['unpaid', 'paid', 'payLater']).optional(),
   lastCheckedAt: z.string().optional(),
   nextCheckAt: z.string().optional(),

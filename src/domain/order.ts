@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { documentSchema, organizationSchema } from './documents';
+import { domainMethodChoicesSchema } from './domain-validation';
 import { DEFAULT_CUSTOMER_REMINDERS_MS, DEFAULT_LAST_REMINDER_BEFORE_DEADLINE_MS } from './order-states';
 
 /**
@@ -63,6 +64,11 @@ export const orderRequestSchema = z
     bindRsaProductId: productIdSchema.optional(),
     /** SM2 products: the CSR of the bound RSA product's certificate. */
     csrRsa: csrPemSchema.optional(),
+    /**
+     * Products whose CA validates per name (the reseller platform): how each name is to be
+     * validated — dns, http, https, or an approver e-mail address. Names left out: dns.
+     */
+    domainValidation: domainMethodChoicesSchema.optional(),
   })
   .strict()
   .superRefine((o, ctx) => {

@@ -355,7 +355,7 @@ export function createOrderService({
         const view = await query(billingOrderId, () => handleOf(billingOrderId).query(getOrderQuery));
         const product = products.find(view.productId);
         if (product) {
-          const issues = await reissueIssues(input, view, product);
+          const issues = await reissueIssues(input, view, product, issuerDescriptor(product.issuer));
           if (issues.length > 0) throw new InvalidOrderError(issues);
         }
       }

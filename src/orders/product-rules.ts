@@ -4,6 +4,8 @@
  * docs/products.md lists them per kind.
  */
 import type { IssuerDescriptor } from '../ca/issuer';
+import { choicesForNames, droppedNamesIssues } from '../domain/domain-names';
+import type { DomainMethodChoices } from '../domain/domain-validation';
 import type { OrderRequest } from '../domain/order';
 import type { ProductCatalog, ProductEntry, ProductKind } from '../domain/products';
 import { csrKeyOf } from '../lib/csr-key';
@@ -60,16 +62,36 @@ export async function productIssues(order: OrderRequest, product: ProductEntry, 
 /**
  * The rules a reissue request must meet for its order: the new CSR is checked as the
  * order's was (names, key, self-signature), so a CSR that does not fit is refused before the
- * CA issues a certificate nobody can use.
+ * CA issues a certificate nobody can use. At CAs that validate per name the request may
+ * change names and methods instead of (or with) the key: the CA's own rules for the methods,
+ * and the explicit confirmation a dropped name needs, are checked here too.
  */
-export async function reissueIssues(request: { csr: string; csrEncrypt?: string }, order: { commonName: string; hosts?: string[] }, product: ProductEntry): Promise<FieldIssue[]> {
+export async function reissueIssues(
+  request: { csr?: string; csrEncrypt?: string; domainValidation?: DomainMethodChoices; confirmDroppedDomains?: string[] },
+  order: { commonName: string; hosts?: string[] },
+  product: ProductEntry,
+  issuer?: IssuerDescriptor,
+): Promise<FieldIssue[]> {
   const ssl = SSL_KINDS.includes(product.kind);
   const sm2 = product.kind === 'sm2';
   const about = `product ${product.id} is kind ${product.kind}`;
   const issues: FieldIssue[] = [];
+  const perName = issuer?.capabilities.includes('domainValidation') ?? false;
   if (!sm2 && request.csrEncrypt !== undefined) issues.push({ path: ['csrEncrypt'], rule: `is only for SM2 products (kind sm2); ${about}` });
-  const names = ssl ? [order.commonName, ...(order.hosts ?? [])] : undefined;
-  issues.push(...(await checkCsr(request.csr, { field: 'csr', allowSm2: sm2, names })));
+  const current = [order.commonName, ...(order.hosts ?? [])];
+  if (request.domainValidation !== undefined && !perName) {
+    issues.push({ path: ['domainValidation'], rule: `is only for products whose CA validates per name; ${issuer?.displayName ?? product.issuer} lacks the capability "domainValidation"` });
+  }
+  if (request.csr === undefined && !perName) issues.push({ path: ['csr'], rule: `is required: ${issuer?.displayName ?? product.issuer} reissues only with a new key` });
+  if (issues.length > 0) return issues;
+  if (request.domainValidation !== undefined) {
+    issues.push(...(issuer?.domainValidationIssues?.(request.domainValidation) ?? []));
+    issues.push(...droppedNamesIssues(current, request.domainValidation, request.confirmDroppedDomains));
+  } else if (request.confirmDroppedDomains?.length) {
+    issues.push({ path: ['confirmDroppedDomains'], rule: 'must be absent or empty: a reissue without domainValidation keeps every name' });
+  }
+  const names = ssl ? (request.domainValidation ? Object.keys(request.domainValidation) : current) : undefined;
+  if (request.csr !== undefined) issues.push(...(await checkCsr(request.csr, { field: 'csr', allowSm2: sm2, names })));
   if (sm2 && request.csrEncrypt !== undefined) issues.push(...(await checkCsr(request.csrEncrypt, { field: 'csrEncrypt', allowSm2: true })));
   return issues;
 }
@@ -78,10 +100,15 @@ export async function reissueIssues(request: { csr: string; csrEncrypt?: string 
  * The rules of the product's CA that certflow can check before calling it (ACMAPI: at most
  * five names, its error 106), so a request the CA would refuse is refused here, naming the field.
  */
-export function issuerIssues(order: Pick<OrderRequest, 'commonName' | 'hosts'>, issuer: IssuerDescriptor): FieldIssue[] {
+export function issuerIssues(order: Pick<OrderRequest, 'commonName' | 'hosts' | 'domainValidation'>, issuer: IssuerDescriptor): FieldIssue[] {
   const names = new Set([order.commonName.toLowerCase(), ...(order.hosts ?? []).map((h) => h.toLowerCase())]);
   if (issuer.maxDomains !== undefined && names.size > issuer.maxDomains) {
     return [{ path: ['hosts'], rule: `must leave at most ${issuer.maxDomains} names together with commonName: ${issuer.displayName} takes no more per order (got ${names.size})` }];
   }
-  return [];
+  if (!issuer.capabilities.includes('domainValidation')) {
+    return order.domainValidation === undefined ? [] : [{ path: ['domainValidation'], rule: `is only for products whose CA validates per name; ${issuer.displayName} lacks the capability "domainValidation"` }];
+  }
+  const unknown = Object.keys(order.domainValidation ?? {}).filter((n) => !names.has(n.trim().toLowerCase()));
+  if (unknown.length > 0) return unknown.map((n) => ({ path: ['domainValidation', n], rule: 'must be commonName or one of hosts: a method is chosen for a name of the order' }));
+  return issuer.domainValidationIssues?.(choicesForNames([order.commonName, ...(order.hosts ?? [])], order.domainValidation)) ?? [];
 }

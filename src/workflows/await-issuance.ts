@@ -6,6 +6,8 @@ import { type AttentionControl, Interrupted, withAttention } from './attention';
 import { CUSTOMER_ACTION_PATCH, type CustomerActionNotifier, CustomerActionTracker, customerTasksNow } from './customer-action';
 import { failureType } from './failures';
 import { readCaStatus, readCertificate } from './inline-first';
+import { nextInterval } from './poll-interval';
+import { actionDomains, namesToLookAt, noteDomains, untilNamesReady } from './domain-validation';
 
 export type IssuanceOutcome =
   /** `retrieved` when the certificate came with the status, or was collected while the CA still said it was issuing. */
@@ -26,6 +28,10 @@ export interface IssuanceWait extends AttentionControl {
   push: { pending: boolean };
   /** Tells billing when, and until when, the customer must act (the order; a reissue child has no billing of its own). */
   customer?: CustomerActionNotifier;
+  /** The issuer validates per name (`domainValidation`): certflow looks at each name before the CA is read again. */
+  checkNames?: boolean;
+  /** Set while waiting for the customer to fix a name, so retryNow is accepted then. */
+  namesWait?: { waiting: boolean };
 }
 
 /**
@@ -66,10 +72,7 @@ export function jitteredWait(ms: number, random: () => number = Math.random): nu
   return Math.max(1, Math.round(ms * (1 + POLL_JITTER * (2 * random() - 1))));
 }
 
-/** Next poll interval: grows geometrically to the cap, back to the start after any change. */
-export function nextInterval(current: number, policy: { pollFactor: number; pollMaxMs: number }): number {
-  return Math.min(Math.round(current * policy.pollFactor), policy.pollMaxMs);
-}
+export { nextInterval };
 
 /**
  * Waits through review, DCV and issuance. A push makes it read the status at once; without
@@ -81,6 +84,8 @@ export async function awaitIssuance(w: IssuanceWait): Promise<IssuanceOutcome> {
   let interval = policy.pollInitialMs;
   let lastStatus: string | undefined;
   let issuanceStartedAt: number | undefined;
+  // The CA was read because certflow found every name ready: if it still waits, it is the CA's turn.
+  let askedOnReady = false;
   // Asked once per wait: a run that was already waiting keeps the meanings it started with.
   const asWritten = patched(STATUSES_AS_WRITTEN_PATCH);
   const customer = w.customer && patched(CUSTOMER_ACTION_PATCH) ? new CustomerActionTracker(record.view.ca, policy, w.customer) : undefined;
@@ -96,6 +101,7 @@ export async function awaitIssuance(w: IssuanceWait): Promise<IssuanceOutcome> {
     }
     const status = progressOf(read);
     note(record.view.ca, status);
+    if (read.domains) noteDomains(record.view.ca, read.domains);
     const mapped = mapCaPhase(status.phase, status, asWritten);
     const tasks = customerTasksNow(status.phase, status.customerTasks, asWritten);
     // Out of the customer's hands (issued, closed…): the wait for them is over.
@@ -135,13 +141,26 @@ export async function awaitIssuance(w: IssuanceWait): Promise<IssuanceOutcome> {
     const wasAttention = record.state === 'needsAttention';
     record.transition(mapped.state, mapped.reason, mapped.message);
     if (mapped.state === 'needsAttention' && !wasAttention) w.onAttention?.(mapped.reason, mapped.message);
+    if (w.checkNames && status.phase === 'validation' && namesToLookAt(record.view.ca.domains).length > 0) {
+      const look = await untilNamesReady({ ...w, status, deadlineAt: w.validationStartedAt + policy.validationDeadlineMs, customer, waiting: w.namesWait });
+      if (look.kind === 'interrupted') return { kind: 'interrupted' };
+      if (look.kind === 'deadline') return { kind: 'deadline', stage: 'validation', message: look.message };
+      if (look.kind === 'push' || look.waited || !askedOnReady) {
+        askedOnReady = look.kind === 'ready';
+        continue;
+      }
+      const waiting = namesToLookAt(record.view.ca.domains).map((d) => d.domain);
+      record.transition('awaitingValidation', 'CaValidationPending', `certflow finds ${waiting.join(', ')} ready; the CA has not validated ${waiting.length === 1 ? 'it' : 'them'} yet. Reading the CA again on the poll schedule.`);
+    } else {
+      askedOnReady = false;
+    }
 
     const now = Date.now();
     const deadline =
       issuanceStartedAt !== undefined
         ? { stage: 'issuance' as const, at: issuanceStartedAt + policy.issuanceDeadlineMs }
         : { stage: 'validation' as const, at: w.validationStartedAt + policy.validationDeadlineMs };
-    if (tasks) customer?.observe(w.caOrderId, status, tasks, deadline.at);
+    if (tasks) customer?.observe(w.caOrderId, status, tasks, deadline.at, w.checkNames ? actionDomains(record.view.ca.domains) : undefined);
     if (now >= deadline.at) {
       return { kind: 'deadline', stage: deadline.stage, message: `The ${deadline.stage} deadline passed (${new Date(deadline.at).toISOString()}) while the CA status was ${status.status}.` };
     }

@@ -21,6 +21,19 @@ export interface CustomerActionNotice {
   caStatus: string;
   action: CustomerAction;
   reminder: number;
+  /** CAs that validate per name: each name still to do, with its method, what to publish and what certflow found. */
+  domains?: ActionDomain[];
+}
+
+/** One name in `order.action_required`: exactly what the customer must publish, and what is wrong now. */
+export interface ActionDomain {
+  domain: string;
+  method: string;
+  state: string;
+  dns?: { name: string; type: 'CNAME'; value: string };
+  file?: { url: string; path: string; content: string };
+  email?: { address: string; alternatives: string[] };
+  problem?: string;
 }
 
 /** Sends the notice; the order's billing webhook. Must not block the wait on billing being down. */
@@ -40,6 +53,7 @@ export function actionRequiredEvent(n: CustomerActionNotice, extra: Record<strin
       since: action.since,
       reminder: n.reminder,
       nextReminderAt: action.nextReminderAt,
+      ...(n.domains ? { domains: n.domains } : {}),
       ...extra,
     },
   };
@@ -91,24 +105,29 @@ export class CustomerActionTracker {
     private readonly notify: CustomerActionNotifier,
   ) {}
 
-  /** After a status read that waits on the customer: starts or follows up the wait. */
-  observe(caOrderId: string, status: CaProgress, tasks: CustomerTask[], deadlineAt: number): void {
+  /**
+   * After a status read that waits on the customer: starts or follows up the wait. With
+   * `domains` (CAs that validate per name), a change in what is still wrong is a new request
+   * to the customer, told at once: they fixed one record and published another wrong.
+   */
+  observe(caOrderId: string, status: CaProgress, tasks: CustomerTask[], deadlineAt: number, domains?: ActionDomain[]): void {
     const now = Date.now();
     const current = this.ca.customerAction;
     const link = status.pendingLink ?? this.ca.pendingLink;
+    const about = domains === undefined ? undefined : JSON.stringify(domains.map((d) => [d.domain, d.method, d.problem ?? '']));
     // A new link is a new request to the customer: the old one no longer works.
-    if (!current || current.link !== link) {
-      const action: CustomerAction = { link, expected: tasks, since: new Date(now).toISOString(), deadline: new Date(deadlineAt).toISOString(), reminders: 0 };
+    if (!current || current.link !== link || current.about !== about) {
+      const action: CustomerAction = { link, expected: tasks, since: new Date(now).toISOString(), deadline: new Date(deadlineAt).toISOString(), reminders: 0, ...(about === undefined ? {} : { about }) };
       action.nextReminderAt = this.nextReminder(action);
       this.ca.customerAction = action;
-      this.notify({ caOrderId, caStatus: status.status, action: { ...action }, reminder: 0 });
+      this.notify({ caOrderId, caStatus: status.status, action: { ...action }, reminder: 0, ...(domains ? { domains } : {}) });
       return;
     }
     current.expected = tasks;
     if (current.nextReminderAt && now >= Date.parse(current.nextReminderAt)) {
       current.reminders += 1;
       current.nextReminderAt = this.nextReminder(current);
-      this.notify({ caOrderId, caStatus: status.status, action: { ...current }, reminder: current.reminders });
+      this.notify({ caOrderId, caStatus: status.status, action: { ...current }, reminder: current.reminders, ...(domains ? { domains } : {}) });
     }
   }
 

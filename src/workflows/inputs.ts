@@ -26,6 +26,8 @@ export interface CarriedState {
   seenReissueRequests: string[];
   /** Idempotency keys of the billing events sent (runs before this field carried them in view.notifications.billingEvents). */
   billingEventKeys?: string[];
+  /** The current certificate's CSR when a reissue changed it (absent: the order's). */
+  currentCsr?: string;
 }
 
 export interface ReissueWorkflowInput {
@@ -37,12 +39,21 @@ export interface ReissueWorkflowInput {
   request: ReissueInput;
   policy: OrderPolicy;
   issuer?: IssuerRef;
+  /** The current certificate's CSR: what a reissue without a new CSR is verified against. */
+  currentCsr?: string;
+  /** Sent again with the reissue where the CA wants them (the reseller platform: organisation fields for OV/EV). */
+  productId?: string;
+  organization?: OrderRequest['organization'];
 }
 
 export interface ReissueWorkflowResult {
   newCaOrderId: string;
   bundle: CertificateBundle;
   certificate: CertificateMeta;
+  /** What the CA charged for the reissue, where it says. */
+  cost?: number;
+  /** The names the new certificate covers, when the reissue changed them. */
+  names?: string[];
 }
 
 export interface RevokeWorkflowInput {

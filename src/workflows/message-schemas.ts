@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { proofSchema } from '../domain/documents';
+import { domainMethodChoicesSchema } from '../domain/domain-validation';
 import { csrPemSchema } from '../domain/order';
 import { ORDER_STATES } from '../domain/order-states';
 
@@ -18,8 +19,12 @@ export type CancelInput = z.infer<typeof cancelInputSchema>;
 
 export const reissueInputSchema = z
   .object({
-    /** The new key's CSR: for SM2 products the signing CSR. */
-    csr: csrPemSchema,
+    /**
+     * The new key's CSR: for SM2 products the signing CSR. May be left out only at CAs that
+     * validate per name (`domainValidation`), when the reissue changes names or methods and
+     * keeps the key.
+     */
+    csr: csrPemSchema.optional(),
     /** SM2 products: the encryption certificate's CSR (the CA refuses an SM2 reissue without it). */
     csrEncrypt: csrPemSchema.optional(),
     reason: z.string().min(1).max(500),
@@ -33,8 +38,23 @@ export const reissueInputSchema = z
      * certificate stays valid until it expires.
      */
     revokeReplaced: z.boolean().optional(),
+    /**
+     * CAs that validate per name: every name the new certificate is to cover, each with its
+     * method (dns, http, https, or an approver address). A name of the current certificate
+     * left out is dropped — and the CA then revokes the current certificate.
+     */
+    domainValidation: domainMethodChoicesSchema.optional(),
+    /**
+     * The names this reissue drops, repeated as a confirmation: dropping or replacing a name
+     * revokes the current certificate at once, so a reissue that drops any is refused unless
+     * this lists exactly those.
+     */
+    confirmDroppedDomains: z.array(z.string().min(1).max(253)).max(100).optional(),
+    /** Passed on to CAs that mark a reissue on renewal (the reseller platform's `renew`). */
+    renew: z.boolean().optional(),
   })
   .strict()
+  .refine((r) => r.csr !== undefined || r.domainValidation !== undefined, { path: ['csr'], message: 'required unless domainValidation is given (a reissue changes the key, or the names and their validation methods)' })
   .refine((r) => !r.revokeReplaced || r.proof !== undefined, { path: ['proof'], message: 'required when revokeReplaced is true: the CA revokes only on a signed request' });
 export type ReissueInput = z.infer<typeof reissueInputSchema>;
 

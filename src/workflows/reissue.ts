@@ -1,5 +1,6 @@
 import { ApplicationFailure, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { ISSUER_BEFORE_PORT } from '../ca/issuer';
+import { ISSUER_BEFORE_PORT, type ReissueRequest } from '../ca/issuer';
+import { noteDomains } from './domain-validation';
 import type { ReissueView } from '../domain/order-view';
 import { caActivities } from './activity-stubs';
 import { type AttentionControl, withAttention } from './attention';
@@ -41,7 +42,8 @@ export async function reissueWorkflow(input: ReissueWorkflowInput): Promise<Reis
   }, describe(caPushedSignal));
   upsertSearchAttributes([{ key: BillingOrderIdKey, value: input.billingOrderId }]);
 
-  const { newCaOrderId } = await withAttention(ctl, 'Requesting the reissue', () =>
+  const checkNames = input.issuer?.capabilities.includes('domainValidation') ?? false;
+  const requested = await withAttention(ctl, 'Requesting the reissue', () =>
     caActivities.requestReissue.executeWithOptions({ summary: `Request a reissue of CA order ${input.oldCaOrderId}` }, [{
       caOrderId: input.oldCaOrderId,
       csr: input.request.csr,
@@ -49,10 +51,15 @@ export async function reissueWorkflow(input: ReissueWorkflowInput): Promise<Reis
       reason: input.request.reason,
       idempotenceId: `${input.billingOrderId}:reissue:${input.request.requestId}`,
       proof: input.request.proof,
+      ...(checkNames ? perNameFields(input) : {}),
     }, issuer]),
   );
+  const { newCaOrderId } = requested;
   view.ca.orderId = newCaOrderId;
-  view.lineage.caOrderIds.push(newCaOrderId);
+  if (requested.cost !== undefined) view.ca.cost = requested.cost;
+  if (requested.domains) noteDomains(view.ca, requested.domains);
+  // A CA that keeps one id per certificate (the reseller platform's service_id) answers the same id.
+  if (newCaOrderId !== input.oldCaOrderId) view.lineage.caOrderIds.push(newCaOrderId);
   // Pushes for the new CA order find this workflow through the search attribute.
   upsertSearchAttributes([{ key: CaOrderIdKey, value: [newCaOrderId] }]);
 
@@ -65,11 +72,31 @@ export async function reissueWorkflow(input: ReissueWorkflowInput): Promise<Reis
         billing.sendInBackground('order.action_required', key, data);
       }
     : undefined;
-  const outcome = await awaitIssuance({ ...ctl, issuer, caOrderId: newCaOrderId, validationStartedAt: Date.now(), push, customer });
+  const outcome = await awaitIssuance({ ...ctl, issuer, caOrderId: newCaOrderId, validationStartedAt: Date.now(), push, customer, ...(checkNames ? { checkNames, namesWait: { waiting: false } } : {}) });
   await billing.sent();
   if (outcome.kind !== 'issued') {
     throw ApplicationFailure.create({ type: 'ReissueNotIssued', message: 'message' in outcome ? outcome.message : `reissue ended: ${outcome.kind}`, nonRetryable: true });
   }
-  const verified = await retrieveAndVerify(ctl, { issuer, caOrderId: newCaOrderId, csrPem: input.request.csr, csrEncryptPem: input.request.csrEncrypt, commonName: input.commonName, hosts: input.hosts }, outcome.retrieved);
-  return { newCaOrderId, bundle: verified.bundle, certificate: verified.certificate };
+  const names = input.request.domainValidation ? namesAfter(input.commonName, Object.keys(input.request.domainValidation)) : undefined;
+  const csrPem = input.request.csr ?? input.currentCsr;
+  if (csrPem === undefined) throw ApplicationFailure.create({ type: 'ReissueNotIssued', message: 'No CSR to verify the new certificate against.', nonRetryable: true });
+  const verified = await retrieveAndVerify(ctl, { issuer, caOrderId: newCaOrderId, csrPem, csrEncryptPem: input.request.csrEncrypt, commonName: names?.[0] ?? input.commonName, hosts: names ? names.slice(1) : input.hosts }, outcome.retrieved);
+  return { newCaOrderId, bundle: verified.bundle, certificate: verified.certificate, ...(requested.cost === undefined ? {} : { cost: requested.cost }), ...(names ? { names } : {}) };
+}
+
+/** What a CA that validates per name takes with a reissue: the names and methods, the organisation again, renew. */
+function perNameFields(input: ReissueWorkflowInput): Pick<ReissueRequest, 'domainValidation' | 'productId' | 'organization' | 'renew'> {
+  const { request } = input;
+  return {
+    ...(request.domainValidation === undefined ? {} : { domainValidation: request.domainValidation }),
+    ...(input.productId === undefined ? {} : { productId: input.productId }),
+    ...(input.organization === undefined ? {} : { organization: input.organization }),
+    ...(request.renew === undefined ? {} : { renew: request.renew }),
+  };
+}
+
+/** The names after a reissue that names them all: the common name stays first while it is kept. */
+function namesAfter(commonName: string, names: string[]): string[] {
+  const kept = names.find((n) => n.toLowerCase() === commonName.toLowerCase());
+  return kept ? [kept, ...names.filter((n) => n !== kept)] : names;
 }

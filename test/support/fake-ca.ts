@@ -176,6 +176,10 @@ export class FakeCa {
         const ok = (url: string) => ({ url, ok: true });
         return { path: '/.well-known/pki-validation/signfile', checkedAt: new Date().toISOString(), domains: domains.map((domain) => ({ domain, ready: true, http: ok(`http://${domain}/`), https: ok(`https://${domain}/`) })) };
       },
+      checkDomainValidations: async (validations) => {
+        await this.enter('checkDomainValidations', [validations]);
+        return { checkedAt: new Date().toISOString(), domains: validations.map((v) => ({ domain: v.domain, method: v.method, ready: v.method !== 'email' })) };
+      },
       notifyBilling: async (event, key) => {
         await this.enter('notifyBilling', [event, key]);
         this.billing.push(event);

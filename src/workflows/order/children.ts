@@ -1,5 +1,6 @@
 import { type ChildWorkflowHandle, ParentClosePolicy, sleep, startChild } from '@temporalio/workflow';
 import type { ProofDocument } from '../../domain/documents';
+import { droppedNames } from '../../domain/domain-names';
 import { nextInterval } from '../await-issuance';
 import { progressOf } from '../ca-progress';
 import { readCaStatus } from '../inline-first';
@@ -37,13 +38,39 @@ export async function startReissue(order: OrderEntity, req: ReissueInput, cert: 
   const { view, input } = order;
   view.lineage.reissues.push({ id: req.requestId, reason: req.reason, requestedAt: new Date().toISOString(), status: 'running' });
   order.record.transition('reissuing', 'ReissueRequested', `Reissue ${req.requestId}: ${req.reason}`);
+  const perName = order.can('domainValidation');
+  if (perName && req.domainValidation) await announceDroppedNames(order, req, cert);
   const handle = await startChild(reissueWorkflow, {
     workflowId: reissueWorkflowId(view.workflowId, req.requestId),
-    args: [{ parentWorkflowId: view.workflowId, billingOrderId: view.billingOrderId, oldCaOrderId: cert.caOrderId, commonName: view.commonName, hosts: input.order.hosts, request: req, policy: input.policy, issuer: input.issuer }],
+    args: [{
+      parentWorkflowId: view.workflowId,
+      billingOrderId: view.billingOrderId,
+      oldCaOrderId: cert.caOrderId,
+      commonName: view.commonName,
+      // The names as they are now: a reissue that changed them is verified against the new ones.
+      hosts: perName ? view.hosts : input.order.hosts,
+      request: req,
+      policy: input.policy,
+      issuer: input.issuer,
+      ...(perName ? { currentCsr: order.currentCsr, productId: input.order.productId, organization: input.order.organization } : {}),
+    }],
     parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
   });
   order.childStarted = { id: req.requestId };
   return follow(handle);
+}
+
+/**
+ * A reissue that drops names makes the CA revoke the current certificate with the reissue
+ * itself (the reseller document's 危险 warning; the request confirmed it explicitly): billing
+ * is told before the CA is asked, and the revocation is on the order's record.
+ */
+async function announceDroppedNames(order: OrderEntity, req: ReissueInput, cert: CertificateMeta): Promise<void> {
+  const dropped = droppedNames(order.names, req.domainValidation!);
+  if (dropped.length === 0) return;
+  const reason = `replaced by reissue ${req.requestId}: it drops ${dropped.join(', ')}, and the CA revokes the current certificate with it`;
+  order.view.lineage.revocations.push({ caOrderId: cert.caOrderId, serialNumber: cert.serialNumber, reason, requestedAt: new Date().toISOString(), status: 'running', scope: 'replaced' });
+  await order.notifyBilling('order.certificate_will_be_revoked', `${cert.serialNumber}:${req.requestId}`, { serialNumber: cert.serialNumber, notAfter: cert.notAfter, droppedDomains: dropped, reissueRequestId: req.requestId, message: reason });
 }
 
 /** The order's own revocation, as a child through the CA's audit. Answers the waiting revoke update once started. */

@@ -15,7 +15,7 @@ export async function deliver(order: OrderEntity, reissued = false): Promise<voi
   const cert = view.certificate!;
   record.transition('delivering', 'Delivering', 'Handing the certificate to billing and asking the CA to e-mail the customer.');
   if (!reissued || !patched(SINGLE_REISSUE_EVENT_PATCH)) {
-    await order.notifyBilling('order.issued', cert.serialNumber, { caOrderId: cert.caOrderId, serialNumber: cert.serialNumber, notAfter: cert.notAfter, sha256Fingerprint: cert.sha256Fingerprint, certificateUrl: input.collectUrl });
+    await order.notifyBilling('order.issued', cert.serialNumber, { caOrderId: cert.caOrderId, serialNumber: cert.serialNumber, notAfter: cert.notAfter, sha256Fingerprint: cert.sha256Fingerprint, certificateUrl: input.collectUrl, ...(order.view.ca.cost === undefined ? {} : { cost: order.view.ca.cost }) });
   }
   if (input.policy.sendCaEmail && order.can('customerEmail') && !view.notifications.caEmailFor.includes(cert.serialNumber)) {
     // Recorded before the call returns to the workflow: replay and continue-as-new never ask twice.

@@ -1,3 +1,4 @@
+import { droppedNamesIssues } from '../../domain/domain-names';
 import { ApplicationFailure, allHandlersFinished, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { BillingEventType } from '../../activities';
 import type { CaEmailResult } from '../../activities/ca';
@@ -105,6 +106,13 @@ export class OrderEntity {
   awaitingDomainFiles = false;
   /** The certificate a create handed out at once (ACMAPI `success`): no wait for issuance. */
   issuedAtCreate: RetrievedCertificate | undefined;
+  /** Waiting for the customer to fix a name (issuers with domainValidation): retryNow looks again at once. */
+  readonly namesWait = { waiting: false };
+  /**
+   * The CSR of the current certificate: the order's, or the last reissue's that brought one.
+   * A reissue that changes only names or methods keeps the key, and is verified against it.
+   */
+  currentCsr: string;
 
   constructor(readonly input: OrderWorkflowInput) {
     const restored = input.carried ? restoreView(input.carried) : { view: initialView(input), billingEventKeys: [] };
@@ -117,6 +125,12 @@ export class OrderEntity {
     this.bundle = input.carried?.bundle ?? null;
     this.seenReissueRequests = new Set(input.carried?.seenReissueRequests ?? []);
     this.issuer = input.issuer ?? ISSUER_BEFORE_PORT;
+    this.currentCsr = input.carried?.currentCsr ?? input.order.csr;
+  }
+
+  /** The names the current certificate covers (a reissue may have changed them). */
+  get names(): string[] {
+    return [this.view.commonName, ...(this.view.hosts ?? [])];
   }
 
   get view(): OrderView {
@@ -213,6 +227,10 @@ export class OrderEntity {
     if (caRevokesReplaced && !req.proof) reject('proof is required: for this product the CA revokes the replaced certificate itself and asks for the signed request with the reissue.');
     if (caRevokesReplaced && req.revokeReplaced) reject('revokeReplaced does not apply: for this product the CA revokes the replaced certificate itself.');
     if (req.revokeReplaced && !this.can('revoke')) reject(this.missing('revoke', 'revoke the replaced certificate'));
+    if (req.csr === undefined && !this.can('domainValidation')) reject(`csr is required: the order's issuer (${this.issuer.id}) reissues only with a new key.`);
+    if (req.domainValidation !== undefined && !this.can('domainValidation')) reject(this.missing('domainValidation', 'change names or validation methods'));
+    const dropped = droppedNamesIssues(this.names, req.domainValidation, req.confirmDroppedDomains);
+    if (dropped.length > 0) reject(dropped.map((i) => `${i.path.join('.')} ${i.rule}`).join('; '));
     if (this.reissueRequest || this.revokeRequest) reject('Another reissue or revocation is in progress.');
   }
 
@@ -241,13 +259,14 @@ export class OrderEntity {
   }
 
   private validateRetry(): void {
-    if (this.state !== 'needsAttention' && !this.awaitingDomainFiles) reject(`Nothing to retry: the order is ${this.state}.`);
+    if (this.state !== 'needsAttention' && !this.awaitingDomainFiles && !this.namesWait.waiting) reject(`Nothing to retry: the order is ${this.state}.`);
     if (this.createOutcomeUnknown) reject('The CA may have created the order already: retrying could make a second one. Resolve it with resolveCreate (the CA order found at the CA, or createAgain).');
   }
 
   private retry(): UpdateAnswer {
     this.retryNow.requested = true;
-    return { accepted: true, state: this.state, message: this.awaitingDomainFiles ? 'Checking the domains\' validation files now.' : 'Retrying now.' };
+    const message = this.awaitingDomainFiles ? 'Checking the domains\' validation files now.' : this.namesWait.waiting ? 'Looking at the names\' validation now.' : 'Retrying now.';
+    return { accepted: true, state: this.state, message };
   }
 
   /** The record of an earlier resend with this request id: the same id twice is one e-mail. */
@@ -351,7 +370,7 @@ export class OrderEntity {
 
   /** What continue-as-new hands to the next run. */
   carried(): CarriedState {
-    return { view: this.view, bundle: this.bundle, seenReissueRequests: [...this.seenReissueRequests], billingEventKeys: [...this.billingEventKeys] };
+    return { view: this.view, bundle: this.bundle, seenReissueRequests: [...this.seenReissueRequests], billingEventKeys: [...this.billingEventKeys], currentCsr: this.currentCsr };
   }
 }
 

@@ -12,6 +12,8 @@ import { CUSTOMER_ACTION_PATCH } from '../customer-action';
 import { failureMessage, failureType } from '../failures';
 import { retrieveAndVerify } from '../retrieve-and-verify';
 import { applyWhenDomainsReady } from './apply';
+import { choicesForNames } from '../../domain/domain-names';
+import { noteDomains } from '../domain-validation';
 import type { OrderEntity } from './entity';
 
 /**
@@ -119,6 +121,8 @@ async function createCaOrder(order: OrderEntity): Promise<OrderView | undefined>
     order.view.ca.orderId = created.caOrderId;
     order.view.ca.orderIdRsa = created.caOrderIdRsa;
     order.record.addCaOrderId(created.caOrderId);
+    if (created.cost !== undefined) order.view.ca.cost = created.cost;
+    if (created.domains) noteDomains(order.view.ca, created.domains);
     return undefined;
   } catch (err) {
     if (err instanceof Interrupted) {
@@ -146,6 +150,8 @@ function createRequest(order: OrderEntity): CreateOrderRequest {
     csrEncrypt: o.csrEncrypt,
     bindRsaProductId: o.bindRsaProductId,
     csrRsa: o.csrRsa,
+    // CAs that validate per name: every name with its method (dns unless the customer chose).
+    ...(order.can('domainValidation') ? { domainValidation: choicesForNames(order.names, o.domainValidation), contactEmail: o.contact?.email } : {}),
   };
 }
 
@@ -162,7 +168,8 @@ async function waitForIssuance(order: OrderEntity): Promise<{ ended?: OrderView;
   const caOrderId = view.ca.orderId!;
   const validationStartedAt = Date.parse(view.timeline[0]?.at ?? view.condition.at);
   for (;;) {
-    const outcome = await awaitIssuance({ ...order.control, issuer: order.issuer.id, caOrderId, validationStartedAt, push: order.push, customer: order.tellCustomerAction });
+    const perName = order.can('domainValidation') ? { checkNames: true, namesWait: order.namesWait } : {};
+    const outcome = await awaitIssuance({ ...order.control, issuer: order.issuer.id, caOrderId, validationStartedAt, push: order.push, customer: order.tellCustomerAction, ...perName });
     switch (outcome.kind) {
       case 'issued':
         return { retrieved: outcome.retrieved };

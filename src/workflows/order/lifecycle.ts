@@ -100,11 +100,27 @@ async function switchCertificate(order: OrderEntity, old: CertificateMeta, done:
   if (!done.ok) {
     rec.status = 'failed';
     rec.message = done.message;
+    const announced = view.lineage.revocations.find((r) => r.scope === 'replaced' && r.status === 'running' && r.reason.startsWith(`replaced by reissue ${rec.id}:`));
+    if (announced) {
+      announced.status = 'failed';
+      order.note('ReplacedRevocationUnconfirmed', `Reissue ${rec.id} failed; whether the CA revoked certificate ${announced.serialNumber} with it is unknown: check at the CA.`);
+    }
     record.transition('active', 'ReissueFailed', `Reissue ${rec.id} failed: ${done.message}. The current certificate stays active.`);
     return;
   }
-  const { newCaOrderId, certificate, bundle } = done.result;
+  const { newCaOrderId, certificate, bundle, names, cost } = done.result;
   rec.status = 'completed';
+  if (request.csr !== undefined) order.currentCsr = request.csr;
+  if (names) {
+    view.commonName = names[0]!;
+    view.hosts = names.slice(1);
+  }
+  // Names dropped by the reissue: the CA revoked the old certificate with it (announced at the start).
+  const droppedRevocation = view.lineage.revocations.find((r) => r.scope === 'replaced' && r.caOrderId === old.caOrderId && r.serialNumber === old.serialNumber && r.status === 'running' && r.reason.startsWith(`replaced by reissue ${rec.id}:`));
+  if (droppedRevocation) {
+    droppedRevocation.status = 'revoked';
+    droppedRevocation.completedAt = new Date().toISOString();
+  }
   rec.caOrderId = newCaOrderId;
   rec.serialNumber = certificate.serialNumber;
   view.lineage.replacedCertificates.push(old);
@@ -122,12 +138,14 @@ async function switchCertificate(order: OrderEntity, old: CertificateMeta, done:
   // As the CA document has it: SM2 and Sectigo products' CA revokes the replaced certificate
   // itself (certflow confirms it by reading the old order); for the others it stays valid
   // unless the request asked, with the customer's signed proof, to revoke it.
-  const replaced = caRevokesReplaced ? 'revokedByCa' : request.revokeReplaced && request.proof && order.can('revoke') ? 'revocationRequested' : 'stillValid';
+  const replaced = droppedRevocation ? 'revokedWithReissue' : caRevokesReplaced ? 'revokedByCa' : request.revokeReplaced && request.proof && order.can('revoke') ? 'revocationRequested' : 'stillValid';
   await order.notifyBilling('order.reissued', certificate.serialNumber, {
     replacedSerialNumber: old.serialNumber,
     serialNumber: certificate.serialNumber,
     notAfter: certificate.notAfter,
     replacedCertificate: { serialNumber: old.serialNumber, notAfter: old.notAfter, stillValid: replaced === 'stillValid', revocation: replaced },
+    ...(cost === undefined ? {} : { cost }),
+    ...(names ? { domains: names } : {}),
   });
   await deliver(order, true);
   if (replaced === 'revokedByCa') children.replacedRevocations.push(confirmRevokedByCa(order, old.caOrderId, old.serialNumber));
