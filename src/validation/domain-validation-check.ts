@@ -35,7 +35,13 @@ async function checkOne(v: DomainValidation, checkers: DomainValidationCheckers,
       if (!v.file) return { ...base, ready: false, problem: 'the CA named no file to serve' };
       const [r] = await checkers.files.check([v.domain], { path: v.file.path, content: v.file.content }, signal);
       const fetched = v.method === 'http' ? r!.http : r!.https;
-      return fetched.ok ? { ...base, ready: true } : { ...base, ready: false, problem: `${fetched.url}: ${fetched.problem}` };
+      if (!fetched.ok) return { ...base, ready: false, problem: `${fetched.url}: ${fetched.problem}` };
+      // The platform takes the file from the name itself, "不支持传主域名或其他域名": a redirect elsewhere does not count.
+      const landed = fetched.finalUrl === undefined ? undefined : new URL(fetched.finalUrl).hostname.toLowerCase();
+      if (landed !== undefined && landed !== v.domain.toLowerCase()) {
+        return { ...base, ready: false, problem: `${fetched.url}: redirected to ${fetched.finalUrl}; the CA takes the file only from ${v.domain} itself, not another host` };
+      }
+      return { ...base, ready: true };
     }
     case 'email':
       return { ...base, ready: false, problem: `waiting for the approval e-mail to ${v.email?.address ?? 'the approver'} to be answered` };
