@@ -61,3 +61,42 @@ test('an http method is not satisfied by the same file over https only', async (
   const [r] = await checkDomainValidations([{ domain: 'tls-only.example.com', method: 'http', state: 'pending', file: FILE }], checkers);
   expect(r).toEqual({ domain: 'tls-only.example.com', method: 'http', ready: false, problem: `http://tls-only.example.com${FILE.path}: HTTP 404` });
 });
+
+test('a file served only by a redirect to another host is not ready, naming where it went; the same name served directly is', async () => {
+  const path = FILE.path;
+  web.put('www.moved.example.com', path, FILE.content, { scheme: 'http' });
+  web.redirect('moved.example.com', path, `http://www.moved.example.com${path}`);
+  web.put('direct.example.com', path, FILE.content, { scheme: 'http' });
+  const file = (domain: string) => ({ url: `http://${domain}${path}`, path, content: FILE.content });
+  const results = await checkDomainValidations(
+    [
+      { domain: 'moved.example.com', method: 'http', state: 'pending', file: file('moved.example.com') },
+      { domain: 'direct.example.com', method: 'http', state: 'pending', file: file('direct.example.com') },
+    ],
+    checkers,
+  );
+  expect(results[0]).toEqual({
+    domain: 'moved.example.com',
+    method: 'http',
+    ready: false,
+    problem: `http://moved.example.com${path}: redirected to http://www.moved.example.com${path}; the CA takes the file only from moved.example.com itself, not another host`,
+  });
+  expect(results[1]).toEqual({ domain: 'direct.example.com', method: 'http', ready: true });
+});
+
+test('a file with other content and a name server that does not answer: each said for its name', async () => {
+  web.put('stale.example.com', FILE.path, 'an old token', { scheme: 'http' });
+  dns.behave('_abc.slow.example.com', 'timeout');
+  const results = await checkDomainValidations(
+    [
+      { domain: 'stale.example.com', method: 'http', state: 'pending', file: { ...FILE, url: `http://stale.example.com${FILE.path}` } },
+      cname('slow.example.com'),
+    ],
+    checkers,
+  );
+  expect(results[0]).toMatchObject({ domain: 'stale.example.com', ready: false });
+  expect(results[0]!.problem).toMatch(/content/);
+  expect(results[1]).toMatchObject({ domain: 'slow.example.com', ready: false });
+  expect(results[1]!.problem).toMatch(/no answer|timed out|time/i);
+  expect(results[1]!.problem).toContain('publish _abc.slow.example.com CNAME target.comodoca.com');
+});
