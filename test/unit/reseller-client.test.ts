@@ -21,6 +21,7 @@ import {
   RESELLER_UNIQUE_ID_PATTERN,
   ResellerRequestRefusedError,
   createResellerClient,
+  inferredCreateBodySchema,
   reissueBodySchema,
   uniqueIdFor,
   type OrganizationFields,
@@ -215,6 +216,70 @@ describe('the request, exactly as documented', () => {
     ['a key with a line break', { apiKey: 'a\r\nX-Evil: 1' }, /API key/],
   ])('refuses to build with %s', (_what, over, message) => {
     expect(() => createResellerClient(options(over))).toThrow(message);
+  });
+});
+
+/** A PEM block the answer reader takes as a certificate (it parses no DER). */
+const testCertificatePem = (label: string): string => `-----BEGIN CERTIFICATE-----\n${Buffer.from(label).toString('base64')}\n-----END CERTIFICATE-----`;
+
+describe('the inferred create and status read', () => {
+  const CREATE = {
+    uniqueId: uniqueIdFor('B42'),
+    productId: 'ACA91000-0004-4D5A-9C00-000000000002',
+    period: 12,
+    csr: CSR,
+    domainDcv: { 'www.example.com': 'DNS', 'example.com': 'admin@example.com' },
+    contactEmail: 'subscriber@company.email',
+    organization: ORG,
+    notifyUrl: NOTIFY_URL,
+    check: { validation: 'OV' as const },
+  };
+
+  test('create POSTs the inferred body to RESELLER_PATHS.create and reads the reissue\'s answer', async () => {
+    handler = json(200, EXAMPLE_ANSWER);
+    const r = await client.create(CREATE, ctx());
+    expect(seen[0]?.url).toBe(`${PREFIX}${RESELLER_PATHS.create}`);
+    expect(seen[0]?.headers.authorization).toBe(API_KEY);
+    expect(sentBody()).toEqual({
+      unique_id: CREATE.uniqueId,
+      product_id: CREATE.productId,
+      period: 12,
+      domain_dcv: { 'www.example.com': 'dns', 'example.com': 'admin@example.com' },
+      csr: CSR.trim(),
+      contact_email: 'subscriber@company.email',
+      ...ORG,
+      notify_url: NOTIFY_URL,
+    });
+    expect(inferredCreateBodySchema.safeParse(sentBody()).success).toBe(true);
+    expect(r).toMatchObject({ serviceId: 'o91bZ', caOrderId: '358174513', cost: 4208.01, phase: 'validation' });
+  });
+
+  test('create: the documented rules of the same fields refuse before any call, naming them', async () => {
+    handler = json(200, EXAMPLE_ANSWER);
+    const e = await failure(client.create({ ...CREATE, domainDcv: { '*.example.com': 'http' }, organization: { ...ORG, city: undefined } }, ctx()));
+    expect(e).toBeInstanceOf(ResellerRequestRefusedError);
+    expect((e as ResellerRequestRefusedError).issues.map((i) => i.path.join('.'))).toEqual(['domain_dcv.*.example.com', 'city']);
+    expect(e.operation).toBe('createOrder');
+    const none = await failure(client.create({ ...CREATE, domainDcv: {} }, ctx()));
+    expect((none as ResellerRequestRefusedError).issues.map((i) => i.path.join('.'))).toEqual(['domain_dcv']);
+    expect(seen).toHaveLength(0);
+    expectNoSecret(e);
+  });
+
+  test('status POSTs { service_id } to RESELLER_PATHS.status; an issued answer carries the certificate and ca_pem as the chain', async () => {
+    const leaf = testCertificatePem('leaf');
+    const chain = [testCertificatePem('intermediate'), testCertificatePem('root')];
+    handler = json(200, { success: true, message: 'OK', data: { ...EXAMPLE_ANSWER.data, status: 'issued', cert_pem: leaf, ca_pem: chain.join('\n') } });
+    const r = await client.status(' o91bZ ', ctx(), 'retrieveCertificate');
+    expect(seen[0]?.url).toBe(`${PREFIX}${RESELLER_PATHS.status}`);
+    expect(sentBody()).toEqual({ service_id: 'o91bZ' });
+    expect(r.phase).toBe('issued');
+    expect(r.certificate).toEqual({ certificatePem: leaf, chainPems: chain });
+
+    handler = json(200, { success: false, message: '证书不存在', data: null });
+    const e = await failure(client.status('nope', ctx()));
+    expect(e).toBeInstanceOf(CaBusinessError);
+    expect(e.operation).toBe('getStatus');
   });
 });
 

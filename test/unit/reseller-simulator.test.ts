@@ -1,6 +1,6 @@
 /**
  * The reseller platform simulator (seed 004) over real HTTP, validating against a real local
- * web host and the real local DNS server: CSR-only reissue, per-domain DNS and file
+ * web host and the real local DNS server: the inferred create, CSR-only reissue, per-domain DNS and file
  * validation, charging by unique_id, the wildcard rule, revocation on a dropped domain,
  * notify_url callbacks, the admin HTTP API.
  */
@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RESELLER_DEFAULT_AUTH_HEADER, RESELLER_PATHS } from '../../src/ca/reseller/inferred';
 import { type RunningDnsServer, startDnsServer } from '../../tools/simulators/dns';
-import { createResellerAdmin, type ReissueAnswer, type RunningResellerSimulator, startResellerSimulator } from '../../tools/simulators/reseller';
+import { createResellerAdmin, RESELLER_SIM_PRODUCT_IDS, RESELLER_SIM_PRODUCTS, type ReissueAnswer, type RunningResellerSimulator, startResellerSimulator } from '../../tools/simulators/reseller';
 import { type RunningWebHost, startWebHost } from '../../tools/simulators/webhost';
 import { x509 } from '../../tools/simulators/wotrus/x509';
 import { testCsr } from '../support/csr';
@@ -217,6 +217,52 @@ test('email validation by admin; callbacks arrive at notify_url on each state ch
   const c = await sim.admin.counters();
   expect(c.callbacksAcknowledged).toBeGreaterThanOrEqual(2);
   expect(c.validations.email).toEqual({ attempted: 1, passed: 1 });
+});
+
+test('INFERRED create: every domain pending with a fresh token, charged once by unique_id; unknown product and missing fields refused by name', async () => {
+  const a = names('create');
+  const csr = testCsr({ commonName: a, dnsNames: [a, `www.${a}`] });
+  const body = { unique_id: uid(), product_id: RESELLER_SIM_PRODUCT_IDS.dv.toLowerCase(), period: 24, csr, domain_dcv: { [a]: 'dns', [`www.${a}`]: 'http' }, notify_url: notifyUrl };
+  const r = await post(RESELLER_PATHS.create, body);
+  expect(r.json.success).toBe(true);
+  const data = r.json.data!;
+  expect(data).toMatchObject({ status: 'pending', cost: 2 * RESELLER_SIM_PRODUCTS[0]!.pricePerYear, cert_pem: null, ca_pem: null });
+  expect(data.service_id).toMatch(/^[A-Za-z0-9]{8}$/);
+  expect(Object.values(data.dcv).map((d) => [d.type, d.status])).toEqual([['dns', 'pending'], ['http', 'pending']]);
+  const again = await post(RESELLER_PATHS.create, body);
+  expect(again.json.data!.service_id).toBe(data.service_id);
+  expect(again.json.data!.dcv).toEqual(data.dcv);
+  let c = await sim.admin.counters();
+  expect(c).toMatchObject({ creates: 1, charges: { [body.unique_id]: 1 } });
+  // The same unique_id for a reissue is another request: refused.
+  expect((await reissue({ unique_id: body.unique_id, service_id: data.service_id, csr })).json.message).toMatch(/^unique_id: /);
+
+  // One domain validated: a callback; the second: issued (and called back again).
+  dns.setCname(data.dcv[a]!.dns!.fullname, data.dcv[a]!.dns!.value);
+  const half = await statusRead(data.service_id);
+  expect(half.json.data!.status).toBe('pending');
+  const h = data.dcv[`www.${a}`]!.http!;
+  web.put(`www.${a}`, `/${h.filefullpath}`, h.filecontent);
+  const done = await statusRead(data.service_id);
+  expect(done.json.data!.status).toBe('issued');
+  expect(sans(done.json.data!.cert_pem!)).toEqual([a, `www.${a}`].sort());
+  const mine = (): unknown[] => received.filter((b) => (b as { service_id: string }).service_id === data.service_id);
+  await until(() => mine().length >= 2);
+  expect(mine().map((b) => (b as { status: string }).status)).toEqual(['pending', 'issued']);
+
+  const unknown = await post(RESELLER_PATHS.create, { ...body, unique_id: uid(), product_id: 'NOPE' });
+  expect(unknown.json).toEqual({ success: false, message: expect.stringMatching(/^product_id: .*NOPE/), data: null });
+  const noCsr = await post(RESELLER_PATHS.create, { ...body, unique_id: uid(), csr: undefined });
+  expect(noCsr.json.message).toMatch(/^csr: /);
+  const wild = await post(RESELLER_PATHS.create, { ...body, unique_id: uid(), domain_dcv: { [`*.${a}`]: 'https' } });
+  expect(wild.json.message).toContain(`domain_dcv.*.${a}`);
+  const ov = await post(RESELLER_PATHS.create, { ...body, unique_id: uid(), product_id: RESELLER_SIM_PRODUCT_IDS.ov });
+  expect(ov.json.message).toMatch(/^organization: .*必须填写/);
+  const period = await post(RESELLER_PATHS.create, { ...body, unique_id: uid(), period: '12' });
+  expect(period.json.message).toMatch(/^period: /);
+  c = await sim.admin.counters();
+  expect(c).toMatchObject({ creates: 1, refusals: 6 });
+  expect(Object.keys(c.charges)).toEqual([body.unique_id]);
 });
 
 test('faults: fail before handling, forced refusal, drop after handling; admin over HTTP', async () => {
