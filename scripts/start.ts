@@ -2,7 +2,9 @@
  * `npm start`: the whole service in one terminal, on embedded defaults — the Temporal dev
  * server (SQLite under .data/, Web UI), the CA simulator (unless CA_BASE_URL is set), the
  * WoSign ACMAPI simulator and the customers' web host serving its signfile for every domain
- * (in this process, unless ACMAPI_URL is set), the worker and the API — supervised: each part
+ * (in this process, unless ACMAPI_URL is set), the reseller platform simulator with the
+ * customers' DNS server, every validation record published at once by a stand-in customer
+ * (in this process, unless RESELLER_URL is set), the worker and the API — supervised: each part
  * is awaited until ready, a crashed part is restarted, and Ctrl-C stops every child.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -17,6 +19,7 @@ import { stderrProgress as say } from '../tools/engine/progress';
 import { parseSimulatorEnv } from '../tools/simulators/wotrus/env';
 import { type LineFormatter, startLogFormatter } from './start-log';
 import { ACMAPI_DEV_PRODUCT_ID, type AcmapiStack, startAcmapiStack } from '../tools/stack/acmapi';
+import { RESELLER_DV_PRODUCT_ID, RESELLER_OV_PRODUCT_ID, type ResellerStack, startResellerStack } from '../tools/stack/reseller';
 import { ENTRIES, type Engine, ROOT as root, type StackSecrets, isPolling, randomSecrets, serviceEnv, simulatorEnv, spawnNode, startEngine } from '../tools/stack/compose';
 
 /**
@@ -67,10 +70,13 @@ async function main(): Promise<void> {
   const embeddedCa = !env.CA_BASE_URL;
   // WoSign ACMAPI: the simulator and the customers' web host unless the caller names an ACMAPI.
   const embeddedAcmapi = !env.ACMAPI_URL;
+  // The reseller platform: its simulator and the customers' DNS unless the caller names a platform.
+  const embeddedReseller = !env.RESELLER_URL;
 
   // Embedded defaults: only what is unset, so any variable can still be overridden.
   const simPort = env.SIMULATOR_PORT || '8090';
   const acmapiPort = Number(env.ACMAPI_SIM_PORT || '8091');
+  const resellerPort = Number(env.RESELLER_SIM_PORT || '8092');
   const apiPort = env.API_PORT || '8080';
   // Pushes as the WoTrus document shows them (unsigned) unless the caller asks for our HMAC.
   const pushVerify = env.CA_PUSH_VERIFY === 'hmac' ? 'hmac' : 'none';
@@ -107,6 +113,7 @@ async function main(): Promise<void> {
   ];
   if (embeddedCa) checks.push([simulatorPort, 'SIMULATOR_PORT', 'CA simulator']);
   if (embeddedAcmapi) checks.push([acmapiPort, 'ACMAPI_SIM_PORT', 'ACMAPI simulator']);
+  if (embeddedReseller) checks.push([resellerPort, 'RESELLER_SIM_PORT', 'reseller simulator']);
   if (config.WORKER_METRICS_BIND) checks.push([Number(config.WORKER_METRICS_BIND.slice(config.WORKER_METRICS_BIND.lastIndexOf(':') + 1)), 'WORKER_METRICS_BIND', 'worker metrics']);
   for (const [port, variable, what] of checks) await assertPortFree(port, variable, what);
 
@@ -151,6 +158,31 @@ async function main(): Promise<void> {
     say(`ACMAPI simulator ready on ${acmapi.sim.url} (customer web host: http ${acmapi.web.httpAddress}, https ${acmapi.web.httpsAddress})`);
   }
 
+  let reseller: ResellerStack | undefined;
+  if (embeddedReseller) {
+    // In this process, on the ACMAPI stack's web host when there is one: a restart is a new platform (services in memory).
+    try {
+      reseller = await startResellerStack({
+        apiKey: secrets.resellerApiKey,
+        // The callbacks reach the API's notify route through PUBLIC_BASE_URL (localhost).
+        notifyToken: secrets.resellerNotifyToken,
+        adminToken: secrets.simulatorAdminToken,
+        web: acmapi?.web,
+        // Any order placed with the CLI validates: the CNAME or file is published at once.
+        customerPublishes: true,
+        simulator: { port: resellerPort },
+        logger: prefixedLogger('reseller', format, env.LOG_LEVEL || 'info'),
+      });
+    } catch (err) {
+      await acmapi?.close();
+      await server.stop();
+      throw err;
+    }
+    // The worker must speak to this simulator with its key, and resolve validation CNAMEs on this DNS server.
+    Object.assign(env, reseller.env);
+    say(`reseller simulator ready on ${reseller.sim.url} (customer DNS: ${reseller.dns.address})`);
+  }
+
   const parts: Part[] = [];
   if (embeddedCa) parts.push({ name: 'simulator', script: ENTRIES.simulator, restarts: 0 });
   parts.push({ name: 'worker', script: ENTRIES.worker, restarts: 0 }, { name: 'api', script: ENTRIES.api, restarts: 0 });
@@ -188,6 +220,7 @@ async function main(): Promise<void> {
     stopping = true;
     say('stopping…');
     for (const part of [...parts].reverse()) if (part.child) await stopChild(part.child);
+    await reseller?.close();
     await acmapi?.close();
     await server.stop();
     say('stopped');
@@ -233,6 +266,8 @@ async function main(): Promise<void> {
     embeddedCa ? `  Simulator metrics ${config.CA_BASE_URL}/metrics` : undefined,
     acmapi ? `  ACMAPI simulator  ${acmapi.sim.url}   (admin: /admin, metrics: /metrics; product ${ACMAPI_DEV_PRODUCT_ID})` : `  ACMAPI            ${env.ACMAPI_URL}`,
     acmapi ? `  Customer web host http://${acmapi.web.httpAddress}, https://${acmapi.web.httpsAddress}   (every domain serves the ACMAPI signfile)` : undefined,
+    reseller ? `  Reseller simulator ${reseller.sim.url}   (admin: /admin; products ${RESELLER_DV_PRODUCT_ID} DV, ${RESELLER_OV_PRODUCT_ID} OV)` : `  Reseller platform ${env.RESELLER_URL}`,
+    reseller ? `  Customer DNS      ${reseller.dns.address}   (UDP and TCP; every validation CNAME published at once)` : undefined,
     `  Dev API key       ${secrets.apiKey}   (export CERTFLOW_API_KEY=${secrets.apiKey})`,
     `  Dev secrets       ${path.join(dataDir, 'dev-secrets.json')}`,
     'Press Ctrl-C to stop.',

@@ -2,7 +2,9 @@
  * The whole service in one test process against the run's shared dev server: the API (real
  * HTTP, API key, push receiver, codec endpoints), the simulator pushing to it, the ACMAPI
  * simulator with the customers' web host (no domain serves the signfile until a test says so:
- * `acmapi.serve(domain)`), and a worker on a task queue of its own. Used by the e2e tests, the fault suite and the benchmark smoke.
+ * `acmapi.serve(domain)`), the reseller platform simulator with the customers' DNS server (no
+ * record is published until a test says so: `reseller.dns.setCname`, `reseller.publish`), and a
+ * worker on a task queue of its own. Used by the e2e tests, the fault suite and the benchmark smoke.
  */
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
@@ -13,6 +15,7 @@ import type { OrderPolicyInput } from '../../src/domain/order';
 import { createOrderService, type OrderService } from '../../src/orders/order-service';
 import type { RunningSimulator, SimulatorOptions } from '../../tools/simulators/wotrus/server';
 import type { AcmapiStack, AcmapiStackOptions } from '../../tools/stack/acmapi';
+import type { ResellerStack, ResellerStackOptions } from '../../tools/stack/reseller';
 import { type ApiCall, type InProcessWorker, randomSecrets, serviceEnv, startFront, startInProcessWorker } from '../../tools/stack/compose';
 import { uniqueId } from './temporal';
 
@@ -31,6 +34,8 @@ export interface Stack {
   sim: RunningSimulator;
   /** The ACMAPI simulator (`acmapi.sim`) and the customers' web host (`acmapi.web`). */
   acmapi: AcmapiStack;
+  /** The reseller simulator (`reseller.sim`, its `admin`) and the customers' DNS server (`reseller.dns`). */
+  reseller: ResellerStack;
   client: Client;
   orders: OrderService;
   billing: RecordingBilling;
@@ -45,6 +50,8 @@ export interface StackOptions {
   simulator?: Partial<SimulatorOptions>;
   /** Over the ACMAPI stack's defaults (e.g. `serveEverywhere: true`). */
   acmapi?: Partial<AcmapiStackOptions>;
+  /** Over the reseller stack's defaults (e.g. `customerPublishes: true`). */
+  reseller?: Partial<ResellerStackOptions>;
   /** Start an in-process worker (default true). */
   worker?: boolean;
   logger?: Logger;
@@ -73,6 +80,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ...(opts.policyOverrides ? { orders: (deps) => createOrderService({ ...deps, policyOverrides: opts.policyOverrides }) } : {}),
     simulator: { delays: { submitMs: 20, reviewMs: 50, dcvMs: 50, issueMs: 50, revokeMs: 50 }, ...opts.simulator },
     acmapi: opts.acmapi ?? {},
+    reseller: opts.reseller ?? {},
   });
   const billing = new RecordingBilling();
   let worker: InProcessWorker | undefined;
@@ -85,6 +93,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     operatorToken: secrets.operatorToken,
     sim: front.sim,
     acmapi: front.acmapi!,
+    reseller: front.reseller!,
     client: front.client,
     orders: front.orders,
     billing,

@@ -1,7 +1,8 @@
 /**
  * The one place that wires certflow's processes for development: the Temporal engine (dev
  * server, or the Java time-skipping test server), the WoTrus simulator pushing to the API,
- * the WoSign ACMAPI simulator with the customers' web host (./acmapi.ts), the API, and the
+ * the WoSign ACMAPI simulator with the customers' web host (./acmapi.ts), the reseller platform
+ * simulator with the customers' DNS (./reseller.ts), the API, and the
  * worker (in this process or as a child). Small functions, each used by
  * several of `npm start` (scripts/start.ts), the tests (test/support), the fault suite
  * (test/faults/support) and the benchmark (bench/stack.ts); each caller keeps its own shape.
@@ -19,6 +20,7 @@ import { type ActivityDeps, issuerDirectory } from '../../src/activities';
 import { apiListenOptions, buildApi } from '../../src/api/server';
 import { closeIssuers, createIssuersFromConfig } from '../../src/ca/issuer-from-config';
 import { createFileCheckerFromConfig } from '../../src/validation/http-file-check';
+import { createDnsCheckerFromConfig } from '../../src/validation/dns-cname-check';
 import { codecAuthFromConfig, codecCorsOrigins, codecDevAccess } from '../../src/codec/codec-server';
 import { type Config, parseConfig } from '../../src/config';
 import { createOrderService, type OrderService, type OrderServiceDeps } from '../../src/orders/order-service';
@@ -34,6 +36,7 @@ import type { Progress } from '../engine/progress';
 import { ensureTestServer } from '../engine/test-server';
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from '../simulators/wotrus/server';
 import { type AcmapiStack, type AcmapiStackOptions, startAcmapiStack } from './acmapi';
+import { type ResellerStack, type ResellerStackOptions, startResellerStack } from './reseller';
 
 export const ROOT = path.resolve(__dirname, '../..');
 
@@ -61,6 +64,10 @@ export interface StackSecrets {
   acmapiAuthToken: string;
   /** ACMAPI_SIGNFILE: the content every domain of an ACMAPI order serves. */
   acmapiSignfile: string;
+  /** RESELLER_API_KEY (what the reseller simulator's auth header must carry). */
+  resellerApiKey: string;
+  /** RESELLER_NOTIFY_TOKEN: the secret in the notify_url the reseller simulator calls back. */
+  resellerNotifyToken: string;
 }
 
 export function randomSecrets(apiKeyPrefix = 'key_'): Required<StackSecrets> {
@@ -75,6 +82,8 @@ export function randomSecrets(apiKeyPrefix = 'key_'): Required<StackSecrets> {
     downloadLinkSecret: r(24),
     acmapiAuthToken: r(24),
     acmapiSignfile: `certflow-signfile-${r(18)}`,
+    resellerApiKey: r(24),
+    resellerNotifyToken: r(24),
   };
 }
 
@@ -234,11 +243,17 @@ export interface FrontOptions {
    * chain in a temporary file), options over those; false: neither (no ACMAPI issuer).
    */
   acmapi?: false | Partial<AcmapiStackOptions>;
+  /**
+   * The reseller platform simulator and the customers' DNS server (startResellerStack; API
+   * key and notify token from `secrets`, files on the ACMAPI stack's web host), options over
+   * those; false: neither (no reseller issuer).
+   */
+  reseller?: false | Partial<ResellerStackOptions>;
 }
 
-/** The API (on a random port), the simulator pushing to it and the ACMAPI simulator, with their Temporal client. */
+/** The API (on a random port), the simulator pushing to it, the ACMAPI and reseller simulators, with their Temporal client. */
 export interface Front {
-  /** `env` with CA_BASE_URL pointing at the simulator, and the ACMAPI variables (AcmapiStack.env) unless `acmapi: false`. */
+  /** `env` with CA_BASE_URL pointing at the simulator, the ACMAPI variables (AcmapiStack.env) unless `acmapi: false`, the reseller ones (ResellerStack.env) unless `reseller: false`. */
   env: Record<string, string>;
   config: Config;
   client: Client;
@@ -248,6 +263,8 @@ export interface Front {
   sim: RunningSimulator;
   /** The ACMAPI simulator and the web host (absent with `acmapi: false`). */
   acmapi?: AcmapiStack;
+  /** The reseller simulator and the DNS server (absent with `reseller: false`). */
+  reseller?: ResellerStack;
   api: ApiCall;
   close(): Promise<void>;
 }
@@ -284,15 +301,20 @@ export async function startFront(o: FrontOptions): Promise<Front> {
     ...o.simulator,
   });
   let acmapi: AcmapiStack | undefined;
+  let reseller: ResellerStack | undefined;
   try {
     if (o.acmapi !== false) acmapi = await startAcmapiStack({ authToken: o.secrets.acmapiAuthToken, signfile: o.secrets.acmapiSignfile, adminToken: o.secrets.simulatorAdminToken, ...o.acmapi });
+    if (o.reseller !== false) {
+      reseller = await startResellerStack({ apiKey: o.secrets.resellerApiKey, notifyToken: o.secrets.resellerNotifyToken, adminToken: o.secrets.simulatorAdminToken, web: acmapi?.web, ...o.reseller });
+    }
   } catch (err) {
     await app.close();
     await sim.close();
+    await acmapi?.close();
     await client.connection.close();
     throw err;
   }
-  const env = { ...o.env, CA_BASE_URL: sim.url, ...acmapi?.env };
+  const env = { ...o.env, CA_BASE_URL: sim.url, ...acmapi?.env, ...reseller?.env };
   return {
     env,
     config: parseConfig(env),
@@ -302,10 +324,13 @@ export async function startFront(o: FrontOptions): Promise<Front> {
     apiUrl,
     sim,
     acmapi,
+    reseller,
     api: apiCaller(apiUrl, o.secrets.apiKey),
     close: async () => {
       await app.close();
       await sim.close();
+      // The reseller stack first: it may check files on the ACMAPI stack's web host.
+      await reseller?.close();
       await acmapi?.close();
       await client.connection.close();
     },
@@ -333,12 +358,13 @@ export async function startInProcessWorker(
   if (!bundles.has(key)) bundles.set(key, bundleWorkflows(dataConverter));
   const issuers = createIssuersFromConfig(config, logger);
   const fileChecker = createFileCheckerFromConfig(config);
+  const dnsChecker = createDnsCheckerFromConfig(config);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await createCertflowWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    deps: { ...o.deps, issuers: issuerDirectory(issuers), fileChecker, logger },
+    deps: { ...o.deps, issuers: issuerDirectory(issuers), fileChecker, dnsChecker, logger },
     dataConverter,
     workflowBundle: await bundles.get(key)!,
     tuning: o.tuning,
@@ -351,6 +377,7 @@ export async function startInProcessWorker(
       await run;
       await closeIssuers(issuers);
       await fileChecker.close();
+      await dnsChecker.close();
       await connection.close();
     },
   };

@@ -16,6 +16,7 @@ import { type RunningCluster, startCluster } from '../../../tools/engine/cluster
 import type { RunningDevServer } from '../../../tools/engine/dev-server';
 import type { RunningSimulator, SimulatorOptions } from '../../../tools/simulators/wotrus/server';
 import type { AcmapiStack, AcmapiStackOptions } from '../../../tools/stack/acmapi';
+import type { ResellerStack, ResellerStackOptions } from '../../../tools/stack/reseller';
 import { type ApiCall, randomSecrets, serviceEnv, startEngine, startFront } from '../../../tools/stack/compose';
 import { OrderStatusKey } from '../../../src/workflows/search-attributes';
 import { CallLog } from './call-log';
@@ -40,6 +41,8 @@ export interface FaultStackOptions {
   simulator?: Partial<SimulatorOptions>;
   /** Over the ACMAPI stack's defaults (the ACMAPI simulator and the customers' web host). */
   acmapi?: Partial<AcmapiStackOptions>;
+  /** Over the reseller stack's defaults (the reseller simulator and the customers' DNS server). */
+  reseller?: Partial<ResellerStackOptions>;
   /** More settings of the worker processes (e.g. WORKER_METRICS_BIND). */
   workerEnv?: Record<string, string>;
 }
@@ -52,6 +55,8 @@ export interface FaultStack {
   sim: RunningSimulator;
   /** The ACMAPI simulator (`acmapi.sim`, its `admin`) and the customers' web host (`acmapi.web`). */
   acmapi: AcmapiStack;
+  /** The reseller simulator (`reseller.sim`, its `admin`) and the customers' DNS server (`reseller.dns`). */
+  reseller: ResellerStack;
   calls: CallLog;
   client: Client;
   orders: OrderService;
@@ -115,9 +120,11 @@ export async function startFaultStack(o: FaultStackOptions): Promise<FaultStack>
     readiness: true,
     simulator: { delays: { submitMs: 50, reviewMs: 300, dcvMs: 300, issueMs: 300, revokeMs: 300 }, logger: calls.logger(), ...o.simulator },
     acmapi: o.acmapi ?? {},
+    reseller: o.reseller ?? {},
   });
   const { client, orders, apiUrl, sim } = front;
   const acmapi = front.acmapi!;
+  const reseller = front.reseller!;
 
   const workerConfig: WorkerConfig = {
     TEMPORAL_ADDRESS: temporalAddress,
@@ -130,6 +137,9 @@ export async function startFaultStack(o: FaultStackOptions): Promise<FaultStack>
     LOG_LEVEL: 'warn',
     // The second CA and the web host its domain file check connects every domain to.
     ...acmapi.env,
+    // The third CA and the DNS server its CNAMEs are checked on; the notify_url is built from PUBLIC_BASE_URL.
+    ...reseller.env,
+    PUBLIC_BASE_URL: front.env.PUBLIC_BASE_URL!,
     // Built once per process and shared, as production does: a restarted worker polls within
     // a second instead of bundling again.
     WORKFLOW_BUNDLE_PATH: await sharedBundle(),
@@ -151,6 +161,7 @@ export async function startFaultStack(o: FaultStackOptions): Promise<FaultStack>
     pushSecret: secrets.pushSecret,
     sim,
     acmapi,
+    reseller,
     calls,
     client,
     orders,

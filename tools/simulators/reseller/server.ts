@@ -21,7 +21,7 @@ import { ResellerCounters } from './counters';
 import { ResellerFaultInjector } from './faults';
 import { registerResellerRoutes } from './routes';
 import type { ResellerSimProduct } from './products';
-import { ServiceStore } from './services';
+import { type PendingPublication, ServiceStore } from './services';
 
 export interface ResellerSimulatorOptions {
   /** Default 127.0.0.1. */
@@ -44,6 +44,8 @@ export interface ResellerSimulatorOptions {
   checkTimeoutMs?: number;
   /** What the create sells; default RESELLER_SIM_PRODUCTS (the dev products file's reseller GUIDs). */
   products?: readonly ResellerSimProduct[];
+  /** Development stacks: every dns or file domain left pending, for a stand-in customer to publish (tools/stack/reseller.ts `customerPublishes`). */
+  onPending?: (p: PendingPublication) => void;
   /** Default: silent. */
   logger?: Logger;
 }
@@ -70,7 +72,7 @@ export async function startResellerSimulator(options: ResellerSimulatorOptions):
   const pauses = new Pauses();
   const checks = new DomainChecks({ connectTo: options.connectTo, dnsServers: options.dnsServers, timeoutMs: options.checkTimeoutMs ?? 2_000 });
   const callbacks = new CallbackSender({ timeoutMs: options.notifyTimeoutMs ?? 2_000, counters, log });
-  const store = new ServiceStore({ ca, checks, counters, callbacks, log, products: options.products });
+  const store = new ServiceStore({ ca, checks, counters, callbacks, log, products: options.products, onPending: options.onPending });
   const admin = createResellerControl({ store, ca, counters, faults, callbacks });
 
   const app = Fastify({

@@ -164,6 +164,17 @@ function methodOf(value: string | undefined, domain: string): RequestedDcv {
   throw new Refusal(`methods.${domain}: dns, http, https or an approver address`);
 }
 
+/** What the customer must publish for one pending dns or file domain, as the answer's `dcv` says it. */
+export interface PendingPublication {
+  serviceId: string;
+  domain: string;
+  method: Exclude<Method, 'email'>;
+  /** dns: the CNAME `fullname` → `value`. */
+  dns?: { fullname: string; value: string };
+  /** http/https: `content` at `path` on `host`, over `scheme`. */
+  file?: { host: string; path: string; content: string; scheme: 'http' | 'https' };
+}
+
 export interface ServiceDeps {
   ca: AcmapiCa;
   /** What the create sells (default RESELLER_SIM_PRODUCTS). */
@@ -172,6 +183,11 @@ export interface ServiceDeps {
   counters: ResellerCounters;
   callbacks: CallbackSender;
   log: Logger;
+  /**
+   * Development stacks (`npm start`): told of every dns or file domain a create or reissue
+   * leaves pending, so a stand-in customer can publish it at once. Tests leave it unset.
+   */
+  onPending?: (p: PendingPublication) => void;
 }
 
 export class ServiceStore {
@@ -269,9 +285,27 @@ export class ServiceStore {
     this.d.counters.charge(r.uniqueId);
     this.d.counters.bump('creates');
     this.d.log.info({ serviceId, uniqueId: r.uniqueId, product: product.id, level: product.level, domains: s.domains.map((d) => `${d.domain}:${d.method}`), cost }, 'reseller simulator: create');
+    this.published(s);
     const answer = this.view(s, cost);
     s.answers.set(r.uniqueId, answer);
     return answer;
+  }
+
+  /** `onPending` for each pending dns or file domain of the service. */
+  private published(s: Service): void {
+    if (!this.d.onPending) return;
+    for (const d of s.domains) {
+      if (d.status !== 'pending' || d.method === 'email') continue;
+      const v = dcvView(d);
+      const file = v.http && new URL(v.http.url);
+      this.d.onPending({
+        serviceId: s.serviceId,
+        domain: d.domain,
+        method: d.method,
+        ...(v.dns ? { dns: { fullname: v.dns.fullname, value: v.dns.value } } : {}),
+        ...(file && v.http ? { file: { host: file.hostname, path: file.pathname, content: v.http.filecontent, scheme: file.protocol === 'https:' ? 'https' : 'http' } } : {}),
+      });
+    }
   }
 
   get(serviceId: string): Service {
@@ -318,6 +352,7 @@ export class ServiceStore {
     if (r.contactEmail) s.contactEmail = r.contactEmail;
     s.renew = r.renew;
     s.currentUniqueId = r.uniqueId;
+    this.published(s);
     const before = s.status;
     s.status = 'pending';
     s.certificate = dropped.length > 0 ? undefined : s.certificate;
