@@ -6,6 +6,12 @@ import type { NativeConnection, Worker, WorkflowBundleWithSourceMap } from '@tem
 import pino from 'pino';
 import { type BillingEvent, type BillingNotifier, issuerDirectory } from '../../src/activities';
 import { type AcmapiClient, createAcmapiClient } from '../../src/ca/acmapi/client';
+import { createResellerIssuer, levelsFromCatalog, type ResellerIssuer } from '../../src/ca/reseller';
+import type { Organization } from '../../src/domain/documents';
+import { createDnsCnameChecker } from '../../src/validation/dns-cname-check';
+import { type RunningDnsServer, startDnsServer } from '../../tools/simulators/dns';
+import { type RunningResellerSimulator, startResellerSimulator } from '../../tools/simulators/reseller';
+import { RESELLER_DV_PRODUCT_ID } from '../../tools/stack/reseller';
 import { createWotrusClient, type WotrusClient } from '../../src/ca/wotrus/client';
 import { createHttpFileChecker } from '../../src/validation/http-file-check';
 import { type RunningAcmapiSimulator, startAcmapiSimulator } from '../../tools/simulators/acmapi';
@@ -34,6 +40,9 @@ export const SIGNFILE = 'wosign-signfile-test-5f2b8c1d9e';
 export { SIGNFILE_PATH } from '../../tools/simulators/acmapi';
 /** The one ACMAPI product of the default products file. */
 export { ACMAPI_DEV_PRODUCT_ID as ACMAPI_PRODUCT_ID } from '../../tools/stack/acmapi';
+/** The reseller products of the default products file: DV, and OV (which needs every organisation field). */
+export { RESELLER_DV_PRODUCT_ID, RESELLER_OV_PRODUCT_ID } from '../../tools/stack/reseller';
+export const RESELLER_API_KEY = 'reseller-test-key-0123456789';
 
 /** Records billing events in memory; the HTTP webhook itself is tested in unit tests. */
 export class BillingRecorder implements BillingNotifier {
@@ -99,8 +108,13 @@ export interface Harness {
   /** The second issuer: WoSign's ACMAPI simulator, reaching customer domains on `web`. */
   acmapi: RunningAcmapiSimulator;
   acmapiIssuer: AcmapiClient;
-  /** The customers' web sites (every domain of every order), for the signfile. */
+  /** The customers' web sites (every domain of every order), for the signfile and the reseller's files. */
   web: RunningWebHost;
+  /** The third issuer: the reseller platform simulator (`reseller.admin`), validating on `dns` and `web`. */
+  reseller: RunningResellerSimulator;
+  resellerIssuer: ResellerIssuer;
+  /** The customers' DNS: `dns.setCname(fullname, value)` publishes a reseller validation record (also what the worker's `dnsChecker` asks). */
+  dns: RunningDnsServer;
   billing: BillingRecorder;
   worker: Worker;
   taskQueue: string;
@@ -121,13 +135,17 @@ export async function startHarness(opts: { client: Client; connection: NativeCon
   const acmapi = await startAcmapiSimulator({ customerId: ACMAPI_CUSTOMER_ID, authToken: ACMAPI_AUTH_TOKEN, signfile: SIGNFILE, connectTo, adminToken: SIM_ADMIN_TOKEN, fetchTimeoutMs: 1000 });
   const acmapiIssuer = createAcmapiClient({ url: acmapi.url, customerId: ACMAPI_CUSTOMER_ID, authToken: ACMAPI_AUTH_TOKEN, signfile: SIGNFILE, chainPems: acmapi.chainPems, timeoutMs: 3000, connectTimeoutMs: 1000, connections: 8 });
   const fileChecker = createHttpFileChecker({ timeoutMs: 1000, connectTo });
+  const dns = await startDnsServer();
+  const reseller = await startResellerSimulator({ apiKey: RESELLER_API_KEY, adminToken: SIM_ADMIN_TOKEN, connectTo, dnsServers: [dns.address], checkTimeoutMs: 1000 });
+  const resellerIssuer = createResellerIssuer({ url: reseller.url, apiKey: RESELLER_API_KEY, levelOf: levelsFromCatalog(testProducts), timeoutMs: 3000, connectTimeoutMs: 1000, connections: 8 });
+  const dnsChecker = createDnsCnameChecker({ servers: [dns.address], timeoutMs: 1000 });
   const billing = new BillingRecorder();
   const taskQueue = uniqueId('tq');
   const worker = await createCertflowWorker({
     connection: opts.connection,
     namespace: opts.namespace ?? 'default',
     taskQueue,
-    deps: { issuers: issuerDirectory([issuer, acmapiIssuer]), fileChecker, billing, logger: pino({ level: 'silent' }) },
+    deps: { issuers: issuerDirectory([issuer, acmapiIssuer, resellerIssuer]), fileChecker, dnsChecker, billing, logger: pino({ level: 'silent' }) },
     workflowBundle: opts.bundle,
     dataConverter: opts.dataConverter,
   });
@@ -138,6 +156,9 @@ export async function startHarness(opts: { client: Client; connection: NativeCon
     acmapi,
     acmapiIssuer,
     web,
+    reseller,
+    resellerIssuer,
+    dns,
     billing,
     worker,
     taskQueue,
@@ -145,9 +166,13 @@ export async function startHarness(opts: { client: Client; connection: NativeCon
     close: async () => {
       await issuer.close();
       await acmapiIssuer.close();
+      await resellerIssuer.close();
       await fileChecker.close();
+      await dnsChecker.close();
       await s.close();
       await acmapi.close();
+      await reseller.close();
+      await dns.close();
       await web.close();
       await bridge.close();
     },
@@ -165,6 +190,38 @@ export async function acmapiOrder(overrides: Partial<OrderRequestInput> = {}): P
   const commonName = overrides.commonName ?? `${uniqueId('www').toLowerCase()}.example.com`;
   const { csrPem } = await generateCsr({ commonName, keyType: 'ec', sans: overrides.hosts });
   return { billingOrderId: uniqueId('B'), productId: ACMAPI_DEV_PRODUCT_ID, commonName, csr: csrPem, month: 12, ...overrides };
+}
+
+/**
+ * An organisation with every field the reseller platform requires for OV (its mapping:
+ * src/ca/reseller/organization.ts), as the document's example fills them.
+ */
+export const RESELLER_TEST_ORGANIZATION: Organization = Object.freeze({
+  orgName: 'XX数字证书有限公司',
+  orgUnit: 'IT',
+  street: '上海市具体某条街道',
+  businessLicense: '31041485234546',
+  countryCode: 'CN',
+  state: '上海市',
+  city: '上海市',
+  zip: '200100',
+  orgPhone: '021-10000001',
+  dateOfIncorporation: '2019-01-01',
+  userLastName: '张',
+  userFirstName: '君宝',
+  contactTitle: '法人',
+  userMobile: '13800138000',
+});
+
+/**
+ * An order for the reseller DV product (`productId: RESELLER_OV_PRODUCT_ID` and
+ * `organization: RESELLER_TEST_ORGANIZATION` for OV); `hosts` are its other names. Nothing is
+ * published for it yet: each name waits for its CNAME (`h.dns`) or file (`h.web`).
+ */
+export async function resellerOrder(overrides: Partial<OrderRequestInput> = {}): Promise<OrderRequestInput> {
+  const commonName = overrides.commonName ?? `${uniqueId('www').toLowerCase()}.example.com`;
+  const { csrPem } = await generateCsr({ commonName, keyType: 'ec', sans: overrides.hosts });
+  return { billingOrderId: uniqueId('B'), productId: RESELLER_DV_PRODUCT_ID, commonName, csr: csrPem, month: 12, ...overrides };
 }
 
 /** The simulator's products, as a test deployment lists them (PRODUCTS_FILE unset). */
