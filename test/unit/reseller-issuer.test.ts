@@ -30,7 +30,7 @@ import { type RunningResellerSimulator, startResellerSimulator } from '../../too
 import { type RunningWebHost, startWebHost } from '../../tools/simulators/webhost';
 import { generateCsr } from '../../tools/simulators/wotrus/csr';
 import { x509 } from '../../tools/simulators/wotrus/x509';
-import { RESELLER_DV_PRODUCT_ID, RESELLER_OV_PRODUCT_ID } from '../../tools/stack/reseller';
+import { RESELLER_DV_PRODUCT_ID, RESELLER_OV_PRODUCT_ID, startResellerStack } from '../../tools/stack/reseller';
 import { testCsr } from '../support/csr';
 import { DOCUMENT_ORGANIZATION } from '../support/reseller-fixtures';
 
@@ -317,5 +317,25 @@ describe('configuration', () => {
     })();
     expect(shown).toMatch(/RESELLER_API_KEY: must be at least 8 characters \(got \*\*\*\)/);
     expect(() => parseConfig({ ...base, RESELLER_AUTH_HEADER: 'X Api' })).toThrow(/RESELLER_AUTH_HEADER/);
+  });
+});
+
+describe('the stack (npm start, startFront)', () => {
+  test('its env configures a worker\'s issuer; with customerPublishes an order is issued at its first status read', async () => {
+    const stack = await startResellerStack({ apiKey: API_KEY, notifyToken: 'notify-token-0123456789', customerPublishes: true, simulator: { checkTimeoutMs: 500 } });
+    try {
+      expect(Object.keys(stack.env).sort()).toEqual(['DOMAIN_CHECK_DNS_SERVERS', 'DOMAIN_CHECK_HTTPS_ADDRESS', 'DOMAIN_CHECK_HTTP_ADDRESS', 'RESELLER_API_KEY', 'RESELLER_NOTIFY_TOKEN', 'RESELLER_URL']);
+      const config = parseConfig({ ...stack.env, PUBLIC_BASE_URL: 'http://127.0.0.1:9' });
+      expect(config.DOMAIN_CHECK_DNS_SERVERS).toEqual([stack.dns.address]);
+      const [configured] = createIssuersFromConfig(config, pino({ level: 'silent' }), products);
+      const a = names('stack');
+      const created = await configured!.createOrder(await order({ commonName: a, hosts: [`www.${a}`], domainValidation: { [a]: 'dns', [`www.${a}`]: 'https' } }), ctx());
+      const s = await configured!.getStatus(created.caOrderId, ctx('getCaOrderStatus'));
+      expect(s.phase).toBe('issued');
+      expect((await stack.sim.admin.callbacks())[0]?.url).toBe('http://127.0.0.1:9/v1/issuers/reseller/notify/notify-token-0123456789');
+      await configured!.close();
+    } finally {
+      await stack.close();
+    }
   });
 });
