@@ -43,3 +43,9 @@ export function choicesForNames(names: readonly string[], choices: DomainMethodC
   const given = new Map(Object.entries(choices ?? {}).map(([n, m]) => [norm(n), m]));
   return Object.fromEntries([...new Set(names)].map((n) => [n, given.get(norm(n)) ?? 'dns']));
 }
+
+/** The names after a reissue that names them all: the common name stays first while it is kept. */
+export function namesAfter(commonName: string, names: readonly string[]): string[] {
+  const kept = names.find((n) => norm(n) === norm(commonName));
+  return kept ? [kept, ...names.filter((n) => n !== kept)] : [...names];
+}

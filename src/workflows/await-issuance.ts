@@ -32,6 +32,16 @@ export interface IssuanceWait extends AttentionControl {
   checkNames?: boolean;
   /** Set while waiting for the customer to fix a name, so retryNow is accepted then. */
   namesWait?: { waiting: boolean };
+  /**
+   * The customer switched names or methods while the CA validates (issuers with
+   * `domainValidation`): `pending` wakes the wait, `apply` asks the CA before the next read.
+   */
+  methodSwitch?: MethodSwitch;
+}
+
+export interface MethodSwitch {
+  pending(): boolean;
+  apply(): Promise<void>;
 }
 
 /**
@@ -91,6 +101,10 @@ export async function awaitIssuance(w: IssuanceWait): Promise<IssuanceOutcome> {
   const customer = w.customer && patched(CUSTOMER_ACTION_PATCH) ? new CustomerActionTracker(record.view.ca, policy, w.customer) : undefined;
   for (;;) {
     if (w.interrupted?.()) return { kind: 'interrupted' };
+    if (w.methodSwitch?.pending()) {
+      await w.methodSwitch.apply();
+      askedOnReady = false;
+    }
     w.push.pending = false;
     let read: OrderStatusResult;
     try {
@@ -171,7 +185,7 @@ export async function awaitIssuance(w: IssuanceWait): Promise<IssuanceOutcome> {
     record.setNextCheck(new Date(now + wait));
     const until = now + wait;
     const why = until >= deadline.at ? `the ${deadline.stage} deadline` : reminderAt !== undefined && until >= reminderAt ? "the customer's next reminder" : 'the next check';
-    const woke = await condition(() => w.push.pending || (w.interrupted?.() ?? false), wait, {
+    const woke = await condition(() => w.push.pending || (w.interrupted?.() ?? false) || (w.methodSwitch?.pending() ?? false), wait, {
       summary: `CA order ${w.caOrderId} is ${status.status}: read it again at ${why} (${new Date(until).toISOString()}), or at once on a push`,
     });
     record.setNextCheck(undefined);

@@ -65,12 +65,14 @@ export interface DomainLook extends AttentionControl {
   customer?: CustomerActionTracker;
   /** Set while waiting to look again, so retryNow is accepted then. */
   waiting?: { waiting: boolean };
+  /** A switch of names or methods waits to be sent to the CA: read (and switch) now. */
+  methodSwitch?: { pending(): boolean };
 }
 
 export type LookOutcome =
   /** Every name certflow can see is right: read the CA now. `waited`: it took the customer a while. */
   | { kind: 'ready'; waited: boolean }
-  /** The CA pushed: read it now, whatever certflow sees. */
+  /** The CA pushed, or the customer switched a method: read it now, whatever certflow sees. */
   | { kind: 'push' }
   | { kind: 'deadline'; message: string }
   | { kind: 'interrupted' };
@@ -101,13 +103,14 @@ export async function untilNamesReady(w: DomainLook): Promise<LookOutcome> {
     const wait = Math.min(interval, w.deadlineAt - now, reminderAt === undefined ? Infinity : Math.max(reminderAt - now, 1));
     record.setNextCheck(new Date(now + wait));
     if (w.waiting) w.waiting.waiting = true;
-    const woke = await condition(() => w.push.pending || w.retryNow.requested || (w.interrupted?.() ?? false), wait, {
+    const switched = (): boolean => w.methodSwitch?.pending() ?? false;
+    const woke = await condition(() => w.push.pending || w.retryNow.requested || (w.interrupted?.() ?? false) || switched(), wait, {
       summary: `Names not ready for the CA: look again at ${new Date(now + wait).toISOString()}, at once on retryNow, or read the CA on a push`,
     });
     if (w.waiting) w.waiting.waiting = false;
     record.setNextCheck(undefined);
     w.retryNow.requested = false;
-    if (w.push.pending) return { kind: 'push' };
+    if (w.push.pending || switched()) return { kind: 'push' };
     interval = woke ? policy.pollInitialMs : nextInterval(interval, policy);
     waited = true;
   }

@@ -60,6 +60,7 @@ export class OrderRecord<V extends TrackedView = TrackedView> {
       v.ca.orderId ? `CA order: ${v.ca.orderId}${v.ca.status ? ` (${v.ca.status})` : ''}` : undefined,
       v.certificate ? `Certificate ${v.certificate.serialNumber}, valid until ${v.certificate.notAfter}` : undefined,
       ...domainFileFacts(v.ca.domainFiles),
+      ...domainFacts(v.ca.domains),
     ].filter((l): l is string => l !== undefined);
     const lines = [`**${v.condition.state}** — ${v.condition.reason}, since ${v.condition.at}`, v.condition.message, facts.map((f) => `- ${f}`).join('\n')].filter((l) => l !== '');
     setCurrentDetails(lines.join('\n\n'));
@@ -70,4 +71,17 @@ export class OrderRecord<V extends TrackedView = TrackedView> {
 function domainFileFacts(files: TrackedView['ca']['domainFiles']): string[] {
   if (!files) return [];
   return files.domains.map((d) => `${d.domain}${files.path}: ${d.ready ? 'ready' : `not ready (${d.http.problem ?? 'ok'} over HTTP; ${d.https.problem ?? 'ok'} over HTTPS)`}`);
+}
+
+/**
+ * Issuers that validate per name: one line per name — its method and state, what the
+ * customer publishes (the CNAME, the file, the approver mailbox), and certflow's own look.
+ */
+export function domainFacts(domains: TrackedView['ca']['domains']): string[] {
+  if (!domains) return [];
+  return domains.map((d) => {
+    const publish = d.dns ? `CNAME ${d.dns.name} → ${d.dns.value}` : d.file ? `file ${d.file.url}` : d.email ? `approver ${d.email.address}` : undefined;
+    const look = d.check ? (d.check.ready ? 'ready as certflow sees it' : `not ready: ${d.check.problem ?? 'not ready'}`) : undefined;
+    return [`${d.domain}: ${d.method}, ${d.state}`, publish, look].filter((p) => p !== undefined).join(' — ');
+  });
 }

@@ -1,6 +1,7 @@
 import { ApplicationFailure, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { ISSUER_BEFORE_PORT, type ReissueRequest } from '../ca/issuer';
 import { noteDomains } from './domain-validation';
+import { namesAfter } from '../domain/domain-names';
 import type { ReissueView } from '../domain/order-view';
 import { caActivities } from './activity-stubs';
 import { type AttentionControl, withAttention } from './attention';
@@ -95,8 +96,3 @@ function perNameFields(input: ReissueWorkflowInput): Pick<ReissueRequest, 'domai
   };
 }
 
-/** The names after a reissue that names them all: the common name stays first while it is kept. */
-function namesAfter(commonName: string, names: string[]): string[] {
-  const kept = names.find((n) => n.toLowerCase() === commonName.toLowerCase());
-  return kept ? [kept, ...names.filter((n) => n !== kept)] : names;
-}

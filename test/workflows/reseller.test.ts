@@ -246,6 +246,41 @@ describe('orderWorkflow with the reseller platform (per-name validation)', () =>
     expect(c).toMatchObject({ creates: 1, reissues: 1, certificatesIssued: 2, certificatesRevoked: 0 });
   });
 
+  it('a name switched from e-mail to DNS while the first validation waits: the same CA order switched, the record named, issued once', async () => {
+    const base = uniqueId('sv').toLowerCase();
+    const cn = `www.${base}.example.com`;
+    const mail = `mail.${base}.example.com`;
+    const order = await resellerOrder({ commonName: cn, hosts: [mail], domainValidation: { [mail]: `postmaster@${base}.example.com` } });
+    await h.run(async () => {
+      const handle = await start(order);
+      const waiting = await reaches(handle, 'awaitingValidation', 'DomainValidationNotReady');
+      publish(domainOf(waiting, cn));
+      await handle.executeUpdate(retryNowUpdate);
+      const onEmail = await eventually('waiting for the approver', async () => {
+        const v = await view(handle);
+        return domainOf(v, cn).state === 'valid' && domainOf(v, mail).state === 'pending' ? v : undefined;
+      });
+      // The mailbox is dead: the customer moves the name to DNS without waiting for a certificate.
+      const answer = await handle.executeUpdate(reissueUpdate, { args: [{ reason: 'nobody reads postmaster@', requestId: 'mail-to-dns', domainValidation: { [cn]: 'dns', [mail]: 'dns' } }] });
+      expect(answer).toMatchObject({ accepted: true, caOrderId: onEmail.ca.orderId });
+      const switched = await eventually('the record for the switched name', async () => {
+        const v = await view(handle);
+        return domainOf(v, mail).method === 'dns' && v.condition.reason === 'DomainValidationNotReady' ? v : undefined;
+      });
+      expect(domainOf(switched, mail)).toMatchObject({ state: 'pending', dns: { name: expect.stringContaining(mail), type: 'CNAME' } });
+      expect(domainOf(switched, cn).state).toBe('valid');
+      expect(switched.ca.orderId).toBe(onEmail.ca.orderId);
+      expect(switched.lineage.reissues).toEqual([expect.objectContaining({ id: 'mail-to-dns', status: 'completed' })]);
+      publish(domainOf(switched, mail));
+      await handle.executeUpdate(retryNowUpdate);
+      const active = await reaches(handle, 'active');
+      expect(active.certificate?.sans).toEqual(expect.arrayContaining([cn, mail]));
+    });
+    const c = await h.reseller.admin.counters();
+    expect(c).toMatchObject({ creates: 1, reissues: 1, certificatesIssued: 1 });
+    expect(Object.values(c.charges)).toEqual([1, 1]);
+  });
+
   it('a replaced name: refused without confirmation; confirmed, billing is told first, the CA revokes the old certificate, the new one covers the new names', async () => {
     const base = uniqueId('rp').toLowerCase();
     const cn = `www.${base}.example.com`;

@@ -108,6 +108,10 @@ export class OrderEntity {
   issuedAtCreate: RetrievedCertificate | undefined;
   /** Waiting for the customer to fix a name (issuers with domainValidation): retryNow looks again at once. */
   readonly namesWait = { waiting: false };
+  /** A switch of names or methods asked for while the CA validates the first certificate; cleared once sent to the CA. */
+  methodSwitch: ReissueInput | undefined;
+  /** Request ids of switches sent to the CA (their update answers wait for this). */
+  readonly switchesSent: string[] = [];
   /**
    * The CSR of the current certificate: the order's, or the last reissue's that brought one.
    * A reissue that changes only names or methods keeps the key, and is verified against it.
@@ -222,6 +226,12 @@ export class OrderEntity {
     messageSchemas().reissueInputSchema.parse(req);
     if (this.seenReissueRequests.has(req.requestId)) return;
     if (!this.can('reissue')) reject(this.missing('reissue', 'reissue a certificate'));
+    if (this.switchesWhileValidating(req)) {
+      if (this.methodSwitch) reject('Another switch of names or methods is being sent to the CA.');
+      const dropped = droppedNamesIssues(this.names, req.domainValidation, req.confirmDroppedDomains);
+      if (dropped.length > 0) reject(dropped.map((i) => `${i.path.join('.')} ${i.rule}`).join('; '));
+      return;
+    }
     if (this.state !== 'active') reject(`An order in state ${this.state} cannot be reissued; reissue is possible only for an active certificate.`);
     const { caRevokesReplaced } = this.input.policy;
     if (caRevokesReplaced && !req.proof) reject('proof is required: for this product the CA revokes the replaced certificate itself and asks for the signed request with the reissue.');
@@ -240,9 +250,28 @@ export class OrderEntity {
       return { accepted: true, state: this.state, message: `Reissue ${req.requestId} was already requested (${r?.status ?? 'running'}).`, caOrderId: r?.caOrderId };
     }
     this.seenReissueRequests.add(req.requestId);
+    if (this.switchesWhileValidating(req)) {
+      this.methodSwitch = req;
+      await condition(() => this.switchesSent.includes(req.requestId));
+      const rec = this.view.lineage.reissues.find((x) => x.id === req.requestId);
+      if (rec?.status === 'failed') reject(rec.message ?? 'The switch failed.');
+      return { accepted: true, state: this.state, message: `Switch ${req.requestId} sent to the CA: the names are validated by their new methods.`, caOrderId: this.view.ca.orderId };
+    }
     this.reissueRequest = req;
     await condition(() => this.childStarted?.id === req.requestId);
     return { accepted: true, state: this.state, message: `Reissue ${req.requestId} started.` };
+  }
+
+  /**
+   * A switch of names or methods (no new key) while the CA still validates the first
+   * certificate, at a CA that validates per name: sent to the CA as a reissue of the same CA
+   * order (the reseller platform's reissue "may change the CSR, the domains and the methods"),
+   * and the order keeps waiting for validation — the customer need not wait for the first
+   * certificate to move a name from a dead mailbox to DNS.
+   */
+  private switchesWhileValidating(req: ReissueInput): boolean {
+    const waiting: OrderState[] = ['awaitingReview', 'awaitingValidation', 'awaitingIssuance'];
+    return this.can('domainValidation') && req.csr === undefined && req.domainValidation !== undefined && this.view.ca.orderId !== undefined && !this.certificateIssued && waiting.includes(this.state);
   }
 
   private validateRevoke(req: RevokeInput): void {

@@ -12,7 +12,7 @@ import { CUSTOMER_ACTION_PATCH } from '../customer-action';
 import { failureMessage, failureType } from '../failures';
 import { retrieveAndVerify } from '../retrieve-and-verify';
 import { applyWhenDomainsReady } from './apply';
-import { choicesForNames } from '../../domain/domain-names';
+import { choicesForNames, namesAfter } from '../../domain/domain-names';
 import { noteDomains } from '../domain-validation';
 import type { OrderEntity } from './entity';
 
@@ -168,7 +168,9 @@ async function waitForIssuance(order: OrderEntity): Promise<{ ended?: OrderView;
   const caOrderId = view.ca.orderId!;
   const validationStartedAt = Date.parse(view.timeline[0]?.at ?? view.condition.at);
   for (;;) {
-    const perName = order.can('domainValidation') ? { checkNames: true, namesWait: order.namesWait } : {};
+    const perName = order.can('domainValidation')
+      ? { checkNames: true, namesWait: order.namesWait, methodSwitch: { pending: () => order.methodSwitch !== undefined, apply: () => sendMethodSwitch(order) } }
+      : {};
     const outcome = await awaitIssuance({ ...order.control, issuer: order.issuer.id, caOrderId, validationStartedAt, push: order.push, customer: order.tellCustomerAction, ...perName });
     switch (outcome.kind) {
       case 'issued':
@@ -190,6 +192,47 @@ async function waitForIssuance(order: OrderEntity): Promise<{ ended?: OrderView;
       case 'revoked':
         return { ended: await order.finish('needsAttention', 'UnexpectedRevocation', outcome.message, patched(CUSTOMER_ACTION_PATCH) ? 'order.needs_attention' : undefined) };
     }
+  }
+}
+
+/**
+ * The customer switched names or methods while the CA validates: the same CA order is
+ * reissued with the new choices (no new key), and the order goes on waiting for validation
+ * by the new methods. What the switch cost is added to the CA order's cost.
+ */
+async function sendMethodSwitch(order: OrderEntity): Promise<void> {
+  const req = order.methodSwitch!;
+  const { view, input } = order;
+  const caOrderId = view.ca.orderId!;
+  view.lineage.reissues.push({ id: req.requestId, reason: req.reason, requestedAt: new Date().toISOString(), status: 'running' });
+  const rec = view.lineage.reissues[view.lineage.reissues.length - 1]!;
+  try {
+    const r = await withAttention(order.control, 'Switching validation methods', () =>
+      caActivities.requestReissue.executeWithOptions({ summary: `Switch the validation of CA order ${caOrderId}: ${Object.entries(req.domainValidation!).map(([n, m]) => `${n} by ${m}`).join(', ')}` }, [{
+        caOrderId,
+        reason: req.reason,
+        idempotenceId: `${view.billingOrderId}:reissue:${req.requestId}`,
+        domainValidation: req.domainValidation,
+        productId: input.order.productId,
+        ...(input.order.organization === undefined ? {} : { organization: input.order.organization }),
+        ...(req.renew === undefined ? {} : { renew: req.renew }),
+      }, order.issuer.id]),
+    );
+    rec.status = 'completed';
+    rec.caOrderId = r.newCaOrderId;
+    if (r.cost !== undefined) view.ca.cost = (view.ca.cost ?? 0) + r.cost;
+    if (r.domains) noteDomains(view.ca, r.domains);
+    const names = namesAfter(view.commonName, Object.keys(req.domainValidation!));
+    view.commonName = names[0]!;
+    view.hosts = names.slice(1);
+    order.note('ValidationMethodsSwitched', `Switch ${req.requestId}: ${Object.entries(req.domainValidation!).map(([n, m]) => `${n} by ${m}`).join(', ')}.`);
+  } catch (err) {
+    if (!(err instanceof Interrupted) && failureType(err) !== CaErrorType.Business) throw err;
+    rec.status = 'failed';
+    rec.message = err instanceof Interrupted ? 'cancelled before the CA was asked' : `The CA refused the switch: ${failureMessage(err)}`;
+  } finally {
+    order.methodSwitch = undefined;
+    order.switchesSent.push(req.requestId);
   }
 }
 
