@@ -29,10 +29,10 @@ import { boundOrderWorkflowId, orderWorkflowId, reissueWorkflowId, revokeWorkflo
 import { SIM_PRODUCT_IDS } from '../../tools/simulators/wotrus/catalog';
 import { generateCsr, generateSm2Csr } from '../../tools/simulators/wotrus/csr';
 import { bundleWorkflows } from '../../src/worker-factory';
-import type { OrderView } from '../../src/domain/order-view';
+import type { DomainStatus, OrderView, ReissueView } from '../../src/domain/order-view';
 import { cancelUpdate, getOrderQuery, getReissueQuery, reissueUpdate, resolveCreateUpdate, retryNowUpdate, revokeUpdate } from '../../src/workflows/messages';
 import { orderWorkflow } from '../../src/workflows/order/workflow';
-import { ACMAPI_AUTH_TOKEN, ACMAPI_CUSTOMER_ID, ACMAPI_PRODUCT_ID, type Harness, SIGNFILE, SIGNFILE_PATH, eventually, startHarness, workflowInput } from '../support/order-harness';
+import { ACMAPI_AUTH_TOKEN, ACMAPI_CUSTOMER_ID, ACMAPI_PRODUCT_ID, RESELLER_DV_PRODUCT_ID, type Harness, SIGNFILE, SIGNFILE_PATH, eventually, startHarness, workflowInput } from '../support/order-harness';
 import {
   type History,
   type HistoryEntry,
@@ -599,6 +599,121 @@ const ACMAPI_SCENARIOS: Scenario[] = [
 ];
 
 SCENARIOS.push(...ACMAPI_SCENARIOS);
+
+/** A reseller order (per-name validation); each name by dns unless `methods` says otherwise. */
+async function resellerOrder(c: Ctx, opts: { hosts?: string[]; methods?: Record<string, string> } = {}): Promise<OrderRequestInput> {
+  return c.order({ productId: RESELLER_DV_PRODUCT_ID, hosts: opts.hosts, ...(opts.methods ? { domainValidation: opts.methods } : {}) });
+}
+
+function named(v: OrderView | ReissueView, name: string): DomainStatus {
+  const d = v.ca.domains?.find((x) => x.domain === name);
+  if (!d) throw new Error(`${name} is not among the order's names`);
+  return d;
+}
+
+/** Publishes what the CA asked for one name, exactly. */
+function publish(c: Ctx, d: DomainStatus): void {
+  if (d.dns) c.h.dns.setCname(d.dns.name, d.dns.value);
+  else if (d.file) c.h.web.put(d.domain, d.file.path, d.file.content, { scheme: d.method === 'https' ? 'https' : 'http' });
+}
+
+/** A reseller order whose names are published as soon as the CA names them: active. */
+async function activeResellerOrder(c: Ctx, opts: { hosts?: string[] } = {}): Promise<{ handle: Handle; order: OrderRequestInput; v: OrderView }> {
+  const order = await resellerOrder(c, opts);
+  const handle = await c.start(order);
+  const waiting = await reasonIs(c, handle, 'DomainValidationNotReady');
+  for (const d of waiting.ca.domains ?? []) publish(c, d);
+  await handle.executeUpdate(retryNowUpdate, { args: [] });
+  return { handle, order, v: await c.stateIs(handle, 'active') };
+}
+
+async function reissueReason(c: Ctx, workflowId: string, reason: string): Promise<ReissueView> {
+  const child = c.env.client.workflow.getHandle(workflowId);
+  return eventually(`reissue reason ${reason}`, async () => {
+    const v = await child.query(getReissueQuery).catch(() => undefined);
+    return v?.condition.reason === reason ? v : undefined;
+  });
+}
+
+/** The reseller platform (docs/reseller.md): the paths test/workflows/reseller.test.ts covers. */
+const RESELLER_SCENARIOS: Scenario[] = [
+  {
+    name: 'reseller-cname-fixed',
+    async run(c) {
+      const order = await resellerOrder(c);
+      const handle = await c.start(order);
+      const missing = await reasonIs(c, handle, 'DomainValidationNotReady');
+      const d = named(missing, order.commonName);
+      c.h.dns.setCname(d.dns!.name, 'wrong-target.example.net');
+      await handle.executeUpdate(retryNowUpdate, { args: [] });
+      await eventually('the wrong value seen', async () => named(await c.view(handle), order.commonName).check?.problem?.includes('wrong-target.example.net'));
+      publish(c, d);
+      await handle.executeUpdate(retryNowUpdate, { args: [] });
+      await c.stateIs(handle, 'active');
+      return [parent(handle, 'Reseller: the CNAME missing, then pointing elsewhere (certflow looks itself, tells billing which record and what value, no CA read), then right: the CA is read, validates and issues; active (open).')];
+    },
+  },
+  {
+    name: 'reseller-switch-while-validating',
+    async run(c) {
+      const mail = 'mail.reseller-switch-while-validating.replay.example.com';
+      const order = await resellerOrder(c, { hosts: [mail], methods: { [mail]: 'postmaster@reseller-switch-while-validating.replay.example.com' } });
+      const handle = await c.start(order);
+      const waiting = await reasonIs(c, handle, 'DomainValidationNotReady');
+      publish(c, named(waiting, order.commonName));
+      await handle.executeUpdate(retryNowUpdate, { args: [] });
+      await eventually('waiting for the approver', async () => named(await c.view(handle), order.commonName).state === 'valid');
+      await handle.executeUpdate(reissueUpdate, { args: [{ reason: 'the mailbox is dead', requestId: 'mail-to-dns', domainValidation: { [order.commonName]: 'dns', [mail]: 'dns' } }] });
+      const switched = await eventually('the switched record', async () => {
+        const v = await c.view(handle);
+        return named(v, mail).method === 'dns' && v.condition.reason === 'DomainValidationNotReady' ? v : undefined;
+      });
+      publish(c, named(switched, mail));
+      await handle.executeUpdate(retryNowUpdate, { args: [] });
+      await c.stateIs(handle, 'active');
+      return [parent(handle, 'Reseller: one name by the approver e-mail; while the CA waits the customer switches it to DNS (the same CA order reissued with the new domain_dcv, no new key); the record published, issued; active (open).')];
+    },
+  },
+  {
+    name: 'reseller-reissue-lost-answer',
+    async run(c) {
+      const { handle, order } = await activeResellerOrder(c);
+      const { csrPem } = await generateCsr({ commonName: order.commonName, keyType: 'ec' });
+      await c.h.reseller.admin.setFaults({ dropAfterHandling: 1 });
+      await handle.executeUpdate(reissueUpdate, { args: [{ csr: csrPem, reason: 'key rotation', requestId: 'r1' }] });
+      await eventually('the reissue completed', async () => (await c.view(handle)).lineage.reissues[0]?.status === 'completed');
+      await c.stateIs(handle, 'active');
+      const reissueId = reissueWorkflowId(handle.workflowId, 'r1');
+      return [
+        parent(handle, 'Reseller: active, then a reissue with a new CSR only; the child switches certificates; active (open).'),
+        { workflowId: reissueId, workflowType: 'reissueWorkflow', description: 'The reseller reissue child: the first answer lost after the platform handled it, the activity retried with the same unique_id (charged once), the certificate read inline and verified.' },
+      ];
+    },
+  },
+  {
+    name: 'reseller-replaced-name',
+    async run(c) {
+      const oldName = 'old.reseller-replaced-name.replay.example.com';
+      const newName = 'new.reseller-replaced-name.replay.example.com';
+      const { handle, order } = await activeResellerOrder(c, { hosts: [oldName] });
+      const choices = { [order.commonName]: 'dns', [newName]: 'dns' };
+      await handle.executeUpdate(reissueUpdate, { args: [{ reason: 'new shop', requestId: 'swap', domainValidation: choices }] }).catch(() => undefined);
+      await handle.executeUpdate(reissueUpdate, { args: [{ reason: 'new shop', requestId: 'swap', domainValidation: choices, confirmDroppedDomains: [oldName] }] });
+      const reissueId = reissueWorkflowId(handle.workflowId, 'swap');
+      const pending = await reissueReason(c, reissueId, 'DomainValidationNotReady');
+      publish(c, named(pending, newName));
+      await c.env.sleep('3 minutes');
+      await eventually('the reissue completed', async () => (await c.view(handle)).lineage.reissues[0]?.status === 'completed');
+      await c.stateIs(handle, 'active');
+      return [
+        parent(handle, 'Reseller: active with two names; a reissue dropping one is refused without confirmDroppedDomains, then confirmed: order.certificate_will_be_revoked, the child validates the new name, the old certificate revoked by the CA; active on the new names (open).'),
+        { workflowId: reissueId, workflowType: 'reissueWorkflow', description: 'The reseller reissue child: domain_dcv with the new name, its CNAME missing (DomainValidationNotReady), published, the CA read on the ladder, issued and verified.' },
+      ];
+    },
+  },
+];
+
+SCENARIOS.push(...RESELLER_SCENARIOS);
 
 function parseArgs(argv: string[]): { only?: Set<string>; suffix: string; code: string } {
   const get = (flag: string): string | undefined => {
