@@ -1,8 +1,8 @@
 /**
  * A small run of the fault suite (test/faults, full size: `npm run test:faults`): the worker
  * SIGKILLed mid-run, the CA's fault mix with a short outage, the CA refusing the token, 50
- * identical creates, misbehaving pushes, and WoSign ACMAPI applies whose answers are lost
- * (settled by the operator) — each asserting the same invariants as the full
+ * identical creates, misbehaving pushes, WoSign ACMAPI applies whose answers are lost
+ * (settled by the operator), and reseller creates and reissues whose answers are lost (charged once) — each asserting the same invariants as the full
  * suite (every order active, one CA order per idempotenceID, ...). Nothing here is timed except
  * nothing: the 1 s answer bound of a 1,000-push burst and the 2.5× CA-call bound are checked
  * at full size by `npm run test:faults` (see docs/reliability.md), not in `npm test`. Scenario 2 (restarting Temporal)
@@ -18,6 +18,7 @@ import { caFaults } from '../faults/scenarios/ca-faults';
 import { concurrentCreate } from '../faults/scenarios/concurrent-create';
 import { killWorker } from '../faults/scenarios/kill-worker';
 import { pushes } from '../faults/scenarios/pushes';
+import { resellerLostAnswers } from '../faults/scenarios/reseller-lost-answers';
 import type { Scenario, ScenarioEnv } from '../faults/scenarios/types';
 import type { ScenarioResult } from '../faults/support/result';
 
@@ -66,6 +67,13 @@ describe('fault suite, small', () => {
     const result = await run(acmapiLostAnswers);
     expect(failures(result)).toEqual([]);
     expect(result.finalStates.active).toBe(result.orders);
+  }, 300_000);
+
+  it('reseller create and reissue answers lost: asked again with the same unique_id, charged once each, every order reissued and active', async () => {
+    const result = await run(resellerLostAnswers);
+    expect(failures(result)).toEqual([]);
+    expect(result.finalStates.active).toBe(result.orders);
+    expect(result.duplicates).toBe('charges 0');
   }, 300_000);
 
   it('CA fault mix and a short outage: every order active, one CA order each, Retry-After respected', async () => {

@@ -1,5 +1,6 @@
 /** The fault scenarios, in the order the suite runs them (see docs/reliability.md). */
 import { acmapiLostAnswers } from './scenarios/acmapi-lost-answers';
+import { resellerLostAnswers } from './scenarios/reseller-lost-answers';
 import { authFailure } from './scenarios/auth-failure';
 import { caFaults } from './scenarios/ca-faults';
 import { concurrentCreate } from './scenarios/concurrent-create';
@@ -9,7 +10,7 @@ import { restartCluster, restartServer } from './scenarios/restart-server';
 import { twoWorkers } from './scenarios/two-workers';
 import type { Scenario } from './scenarios/types';
 
-export const SCENARIOS: readonly Scenario[] = [killWorker, restartServer, restartCluster, caFaults, authFailure, concurrentCreate, pushes, twoWorkers, acmapiLostAnswers];
+export const SCENARIOS: readonly Scenario[] = [killWorker, restartServer, restartCluster, caFaults, authFailure, concurrentCreate, pushes, twoWorkers, acmapiLostAnswers, resellerLostAnswers];
 
 export type { Scenario, ScenarioEnv } from './scenarios/types';
 export type { ScenarioResult } from './support/result';
