@@ -195,6 +195,7 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
     getCertificate: (id) => now().getCertificate(id),
     cancel: (id, i) => now().cancel(id, i),
     reissue: (id, i) => now().reissue(id, i),
+    switchDomainValidation: (id, i) => now().switchDomainValidation(id, i),
     revoke: (id, i) => now().revoke(id, i),
     retryNow: (id) => now().retryNow(id),
     resendCustomerEmail: (id, i) => now().resendCustomerEmail(id, i),

@@ -67,12 +67,13 @@ const DESCRIPTIONS: Record<number, string> = {
   503: 'Temporal or the workers are unavailable',
 };
 
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, p: Omit<Problem, 'instance'>, headers: Record<string, string> = {}): FastifyReply {
+/** `instance` defaults to the request's path; a route whose path carries a secret gives its own. */
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, p: Omit<Problem, 'instance'>, headers: Record<string, string> = {}, instance = request.url.split('?')[0]): FastifyReply {
   return reply
     .code(p.status)
     .headers(headers)
     .type(PROBLEM_CONTENT_TYPE)
-    .send({ ...p, instance: request.url.split('?')[0] });
+    .send({ ...p, instance });
 }
 
 const CONTEXT_PREFIX: Record<string, string> = { body: 'body', querystring: 'query', params: 'params', headers: 'headers' };
@@ -166,11 +167,11 @@ export function toProblem(err: unknown): { problem: Omit<Problem, 'instance'>; h
   return undefined;
 }
 
-export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply, instance?: string): FastifyReply {
   const mapped = toProblem(err);
   if (mapped) {
     if (mapped.problem.status >= 500) request.log.warn({ err }, mapped.problem.title);
-    return sendProblem(request, reply, mapped.problem, mapped.headers);
+    return sendProblem(request, reply, mapped.problem, mapped.headers, instance);
   }
   request.log.error({ err }, 'unhandled error');
   return sendProblem(request, reply, {
@@ -178,7 +179,7 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
     title: 'Internal error',
     status: 500,
     detail: `Something went wrong on our side; quote request id ${request.id} when reporting it.`,
-  });
+  }, {}, instance);
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {

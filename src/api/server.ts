@@ -24,12 +24,13 @@ import { notifyRoutes } from './routes/notify';
 import { orderRoutes } from './routes/orders';
 import { registerMetrics } from './metrics';
 import { pushRoutes } from './routes/push';
+import { resellerNotifyRoutes } from './routes/reseller-notify';
 
 /** The settings the push receiver reads (docs/pushes.md). */
 export type PushConfig = Pick<Config, 'CA_PUSH_VERIFY' | 'CA_PUSH_SECRET' | 'CA_PUSH_ALLOW_FROM' | 'CA_PUSH_WINDOW_MS' | 'CA_PUSH_RATE_PER_SEC' | 'CA_PUSH_BURST'>;
 
 export interface ApiDeps {
-  config: Pick<Config, 'API_KEYS' | 'PUBLIC_BASE_URL' | 'DOWNLOAD_LINK_SECRET' | 'API_TRUST_PROXY'> & Partial<Pick<Config, 'ACMAPI_URL' | 'ACMAPI_SIGNFILE'>> & PushConfig;
+  config: Pick<Config, 'API_KEYS' | 'PUBLIC_BASE_URL' | 'DOWNLOAD_LINK_SECRET' | 'API_TRUST_PROXY'> & Partial<Pick<Config, 'ACMAPI_URL' | 'ACMAPI_SIGNFILE' | 'RESELLER_NOTIFY_TOKEN'>> & PushConfig;
   orders: OrderService;
   /** Default: the one CA_PUSH_VERIFY and CA_PUSH_SECRET configure. */
   pushVerifier?: PushVerifier;
@@ -94,7 +95,7 @@ export async function buildApi({ config, orders, pushVerifier, logger, ready = a
       info: {
         title: 'certflow API',
         version: API_VERSION,
-        description: 'Billing orders in, certificates out: orders, their certificates and lifecycle, and the CA push receiver.',
+        description: 'Billing orders in, certificates out: orders, their certificates and lifecycle, and the CA push and callback receivers.',
       },
       components: {
         securitySchemes: {
@@ -104,7 +105,7 @@ export async function buildApi({ config, orders, pushVerifier, logger, ready = a
       },
       tags: [
         { name: 'orders', description: 'Billing orders and their certificates (API key)' },
-        { name: 'ca', description: 'Receivers for the CA (signed requests)' },
+        { name: 'ca', description: 'Receivers for the CA (signed requests, or a secret token in the path)' },
         { name: 'health', description: 'Liveness and readiness' },
       ],
     },
@@ -125,6 +126,8 @@ export async function buildApi({ config, orders, pushVerifier, logger, ready = a
     dispatcher,
     apiKeys: config.API_KEYS,
   });
+  // The reseller platform's notify_url callbacks: hints like WoTrus pushes, through the same dispatcher.
+  await app.register(resellerNotifyRoutes, { token: config.RESELLER_NOTIFY_TOKEN, dispatcher });
   if (codec) registerCodecRoutes(app, codec);
 
   await app.ready();

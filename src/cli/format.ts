@@ -30,6 +30,8 @@ export function describeOrder(view: OrderView): string {
     ['CA status', view.ca.status && `${view.ca.status} (checked ${view.ca.checks}×${view.ca.nextCheckAt ? `, next ${view.ca.nextCheckAt}` : ''})`],
     ['validation link', view.ca.pendingLink],
     ...domainFileRows(view.ca.domainFiles),
+    ...domainRows(view.ca.domains),
+    ['CA cost', view.ca.cost === undefined ? undefined : String(view.ca.cost)],
     ['certificate', view.certificate && `serial ${view.certificate.serialNumber}, valid ${view.certificate.notBefore} → ${view.certificate.notAfter}`],
     ['renews', view.lineage.renews],
     ['CA orders', view.lineage.caOrderIds.length > 1 ? view.lineage.caOrderIds.join(', ') : undefined],
@@ -50,6 +52,27 @@ function domainFileRows(files: OrderView['ca']['domainFiles']): [string, string 
   ]);
   const caFailed: [string, string | undefined] = ['  CA failed on', files.caFailedDomain && `${files.caFailedDomain} (the CA could not validate it at the last apply)`];
   return [['domain files', `${files.path} (checked ${files.checkedAt})`], ...rows, caFailed];
+}
+
+/**
+ * Issuers that validate per name: each name's method and state, then what to publish (the
+ * CNAME, the file and its content, the approver mailbox) and certflow's own look.
+ */
+function domainRows(domains: OrderView['ca']['domains']): [string, string | undefined][] {
+  if (!domains?.length) return [];
+  const rows: [string, string | undefined][] = [['validation', 'per name: method · state, what to publish, certflow\'s check']];
+  for (const d of domains) {
+    rows.push([`  ${d.domain}`, `${d.method} · ${d.state}${d.caStatus ? ` (CA: ${d.caStatus})` : ''}`]);
+    if (d.dns) rows.push(['    CNAME', `${d.dns.name} → ${d.dns.value}`]);
+    if (d.file) rows.push(['    file', d.file.url], ['    content', d.file.content]);
+    if (d.email) {
+      const others = d.email.alternatives.filter((a) => a.toLowerCase() !== d.email!.address.toLowerCase());
+      rows.push(['    approver', `${d.email.address}${others.length ? ` (may switch to ${others.join(', ')})` : ''}`]);
+    }
+    if (d.check) rows.push(['    check', `${d.check.ready ? 'ready' : `not ready${d.check.problem ? ` — ${d.check.problem}` : ''}`} (checked ${d.check.checkedAt})`]);
+    else if (d.state === 'pending' && d.method !== 'email') rows.push(['    check', 'not looked at yet']);
+  }
+  return rows;
 }
 
 export function ordersTable(rows: OrderSummary[]): string {

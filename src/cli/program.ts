@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ORDER_STATES } from '../domain/order-states';
-import { cancelOrder, notifyCustomer, reissueOrder, resolveCreate, retryOrder, revokeOrder } from './commands/actions';
+import { cancelOrder, type NameMethods, notifyCustomer, reissueOrder, type ReissueOptions, resolveCreate, retryOrder, revokeOrder, switchMethod, type SwitchMethodOptions } from './commands/actions';
 import { createOrder, type CreateOptions } from './commands/create';
 import { getCertificate, getOrder, listOrders, type ListOptions } from './commands/read';
 import { CERTIFICATE_PARTS, type CertificatePart } from '../domain/certificate';
@@ -21,6 +21,22 @@ function seconds(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number of seconds');
   return n;
+}
+
+/** A repeatable `name=method` option (`www.example.com=http`, `*.example.com=admin@example.com`), one method per name. */
+function nameMethod(value: string, previous: NameMethods | undefined): NameMethods {
+  const at = value.indexOf('=');
+  const name = at < 0 ? '' : value.slice(0, at).trim();
+  const method = at < 0 ? '' : value.slice(at + 1).trim();
+  if (!name || !method) throw new InvalidArgumentError('must be name=method, e.g. www.example.com=http or *.example.com=admin@example.com');
+  const taken = Object.keys(previous ?? {}).find((n) => n.toLowerCase() === name.toLowerCase());
+  if (taken !== undefined) throw new InvalidArgumentError(`names ${name} twice: one method per name`);
+  return { ...previous, [name]: method };
+}
+
+/** A repeatable option of names (each also comma-separated). */
+function names(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((n) => n.trim()).filter(Boolean)];
 }
 
 /** Commander exit codes for help and version are successes; everything else is usage. */
@@ -133,13 +149,27 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   orders
     .command('reissue')
-    .description('reissue the active certificate with a new CSR')
+    .description('reissue the active certificate with a new CSR, or (CAs that validate per name) with new names or methods')
     .argument('<billingOrderId>')
-    .requiredOption('--csr-file <path>', 'PEM certificate signing request')
+    .option('--csr-file <path>', 'PEM certificate signing request (required unless --domain-validation is given)')
     .requiredOption('--reason <text>', 'why')
     .option('--request-id <id>', 'idempotency key: the same id twice is one reissue (generated when omitted)')
     .option('--proof-file <path>', 'supporting document (.jpg, .gif or .pdf)')
-    .action(run((ctx, id: string, opts: { csrFile: string; reason: string; requestId?: string; proofFile?: string }) => reissueOrder(ctx, id, opts)));
+    .option('--domain-validation <name=method>', 'CAs that validate per name: a name the new certificate covers and its method (dns, http, https or an approver e-mail address); repeat for EVERY name — a name left out is dropped', nameMethod)
+    .option('--confirm-dropped <name>', 'a name this reissue drops, repeated as confirmation (the CA then revokes the current certificate); repeatable', names)
+    .option('--renew', 'tell the CA the reissue is a renewal (CAs that take it)')
+    .action(run((ctx, id: string, opts: ReissueOptions) => reissueOrder(ctx, id, opts)));
+
+  orders
+    .command('switch-method')
+    .description('CAs that validate per name: switch names\' validation methods (a reissue keeping the key and every name; the others keep their methods)')
+    .argument('<billingOrderId>')
+    .requiredOption('--set <name=method>', 'a name of the order and its new method: dns, http, https or an approver e-mail address; repeat per name', nameMethod)
+    .option('--reason <text>', 'why (default: switch validation method)')
+    .option('--request-id <id>', 'idempotency key: the same id twice is one reissue (generated when omitted)')
+    .option('--confirm-dropped <name>', 'as for reissue (a switch drops no name: only for symmetry); repeatable', names)
+    .option('--renew', 'tell the CA the reissue is a renewal (CAs that take it)')
+    .action(run((ctx, id: string, opts: SwitchMethodOptions) => switchMethod(ctx, id, opts)));
 
   orders
     .command('revoke')

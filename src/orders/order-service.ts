@@ -42,7 +42,8 @@ import {
 import { issuerIssues, productIssues, reissueIssues } from './product-rules';
 import { requestHash } from './request-hash';
 import { orderStaticDetails } from './static-details';
-import type { ListOrdersQuery, OrderPage, OrderSummary, PlaceOrderResult } from './schemas';
+import { switchedMethods } from './domain-switch';
+import type { ListOrdersQuery, OrderPage, OrderSummary, PlaceOrderResult, SwitchDomainValidationInput } from './schemas';
 import {
   decodePageToken,
   encodePageToken,
@@ -66,6 +67,12 @@ export interface OrderService {
   getCertificate(billingOrderId: string): Promise<CertificateBundle | null>;
   cancel(billingOrderId: string, input: CancelInput): Promise<UpdateAnswer>;
   reissue(billingOrderId: string, input: ReissueInput): Promise<UpdateAnswer>;
+  /**
+   * CAs that validate per name: switches the given names' validation methods — a reissue
+   * (same rules, same idempotency on `requestId`) with every name of the order, the others
+   * keeping their current methods.
+   */
+  switchDomainValidation(billingOrderId: string, input: SwitchDomainValidationInput): Promise<UpdateAnswer>;
   revoke(billingOrderId: string, input: RevokeInput): Promise<UpdateAnswer>;
   retryNow(billingOrderId: string): Promise<UpdateAnswer>;
   /** Asks the CA to e-mail the customer again (an operator's decision; never automatic). */
@@ -230,6 +237,19 @@ export function createOrderService({
     }
   }
 
+  const isRunning = (billingOrderId: string): Promise<boolean> => query(billingOrderId, () => handleOf(billingOrderId).describe()).then((d) => d.status.name === 'RUNNING');
+  const viewOf = (billingOrderId: string): Promise<OrderView> => query(billingOrderId, () => handleOf(billingOrderId).query(getOrderQuery));
+
+  /** A reissue held to its product's rules against the running order's view (none: the workflow answers alone). */
+  async function reissueChecked(billingOrderId: string, input: ReissueInput, view: OrderView | undefined): Promise<UpdateAnswer> {
+    const product = view ? products.find(view.productId) : undefined;
+    if (view && product) {
+      const issues = await reissueIssues(input, view, product, issuerDescriptor(product.issuer));
+      if (issues.length > 0) throw new InvalidOrderError(issues);
+    }
+    return update(billingOrderId, () => handleOf(billingOrderId).executeUpdate(reissueUpdate, { args: [input] }));
+  }
+
   /** Updates to a closed workflow fail as "not found": tell an ended order from a missing one. */
   async function endedOrMissing(billingOrderId: string): Promise<Error> {
     try {
@@ -350,16 +370,28 @@ export function createOrderService({
       // The order's own names and product: a reissue CSR is held to the same rules as the
       // order's. Only a running order is asked (an ended one refuses the update anyway, and a
       // query to a closed workflow makes a worker replay its whole history).
-      const running = await query(billingOrderId, () => handleOf(billingOrderId).describe()).then((d) => d.status.name === 'RUNNING');
-      if (running) {
-        const view = await query(billingOrderId, () => handleOf(billingOrderId).query(getOrderQuery));
-        const product = products.find(view.productId);
-        if (product) {
-          const issues = await reissueIssues(input, view, product, issuerDescriptor(product.issuer));
-          if (issues.length > 0) throw new InvalidOrderError(issues);
-        }
+      const view = (await isRunning(billingOrderId)) ? await viewOf(billingOrderId) : undefined;
+      return reissueChecked(billingOrderId, input, view);
+    },
+    async switchDomainValidation(billingOrderId, input) {
+      // The full set of names needs the running order's view; an ended order accepts no change.
+      if (!(await isRunning(billingOrderId))) throw await endedOrMissing(billingOrderId);
+      const view = await viewOf(billingOrderId);
+      const product = products.find(view.productId);
+      const issuer = product ? issuerDescriptor(product.issuer) : undefined;
+      if (product && !issuer?.capabilities.includes('domainValidation')) {
+        throw new InvalidOrderError([{ path: ['methods'], rule: `is only for products whose CA validates per name; ${issuer?.displayName ?? product.issuer} lacks the capability "domainValidation"` }]);
       }
-      return update(billingOrderId, () => handleOf(billingOrderId).executeUpdate(reissueUpdate, { args: [input] }));
+      const { domainValidation, issues } = switchedMethods(view, input.methods);
+      if (issues.length > 0) throw new InvalidOrderError(issues);
+      const reissue: ReissueInput = {
+        requestId: input.requestId,
+        reason: input.reason ?? 'switch validation method',
+        domainValidation,
+        ...(input.confirmDroppedDomains === undefined ? {} : { confirmDroppedDomains: input.confirmDroppedDomains }),
+        ...(input.renew === undefined ? {} : { renew: input.renew }),
+      };
+      return reissueChecked(billingOrderId, reissue, view);
     },
     revoke(billingOrderId, input) {
       return update(billingOrderId, () => handleOf(billingOrderId).executeUpdate(revokeUpdate, { args: [input] }));

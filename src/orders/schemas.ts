@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { domainMethodChoicesSchema } from '../domain/domain-validation';
 import { ORDER_STATES } from '../domain/order-states';
+import { reissueInputSchema } from '../workflows/message-schemas';
 
 /**
  * Shapes the order service takes and gives beyond the workflow's own messages. The API uses
@@ -53,3 +55,25 @@ export const placeOrderResultSchema = z.object({
   created: z.boolean(),
 });
 export type PlaceOrderResult = z.output<typeof placeOrderResultSchema>;
+
+/**
+ * `POST /v1/orders/{id}/domain-validation`: switch some names' validation methods (CAs that
+ * validate per name). Only the names that change are given; the order service adds every
+ * other name of the order with its current method and asks the order for a reissue with the
+ * full set (`reissueInputSchema.domainValidation`), so the reissue's rules apply as they are.
+ */
+export const switchDomainValidationInputSchema = z
+  .object({
+    /** The reissue's idempotency key: the same id twice is one reissue. */
+    requestId: reissueInputSchema.shape.requestId,
+    methods: domainMethodChoicesSchema
+      .refine((m) => Object.keys(m).length > 0, 'must name at least one of the order\'s names')
+      .refine((m) => Object.keys(m).length <= 100, 'must name at most 100 names')
+      .describe('name → dns, http, https, or an approver e-mail address (the e-mail method); the names given must be names of the order, the others keep their methods'),
+    reason: z.string().min(1).max(500).optional().describe('kept in the reissue record; default "switch validation method"'),
+    confirmDroppedDomains: reissueInputSchema.shape.confirmDroppedDomains.describe('as for a reissue; a switch keeps every name, so absent or empty'),
+    renew: reissueInputSchema.shape.renew.describe('passed on to CAs that mark a reissue on renewal'),
+  })
+  .strict()
+  .meta({ id: 'SwitchDomainValidation' });
+export type SwitchDomainValidationInput = z.output<typeof switchDomainValidationInputSchema>;

@@ -81,7 +81,7 @@ export function domainFacts(domains: TrackedView['ca']['domains']): string[] {
   if (!domains) return [];
   return domains.map((d) => {
     const publish = d.dns ? `CNAME ${d.dns.name} → ${d.dns.value}` : d.file ? `file ${d.file.url}` : d.email ? `approver ${d.email.address}` : undefined;
-    const look = d.check ? (d.check.ready ? 'ready as certflow sees it' : `not ready: ${d.check.problem ?? 'not ready'}`) : undefined;
+    const look = !d.check ? undefined : d.check.ready || d.check.problem === undefined ? `${d.check.ready ? '' : 'not '}ready as certflow sees it` : `not ready: ${d.check.problem}`;
     return [`${d.domain}: ${d.method}, ${d.state}`, publish, look].filter((p) => p !== undefined).join(' — ');
   });
 }

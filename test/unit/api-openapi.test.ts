@@ -28,12 +28,14 @@ const EXPECTED: [string, string, string][] = [
   ['get', '/v1/orders/{billingOrderId}/certificate', 'getCertificate'],
   ['post', '/v1/orders/{billingOrderId}/cancel', 'cancelOrder'],
   ['post', '/v1/orders/{billingOrderId}/reissue', 'reissueOrder'],
+  ['post', '/v1/orders/{billingOrderId}/domain-validation', 'switchDomainValidation'],
   ['post', '/v1/orders/{billingOrderId}/revoke', 'revokeOrder'],
   ['post', '/v1/orders/{billingOrderId}/retry', 'retryOrder'],
   ['post', '/v1/orders/{billingOrderId}/notify', 'resendCustomerEmail'],
   ['post', '/v1/orders/{billingOrderId}/resolve-create', 'resolveCreate'],
   ['get', '/v1/issuers/{issuerId}/domain-file', 'getDomainFile'],
   ['post', '/v1/ca/wotrus/push', 'receiveWotrusPush'],
+  ['post', '/v1/issuers/reseller/notify/{token}', 'receiveResellerNotify'],
   ['get', '/v1/ca/wotrus/push/stats', 'getWotrusPushStats'],
 ];
 
@@ -53,6 +55,8 @@ test('billing routes declare the API-key security schemes; push and health do no
   expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['apiKeyHeader', 'bearerAuth']);
   expect(doc.paths['/v1/orders']?.post?.security).toEqual([{ bearerAuth: [] }, { apiKeyHeader: [] }]);
   expect(doc.paths['/v1/ca/wotrus/push']?.post?.security).toBeUndefined();
+  expect(doc.paths['/v1/issuers/reseller/notify/{token}']?.post?.security).toBeUndefined();
+  expect(doc.paths['/v1/orders/{billingOrderId}/domain-validation']?.post?.security).toEqual([{ bearerAuth: [] }, { apiKeyHeader: [] }]);
   expect(doc.paths['/v1/ca/wotrus/push/stats']?.get?.security).toEqual([{ bearerAuth: [] }, { apiKeyHeader: [] }]);
   expect(doc.paths['/healthz']?.get?.security).toBeUndefined();
 });

@@ -138,7 +138,7 @@ export class FakeOrderService implements OrderService {
     return this.bundles.get(billingOrderId) ?? null;
   }
 
-  private async update(method: 'cancel' | 'reissue' | 'revoke' | 'retryNow' | 'resendCustomerEmail' | 'resolveCreate', billingOrderId: string, input?: unknown): Promise<UpdateAnswer> {
+  private async update(method: 'cancel' | 'reissue' | 'switchDomainValidation' | 'revoke' | 'retryNow' | 'resendCustomerEmail' | 'resolveCreate', billingOrderId: string, input?: unknown): Promise<UpdateAnswer> {
     this.record(method, billingOrderId, ...(input === undefined ? [] : [input]));
     if (!this.views.has(billingOrderId)) throw new OrderNotFoundError(billingOrderId);
     const reason = this.rejections.get(billingOrderId);
@@ -151,6 +151,9 @@ export class FakeOrderService implements OrderService {
   }
   reissue(id: string, input: unknown) {
     return this.update('reissue', id, input);
+  }
+  switchDomainValidation(id: string, input: unknown) {
+    return this.update('switchDomainValidation', id, input);
   }
   revoke(id: string, input: unknown) {
     return this.update('revoke', id, input);

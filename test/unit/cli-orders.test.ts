@@ -151,6 +151,41 @@ describe('orders get / list / certificate', () => {
     expect(r.stdout).toMatch(/ {4}CA failed on\s+cdn\.example\.com/);
   });
 
+  test('get lists each name of a per-name order: method, state, what to publish, certflow\'s check; and the CA cost', async () => {
+    orders.views.set('B-3', makeView('B-3', 'awaitingValidation', {
+      ca: {
+        orderId: 'svc-1001',
+        checks: 1,
+        cost: 12.5,
+        domains: [
+          { domain: 'example.com', method: 'dns', state: 'pending', dns: { name: '_dnsauth.example.com', type: 'CNAME', value: 'x7.dcv.example.net' }, check: { ready: false, problem: 'no CNAME at _dnsauth.example.com', checkedAt: '2026-12-06T02:00:00.000Z' } },
+          { domain: 'www.example.com', method: 'https', state: 'pending', file: { url: 'https://www.example.com/.well-known/pki-validation/f1.txt', path: '/.well-known/pki-validation/f1.txt', content: 'token-f1' }, check: { ready: true, checkedAt: '2026-12-06T02:00:00.000Z' } },
+          { domain: '*.example.com', method: 'email', state: 'pending', caStatus: 'waiting', email: { address: 'admin@example.com', alternatives: ['admin@example.com', 'hostmaster@example.com'] } },
+          { domain: 'api.example.com', method: 'http', state: 'pending' },
+          { domain: 'shop.example.com', method: 'dns', state: 'valid' },
+        ],
+      },
+    }));
+    const r = await cli(['orders', 'get', 'B-3']);
+    expect(r.code).toBe(ExitCode.Ok);
+    const lines = r.stdout.split('\n');
+    const row = (key: string, value: string) => expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^ {2}${key.replace(/[.*]/g, '\\$&')}\\s+${value.replace(/[.*()]/g, '\\$&')}$`)));
+    row('validation', 'per name: method · state, what to publish, certflow\'s check');
+    row('  example.com', 'dns · pending');
+    row('    CNAME', '_dnsauth.example.com → x7.dcv.example.net');
+    row('    check', 'not ready — no CNAME at _dnsauth.example.com (checked 2026-12-06T02:00:00.000Z)');
+    row('  www.example.com', 'https · pending');
+    row('    file', 'https://www.example.com/.well-known/pki-validation/f1.txt');
+    row('    content', 'token-f1');
+    row('    check', 'ready (checked 2026-12-06T02:00:00.000Z)');
+    row('  *.example.com', 'email · pending (CA: waiting)');
+    row('    approver', 'admin@example.com (may switch to hostmaster@example.com)');
+    row('  api.example.com', 'http · pending');
+    row('    check', 'not looked at yet');
+    row('  shop.example.com', 'dns · valid');
+    row('CA cost', '12.5');
+  });
+
   test('get of an unknown order exits 3 with the problem detail on stderr', async () => {
     const r = await cli(['orders', 'get', 'B-404']);
     expect(r).toMatchObject({ code: ExitCode.NotFound, stdout: '' });
@@ -259,6 +294,52 @@ describe('updates', () => {
       ['revoke', 'B-1', { reason: 'compromised', proof: { fileType: '.pdf', fileContent: Buffer.from('%PDF-1.4 proof').toString('base64') } }],
       ['retryNow', 'B-1'],
     ]);
+  });
+
+  test('reissue of a per-name order: --domain-validation for every name without a CSR, dropped names confirmed, renew', async () => {
+    const r = await cli(['orders', 'reissue', 'B-1', '--reason', 'drop www', '--request-id', 'r-10',
+      '--domain-validation', 'example.com=dns', '--domain-validation', '*.example.com=admin@example.com',
+      '--confirm-dropped', 'www.example.com', '--confirm-dropped', 'api.example.com,cdn.example.com', '--renew']);
+    expect(r.code).toBe(ExitCode.Ok);
+    expect(orders.calls.map((c) => [c.method, ...c.args])).toEqual([
+      ['reissue', 'B-1', { reason: 'drop www', requestId: 'r-10', domainValidation: { 'example.com': 'dns', '*.example.com': 'admin@example.com' }, confirmDroppedDomains: ['www.example.com', 'api.example.com', 'cdn.example.com'], renew: true }],
+    ]);
+  });
+
+  test('reissue needs --csr-file or --domain-validation (usage error 2, nothing sent)', async () => {
+    const r = await cli(['orders', 'reissue', 'B-1', '--reason', 'x']);
+    expect(r.code).toBe(ExitCode.Usage);
+    expect(r.stderr).toContain('reissue needs --csr-file');
+    expect(orders.calls).toHaveLength(0);
+  });
+
+  test('switch-method sends the names that change; the API builds the rest', async () => {
+    const r = await cli(['orders', 'switch-method', 'B-1', '--set', 'www.example.com=http', '--set', '*.example.com=hostmaster@example.com', '--request-id', 'sw-1', '--reason', 'no DNS access']);
+    expect(r.code).toBe(ExitCode.Ok);
+    expect(r.stdout).toBe('B-1: switchDomainValidation accepted (state active)\n');
+    expect(orders.calls.map((c) => [c.method, ...c.args])).toEqual([
+      ['switchDomainValidation', 'B-1', { requestId: 'sw-1', methods: { 'www.example.com': 'http', '*.example.com': 'hostmaster@example.com' }, reason: 'no DNS access' }],
+    ]);
+  });
+
+  test('switch-method without --request-id generates one and prints it; the API\'s field errors are printed one per line', async () => {
+    const ok = await cli(['orders', 'switch-method', 'B-1', '--set', 'www.example.com=https']);
+    expect(ok.code).toBe(ExitCode.Ok);
+    expect(ok.stderr).toMatch(/switch-method request id cli-[0-9a-f-]{36} \(pass --request-id cli-[0-9a-f-]{36} to retry safely\)/);
+    const bad = await cli(['orders', 'switch-method', 'B-1', '--set', 'www.example.com=ftp', '--request-id', 'sw-2']);
+    expect(bad.code).toBe(ExitCode.Usage);
+    expect(bad.stderr).toContain('  body.methods.www.example.com: must be dns, http, https or an approver e-mail address');
+  });
+
+  test.each([
+    ['no --set', ['orders', 'switch-method', 'B-1']],
+    ['--set without =', ['orders', 'switch-method', 'B-1', '--set', 'www.example.com']],
+    ['--set without a method', ['orders', 'switch-method', 'B-1', '--set', 'www.example.com=']],
+    ['the same name twice', ['orders', 'switch-method', 'B-1', '--set', 'a.example.com=dns', '--set', 'A.example.com=http']],
+    ['--domain-validation without =', ['orders', 'reissue', 'B-1', '--reason', 'x', '--domain-validation', 'example.com']],
+  ])('%s is a usage error (2) before any request', async (_what, args) => {
+    expect((await cli(args)).code).toBe(ExitCode.Usage);
+    expect(orders.calls).toHaveLength(0);
   });
 
   test('a rejected update exits 4 with the workflow reason', async () => {

@@ -4,7 +4,7 @@ import type { Config } from '../../config';
 import { orderRequestSchema } from '../../domain/order';
 import { orderWorkflowId } from '../../domain/workflow-ids';
 import type { OrderService } from '../../orders/order-service';
-import { listOrdersQuerySchema, orderPageSchema } from '../../orders/schemas';
+import { listOrdersQuerySchema, orderPageSchema, switchDomainValidationInputSchema } from '../../orders/schemas';
 import { type CertificateBundle, certificatePart } from '../../domain/certificate';
 import { cancelInputSchema, reissueInputSchema, revokeInputSchema } from '../../workflows/message-schemas';
 import { apiKeyAuth } from '../auth';
@@ -178,12 +178,31 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app
       operationId: 'reissueOrder',
       tags,
       security,
-      summary: 'Reissue the active certificate with a new CSR (idempotent on requestId)',
+      summary: 'Reissue the active certificate with a new CSR, or (CAs that validate per name) with new names or methods (idempotent on requestId)',
       params: billingOrderIdParamsSchema,
       body: reissueInputSchema,
       response: { 202: updateAnswerSchema, ...problemResponses(400, 401, 404, 409, 413, 415, 503) },
     },
     handler: async (request, reply) => reply.code(202).send(await orders.reissue(request.params.billingOrderId, request.body)),
+  });
+
+  app.post('/v1/orders/:billingOrderId/domain-validation', {
+    schema: {
+      operationId: 'switchDomainValidation',
+      tags,
+      security,
+      summary: 'Switch names\' validation methods (CAs that validate per name; a reissue, idempotent on requestId)',
+      description:
+        'Give only the names that change (`methods`: name → dns, http, https or an approver e-mail address). certflow adds every ' +
+        'other name of the order with its current method (`ca.domains`; a name the CA has not reported yet: dns) and asks for a ' +
+        'reissue with the full set as `domainValidation`, without a new CSR, so the reissue\'s rules apply: a name that is not the ' +
+        'order\'s is a 400 naming `body.methods.<name>`, a method the CA does not take for a name (a wildcard by http) a 400 naming ' +
+        '`body.domainValidation.<name>`. The same requestId twice is one reissue.',
+      params: billingOrderIdParamsSchema,
+      body: switchDomainValidationInputSchema,
+      response: { 202: updateAnswerSchema, ...problemResponses(400, 401, 404, 409, 415, 503) },
+    },
+    handler: async (request, reply) => reply.code(202).send(await orders.switchDomainValidation(request.params.billingOrderId, request.body)),
   });
 
   app.post('/v1/orders/:billingOrderId/revoke', {

@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { CancelInput, ReissueInput, ResendCustomerEmailInput, ResolveCreateInput, RevokeInput, UpdateAnswer } from '../../workflows/messages';
+import type { SwitchDomainValidationInput } from '../../orders/schemas';
 import type { CommandContext } from '../context';
 import { ExitCode } from '../exit-codes';
+import { CliError } from '../http';
 import { readProofFile, readTextFile } from '../files';
 import { orderPath } from './read';
 
-async function act(ctx: CommandContext, id: string, action: string, body?: CancelInput | ReissueInput | RevokeInput | ResendCustomerEmailInput | ResolveCreateInput): Promise<ExitCode> {
+type ActionBody = CancelInput | ReissueInput | RevokeInput | ResendCustomerEmailInput | ResolveCreateInput | SwitchDomainValidationInput;
+
+async function act(ctx: CommandContext, id: string, action: string, body?: ActionBody): Promise<ExitCode> {
   const answer = await ctx.api.json<UpdateAnswer>('POST', `${orderPath(id)}/${action}`, body);
   ctx.out(ctx.json ? JSON.stringify(answer) : `${id}: ${answer.message} (state ${answer.state})`);
   return ExitCode.Ok;
@@ -15,21 +19,64 @@ export function cancelOrder(ctx: CommandContext, id: string, opts: { reason: str
   return act(ctx, id, 'cancel', { reason: opts.reason });
 }
 
-export async function reissueOrder(
-  ctx: CommandContext,
-  id: string,
-  opts: { csrFile: string; reason: string; requestId?: string; proofFile?: string },
-): Promise<ExitCode> {
-  // The request id makes a retried reissue one reissue; print it so a retry can reuse it.
-  const requestId = opts.requestId ?? `cli-${randomUUID()}`;
-  if (!opts.requestId && !ctx.json) ctx.err(`certflow: reissue request id ${requestId} (pass --request-id ${requestId} to retry safely)`);
+/** `--domain-validation` / `--set`: name → dns, http, https or an approver address, as the API takes it. */
+export type NameMethods = Record<string, string>;
+
+/** The request id given, or a new one printed so that a retry can reuse it (the same id twice is one reissue). */
+function reissueRequestId(ctx: CommandContext, given: string | undefined, what: string): string {
+  const requestId = given ?? `cli-${randomUUID()}`;
+  if (!given && !ctx.json) ctx.err(`certflow: ${what} request id ${requestId} (pass --request-id ${requestId} to retry safely)`);
+  return requestId;
+}
+
+export interface ReissueOptions {
+  csrFile?: string;
+  reason: string;
+  requestId?: string;
+  proofFile?: string;
+  domainValidation?: NameMethods;
+  confirmDropped?: string[];
+  renew?: boolean;
+}
+
+export async function reissueOrder(ctx: CommandContext, id: string, opts: ReissueOptions): Promise<ExitCode> {
+  if (opts.csrFile === undefined && opts.domainValidation === undefined) {
+    throw new CliError('reissue needs --csr-file (a new key), or --domain-validation name=method for every name the new certificate covers (CAs that validate per name), or both', ExitCode.Usage);
+  }
+  const requestId = reissueRequestId(ctx, opts.requestId, 'reissue');
   const body: ReissueInput = {
-    csr: await readTextFile(ctx, opts.csrFile, 'CSR file'),
+    ...(opts.csrFile === undefined ? {} : { csr: await readTextFile(ctx, opts.csrFile, 'CSR file') }),
     reason: opts.reason,
     requestId,
     proof: opts.proofFile ? await readProofFile(ctx, opts.proofFile) : undefined,
+    ...(opts.domainValidation === undefined ? {} : { domainValidation: opts.domainValidation }),
+    ...(opts.confirmDropped === undefined ? {} : { confirmDroppedDomains: opts.confirmDropped }),
+    ...(opts.renew ? { renew: true } : {}),
   };
   return act(ctx, id, 'reissue', body);
+}
+
+export interface SwitchMethodOptions {
+  set: NameMethods;
+  reason?: string;
+  requestId?: string;
+  confirmDropped?: string[];
+  renew?: boolean;
+}
+
+/**
+ * CAs that validate per name: switches the given names' methods. The API adds every other
+ * name with its current method and reissues (same key, same names).
+ */
+export function switchMethod(ctx: CommandContext, id: string, opts: SwitchMethodOptions): Promise<ExitCode> {
+  const body: SwitchDomainValidationInput = {
+    requestId: reissueRequestId(ctx, opts.requestId, 'switch-method'),
+    methods: opts.set,
+    ...(opts.reason === undefined ? {} : { reason: opts.reason }),
+    ...(opts.confirmDropped === undefined ? {} : { confirmDroppedDomains: opts.confirmDropped }),
+    ...(opts.renew ? { renew: true } : {}),
+  };
+  return act(ctx, id, 'domain-validation', body);
 }
 
 export async function revokeOrder(ctx: CommandContext, id: string, opts: { reason: string; proofFile: string }): Promise<ExitCode> {
