@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     },
   });
   if (config.WORKER_METRICS_BIND) logger.info({ metrics: `http://${config.WORKER_METRICS_BIND}/metrics` }, 'worker metrics (Prometheus)');
-  const issuers = createIssuersFromConfig(config, logger);
+  const issuers = createIssuersFromConfig(config, logger, products);
   const fileChecker = createFileCheckerFromConfig(config);
   const dnsChecker = createDnsCheckerFromConfig(config);
   const billing = config.BILLING_WEBHOOK_URL && config.BILLING_WEBHOOK_SECRET

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { ProductCatalog } from '../domain/products';
-import { loadProductCatalogFromConfig } from '../products-file';
 import { DEFAULT_CIRCUIT_BREAKER, type GuardedIssuer, withCircuitBreaker } from './circuit-breaker';
 import type { DomainFile, Issuer } from './issuer';
 import { createAcmapiClientFromConfig } from './acmapi/client';
@@ -14,20 +13,20 @@ export type ConfiguredIssuer = GuardedIssuer & { close(): Promise<void> };
 type IssuerConfig = Parameters<typeof createWotrusClientFromConfig>[0] &
   Parameters<typeof createAcmapiClientFromConfig>[0] &
   ResellerConfig &
-  Pick<Config, 'CA_BASE_URL' | 'ACMAPI_URL' | 'PRODUCTS_FILE' | 'CERTFLOW_ENV'>;
+  Pick<Config, 'CA_BASE_URL' | 'ACMAPI_URL'>;
 
 /**
  * Every CA this deployment is configured for (WoTrus with CA_BASE_URL, WoSign ACMAPI with
  * ACMAPI_URL, the reseller platform with RESELLER_URL), each behind a circuit breaker of its
  * own whose changes are logged. WoTrus first: activities scheduled before the issuer port
  * name no issuer and go to the first. The reseller issuer reads each product's validation
- * level from the product catalog: `products`, or the one the configuration names.
+ * level from the product catalog the caller loaded (`products`).
  */
-export function createIssuersFromConfig(config: IssuerConfig, logger: Pick<Logger, 'warn' | 'info'>, products?: Pick<ProductCatalog, 'find'>): ConfiguredIssuer[] {
+export function createIssuersFromConfig(config: IssuerConfig, logger: Pick<Logger, 'warn' | 'info'>, products: Pick<ProductCatalog, 'find'>): ConfiguredIssuer[] {
   const clients: (Issuer & { close(): Promise<void> })[] = [];
   if (config.CA_BASE_URL) clients.push(createWotrusClientFromConfig(config));
   if (config.ACMAPI_URL) clients.push(createAcmapiClientFromConfig(config));
-  if (config.RESELLER_URL) clients.push(createResellerIssuerFromConfig(config, { products: products ?? loadProductCatalogFromConfig(config) }));
+  if (config.RESELLER_URL) clients.push(createResellerIssuerFromConfig(config, { products }));
   if (clients.length === 0) throw new Error('no CA is configured: set CA_BASE_URL (WoTrus), ACMAPI_URL (WoSign ACMAPI) and/or RESELLER_URL (the reseller platform)');
   return clients.map((client) => guard(client, logger));
 }

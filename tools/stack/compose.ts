@@ -356,7 +356,7 @@ export async function startInProcessWorker(
   const dataConverter = createDataConverter(config);
   const key = dataConverter.failureConverterPath ?? 'plain';
   if (!bundles.has(key)) bundles.set(key, bundleWorkflows(dataConverter));
-  const issuers = createIssuersFromConfig(config, logger);
+  const issuers = createIssuersFromConfig(config, logger, loadProductCatalogFromConfig(config));
   const fileChecker = createFileCheckerFromConfig(config);
   const dnsChecker = createDnsCheckerFromConfig(config);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
