@@ -72,6 +72,32 @@ export interface IssuerDescriptor {
    * issue names the field under `domainValidation`.
    */
   readonly domainValidationIssues?: (choices: DomainMethodChoices) => FieldIssue[];
+  /**
+   * The CA's own rules on an order's (or a reissue's) CSR and organisation that the request
+   * schema and the door's CSR check (lib/csr-check: parse, self-signature, names) do not know
+   * (the reseller platform: RSA 2048/4096 or ECDSA P-256/P-384 only, every organisation field
+   * for OV/EV), checked by the API before any workflow starts, so the order is refused with a
+   * 400 instead of failing at the CA. Each issue names the field in certflow's request words
+   * (`csr`, `organization.orgUnit`), never the CA's wire names.
+   */
+  readonly requestIssues?: (request: IssuerRequestCheck) => Promise<FieldIssue[]>;
+}
+
+/** What `IssuerDescriptor.requestIssues` checks. */
+export interface IssuerRequestCheck {
+  /** An order's product kind (`dv`, `ov`, `ev`, …): the CA's rules may depend on it. */
+  productKind: string;
+  /** `create`: an order being placed; `reissue`: a reissue of a running order. */
+  operation: 'create' | 'reissue';
+  /** The CSR sent (a reissue may keep the key: absent). */
+  csr?: string;
+  /**
+   * `create`: the order's organisation (absent: the order has none). `reissue`: the order's
+   * own, which the reissue sends again unchanged (the reissue input cannot change it), only
+   * where the caller knows it — absent, the organisation is not checked (it was when the
+   * order was placed).
+   */
+  organization?: Organization;
 }
 
 /**

@@ -271,7 +271,7 @@ export function createOrderService({
       // Before anything starts: a CSR the CA refuses, or whose certificate could not be used,
       // would otherwise be found only after the CA issued (and was paid).
       const issuer = issuerDescriptor(product.issuer);
-      const issues = [...(issuer ? issuerIssues(request, issuer) : []), ...(await productIssues(request, product, products))];
+      const issues = [...(issuer ? await issuerIssues(request, issuer, product) : []), ...(await productIssues(request, product, products))];
       if (issues.length > 0) throw new InvalidOrderError(issues);
       const workflowId = orderWorkflowId(billingOrderId);
       const hash = requestHash(request);

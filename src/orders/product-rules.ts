@@ -4,6 +4,7 @@
  * docs/products.md lists them per kind.
  */
 import type { IssuerDescriptor } from '../ca/issuer';
+import type { Organization } from '../domain/documents';
 import { choicesForNames, droppedNamesIssues } from '../domain/domain-names';
 import type { DomainMethodChoices } from '../domain/domain-validation';
 import type { OrderRequest } from '../domain/order';
@@ -64,11 +65,13 @@ export async function productIssues(order: OrderRequest, product: ProductEntry, 
  * order's was (names, key, self-signature), so a CSR that does not fit is refused before the
  * CA issues a certificate nobody can use. At CAs that validate per name the request may
  * change names and methods instead of (or with) the key: the CA's own rules for the methods,
- * and the explicit confirmation a dropped name needs, are checked here too.
+ * and the explicit confirmation a dropped name needs, are checked here too. Last, the CA's
+ * own rules on the new CSR and on the order's organisation, sent again unchanged (the
+ * descriptor's `requestIssues`; the organisation only when `order` carries it).
  */
 export async function reissueIssues(
   request: { csr?: string; csrEncrypt?: string; domainValidation?: DomainMethodChoices; confirmDroppedDomains?: string[] },
-  order: { commonName: string; hosts?: string[] },
+  order: { commonName: string; hosts?: string[]; organization?: Organization },
   product: ProductEntry,
   issuer?: IssuerDescriptor,
 ): Promise<FieldIssue[]> {
@@ -93,14 +96,48 @@ export async function reissueIssues(
   const names = ssl ? (request.domainValidation ? Object.keys(request.domainValidation) : current) : undefined;
   if (request.csr !== undefined) issues.push(...(await checkCsr(request.csr, { field: 'csr', allowSm2: sm2, names })));
   if (sm2 && request.csrEncrypt !== undefined) issues.push(...(await checkCsr(request.csrEncrypt, { field: 'csrEncrypt', allowSm2: true })));
+  if (issuer?.requestIssues) {
+    const ca = await issuer.requestIssues({
+      productKind: product.kind,
+      operation: 'reissue',
+      ...(request.csr === undefined ? {} : { csr: request.csr }),
+      ...(order.organization === undefined ? {} : { organization: order.organization }),
+    });
+    issues.push(...withoutRepeats(issues, ca));
+  }
   return issues;
+}
+
+/** The issues of `more` not already in `issues` (the same field and rule: a CSR that does not parse, told by the door and the CA's rules alike). */
+function withoutRepeats(issues: readonly FieldIssue[], more: readonly FieldIssue[]): FieldIssue[] {
+  const said = new Set(issues.map((i) => `${i.path.join('.')}\u0000${i.rule}`));
+  return more.filter((i) => !said.has(`${i.path.join('.')}\u0000${i.rule}`));
 }
 
 /**
  * The rules of the product's CA that certflow can check before calling it (ACMAPI: at most
- * five names, its error 106), so a request the CA would refuse is refused here, naming the field.
+ * five names, its error 106; the reseller platform: the methods per name, the CSR's key, the
+ * organisation for OV/EV), so a request the CA would refuse is refused here, naming the field.
  */
-export function issuerIssues(order: Pick<OrderRequest, 'commonName' | 'hosts' | 'domainValidation'>, issuer: IssuerDescriptor): FieldIssue[] {
+export async function issuerIssues(
+  order: Pick<OrderRequest, 'commonName' | 'hosts' | 'domainValidation' | 'csr' | 'organization'>,
+  issuer: IssuerDescriptor,
+  product: Pick<ProductEntry, 'kind'>,
+): Promise<FieldIssue[]> {
+  const issues = [...namesIssues(order, issuer)];
+  if (issuer.requestIssues) {
+    issues.push(...(await issuer.requestIssues({
+      productKind: product.kind,
+      operation: 'create',
+      csr: order.csr,
+      ...(order.organization === undefined ? {} : { organization: order.organization }),
+    })));
+  }
+  return issues;
+}
+
+/** The CA's rules on the order's names: how many, and the method chosen for each. */
+function namesIssues(order: Pick<OrderRequest, 'commonName' | 'hosts' | 'domainValidation'>, issuer: IssuerDescriptor): FieldIssue[] {
   const names = new Set([order.commonName.toLowerCase(), ...(order.hosts ?? []).map((h) => h.toLowerCase())]);
   if (issuer.maxDomains !== undefined && names.size > issuer.maxDomains) {
     return [{ path: ['hosts'], rule: `must leave at most ${issuer.maxDomains} names together with commonName: ${issuer.displayName} takes no more per order (got ${names.size})` }];

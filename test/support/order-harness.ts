@@ -7,7 +7,6 @@ import pino from 'pino';
 import { type BillingEvent, type BillingNotifier, issuerDirectory } from '../../src/activities';
 import { type AcmapiClient, createAcmapiClient } from '../../src/ca/acmapi/client';
 import { createResellerIssuer, levelsFromCatalog, type ResellerIssuer } from '../../src/ca/reseller';
-import type { Organization } from '../../src/domain/documents';
 import { createDnsCnameChecker } from '../../src/validation/dns-cname-check';
 import { type RunningDnsServer, startDnsServer } from '../../tools/simulators/dns';
 import { type RunningResellerSimulator, startResellerSimulator } from '../../tools/simulators/reseller';
@@ -42,6 +41,7 @@ export { SIGNFILE_PATH } from '../../tools/simulators/acmapi';
 export { ACMAPI_DEV_PRODUCT_ID as ACMAPI_PRODUCT_ID } from '../../tools/stack/acmapi';
 /** The reseller products of the default products file: DV, and OV (which needs every organisation field). */
 export { RESELLER_DV_PRODUCT_ID, RESELLER_OV_PRODUCT_ID } from '../../tools/stack/reseller';
+export { RESELLER_TEST_ORGANIZATION } from './reseller-fixtures';
 export const RESELLER_API_KEY = 'reseller-test-key-0123456789';
 
 /** Records billing events in memory; the HTTP webhook itself is tested in unit tests. */
@@ -191,27 +191,6 @@ export async function acmapiOrder(overrides: Partial<OrderRequestInput> = {}): P
   const { csrPem } = await generateCsr({ commonName, keyType: 'ec', sans: overrides.hosts });
   return { billingOrderId: uniqueId('B'), productId: ACMAPI_DEV_PRODUCT_ID, commonName, csr: csrPem, month: 12, ...overrides };
 }
-
-/**
- * An organisation with every field the reseller platform requires for OV (its mapping:
- * src/ca/reseller/organization.ts), as the document's example fills them.
- */
-export const RESELLER_TEST_ORGANIZATION: Organization = Object.freeze({
-  orgName: 'XX数字证书有限公司',
-  orgUnit: 'IT',
-  street: '上海市具体某条街道',
-  businessLicense: '31041485234546',
-  countryCode: 'CN',
-  state: '上海市',
-  city: '上海市',
-  zip: '200100',
-  orgPhone: '021-10000001',
-  dateOfIncorporation: '2019-01-01',
-  userLastName: '张',
-  userFirstName: '君宝',
-  contactTitle: '法人',
-  userMobile: '13800138000',
-});
 
 /**
  * An order for the reseller DV product (`productId: RESELLER_OV_PRODUCT_ID` and

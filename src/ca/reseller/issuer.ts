@@ -3,7 +3,7 @@ import type { ProductCatalog } from '../../domain/products';
 import { CaCertificateNotReadyError, CaProtocolError } from '../errors';
 import type { CallContext, CreateOrderResult, Issuer, OrderStatusResult, ReissueResult } from '../issuer';
 import { createResellerClient, type ResellerClientOptions } from './client';
-import { RESELLER, RESELLER_DISPLAY_NAME } from './descriptor';
+import { RESELLER, RESELLER_DISPLAY_NAME, validationLevelOfKind } from './descriptor';
 import type { ResellerReissueResult } from './mapping';
 import { resellerNotifyUrl } from './notify';
 import { organizationFieldsOf } from './organization';
@@ -157,13 +157,11 @@ export function createResellerIssuer(options: ResellerIssuerOptions): ResellerIs
   };
 }
 
-const LEVEL_OF_KIND: Readonly<Record<string, ValidationLevel>> = Object.freeze({ dv: 'DV', ov: 'OV', ev: 'EV' });
-
 /** A product's validation level from its kind in the catalog (dv, ov, ev); other kinds and unknown products: undefined. */
 export function levelsFromCatalog(catalog: Pick<ProductCatalog, 'find'>): (productId: string) => ValidationLevel | undefined {
   return (productId) => {
     const kind = catalog.find(productId)?.kind;
-    return kind === undefined ? undefined : LEVEL_OF_KIND[kind];
+    return kind === undefined ? undefined : validationLevelOfKind(kind);
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Organization } from '../../domain/documents';
-import type { OrganizationFields } from './schemas';
+import type { OrganizationField, OrganizationFields } from './schemas';
 
 /**
  * certflow's `Organization` (src/domain/documents.ts) in the document's organisation fields
@@ -42,6 +42,40 @@ export function organizationFieldsOf(o: Organization): OrganizationFields {
     contact_phone: o.userMobile,
   };
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v.trim() !== '')) as OrganizationFields;
+}
+
+/**
+ * The inverse of `organizationFieldsOf`: the `Organization` fields each document field is made
+ * of, for naming a refused document field in certflow's words (`organization_unit` →
+ * `orgUnit`). `contact_name` is made of either name or both (`contactNameOf`).
+ */
+export const ORGANIZATION_SOURCES: Readonly<Record<OrganizationField, readonly (keyof Organization)[]>> = Object.freeze({
+  organization: ['orgName'],
+  organization_unit: ['orgUnit'],
+  registered_address_line1: ['street'],
+  serial_no: ['businessLicense'],
+  country: ['countryCode'],
+  state: ['state'],
+  city: ['city'],
+  postal_code: ['zip'],
+  organization_phone: ['orgPhone'],
+  date_of_incorporation: ['dateOfIncorporation'],
+  contact_name: ['userFirstName', 'userLastName'],
+  contact_title: ['contactTitle'],
+  contact_phone: ['userMobile'],
+});
+
+/**
+ * Where a document field comes from in an order request: `['organization', <Organization
+ * field>]` (for `contact_name`, the first name), and the words to add to a rule about it,
+ * naming the document's field (and, for `contact_name`, both names).
+ */
+export function organizationPathOf(field: OrganizationField): { path: string[]; note: string } {
+  const sources = ORGANIZATION_SOURCES[field];
+  const note = sources.length > 1
+    ? `the platform's ${field}, from ${sources.map((s) => `organization.${s}`).join(' and/or ')}`
+    : `the platform's ${field}`;
+  return { path: ['organization', sources[0] ?? field], note };
 }
 
 /** Han, kana, hangul: names written family name first without a space. */
