@@ -10,11 +10,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { runCli } from '../../src/cli/program';
 import type { OrderView } from '../../src/domain/order-view';
 import { SIGNFILE_PATH } from '../../tools/simulators/acmapi';
 import { generateCsr } from '../../tools/simulators/wotrus/csr';
 import { ACMAPI_PRODUCT_ID, eventually } from '../support/order-harness';
+import { cliAgainst, orderView } from '../support/e2e-client';
 import { installTestRuntime } from '../support/runtime';
 import { type Stack, startStack } from '../support/stack';
 import { uniqueId } from '../support/temporal';
@@ -41,11 +41,7 @@ async function acmapiBody(commonName: string, hosts: string[] = []) {
   return { billingOrderId: uniqueId('W'), productId: ACMAPI_PRODUCT_ID, commonName, ...(hosts.length ? { hosts } : {}), csr: csr.csrPem, month: 12 };
 }
 
-async function view(id: string): Promise<OrderView> {
-  const r = await stack.api(`/v1/orders/${id}`);
-  expect(r.status).toBe(200);
-  return (await r.json()) as OrderView;
-}
+const view = (id: string): Promise<OrderView> => orderView(stack, id);
 
 async function reaches(id: string, state: OrderView['condition']['state'], reason?: string, timeoutMs = 60_000): Promise<OrderView> {
   return eventually(`${id} ${state}${reason ? `/${reason}` : ''}`, async () => {
@@ -54,17 +50,7 @@ async function reaches(id: string, state: OrderView['condition']['state'], reaso
   }, timeoutMs);
 }
 
-/** The CLI in this process against the stack's API (as test/e2e/cli.test.ts runs it). */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: { write: (s: string) => (stdout += s), isTTY: false },
-    stderr: { write: (s: string) => (stderr += s) },
-    env: { CERTFLOW_API_URL: stack.apiUrl, CERTFLOW_API_KEY: stack.apiKey },
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]): ReturnType<typeof cliAgainst> => cliAgainst(stack, args);
 
 describe('WoSign ACMAPI end to end', () => {
   it('six names are refused with 400 naming hosts before any CA call', async () => {

@@ -4,11 +4,11 @@
  * DNS server, and a worker whose DNS check asks that server. No record is published until a
  * test does. The poll ladder is shortened (first look after 0.5 s, at most 1 s apart).
  */
-import { runCli } from '../../src/cli/program';
 import type { OrderView } from '../../src/domain/order-view';
 import { RESELLER_DV_PRODUCT_ID } from '../../tools/stack/reseller';
 import { generateCsr } from '../../tools/simulators/wotrus/csr';
 import { eventually } from '../support/order-harness';
+import { cliAgainst, orderView } from '../support/e2e-client';
 import { installTestRuntime } from '../support/runtime';
 import { type Stack, startStack } from '../support/stack';
 import { uniqueId } from '../support/temporal';
@@ -31,11 +31,7 @@ async function body(commonName: string, hosts: string[] = [], domainValidation?:
   return { billingOrderId: uniqueId('R'), productId: RESELLER_DV_PRODUCT_ID, commonName, ...(hosts.length ? { hosts } : {}), csr: csr.csrPem, month: 12, ...(domainValidation ? { domainValidation } : {}) };
 }
 
-async function view(id: string): Promise<OrderView> {
-  const r = await stack.api(`/v1/orders/${id}`);
-  expect(r.status).toBe(200);
-  return (await r.json()) as OrderView;
-}
+const view = (id: string): Promise<OrderView> => orderView(stack, id);
 
 async function until(id: string, what: string, ok: (v: OrderView) => boolean, timeoutMs = 60_000): Promise<OrderView> {
   return eventually(`${id}: ${what}`, async () => {
@@ -44,16 +40,7 @@ async function until(id: string, what: string, ok: (v: OrderView) => boolean, ti
   }, timeoutMs);
 }
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: { write: (s: string) => (stdout += s), isTTY: false },
-    stderr: { write: (s: string) => (stderr += s) },
-    env: { CERTFLOW_API_URL: stack.apiUrl, CERTFLOW_API_KEY: stack.apiKey },
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]): ReturnType<typeof cliAgainst> => cliAgainst(stack, args);
 
 describe('the reseller platform end to end', () => {
   it('a wildcard by http is refused with 400 naming the name, before any workflow or CA call', async () => {

@@ -14,7 +14,7 @@ import type { ApplicationView, IssuedCertificate } from '../../../tools/simulato
 import { ACMAPI_DEV_PRODUCT_ID } from '../../../tools/stack/acmapi';
 import type { OrderView } from '../../../src/domain/order-view';
 import { type FaultStack, startFaultStack } from '../support/fault-stack';
-import { allActive, countStates, finalStates, orderDomain, orderIds, placeOrders, pool, queryViews, waitForStates } from '../support/orders';
+import { allActive, countStates, finalStates, orderDomain, orderIds, placeOrders, pool, queryViews, until, waitForStates } from '../support/orders';
 import { Recorder, type ScenarioResult } from '../support/result';
 import { type Scenario, type ScenarioEnv, sleep } from './types';
 
@@ -22,14 +22,6 @@ const WAVE = 5;
 
 /** Serial numbers compare as hex without separators or leading zeros. */
 const serial = (s: string | undefined): string => (s ?? '').toLowerCase().replace(/[^0-9a-f]/g, '').replace(/^0+/, '');
-
-async function until(what: string, fn: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 /** Places the orders in waves, arming one lost answer (and every other wave one 500) per wave; returns the faults armed. */
 async function placeInWaves(stack: FaultStack, ids: readonly string[], log: (l: string) => void): Promise<{ dropped: number; failed: number; placed: number[] }> {

@@ -11,19 +11,11 @@
 import { RESELLER_DV_PRODUCT_ID } from '../../../tools/stack/reseller';
 import { generateCsr } from '../../../tools/simulators/wotrus/csr';
 import { type FaultStack, startFaultStack } from '../support/fault-stack';
-import { finalStates, orderDomain, orderIds, placeOrders, pool, queryViews, waitForStates } from '../support/orders';
+import { finalStates, orderDomain, orderIds, placeOrders, pool, queryViews, until, waitForStates } from '../support/orders';
 import { Recorder, type ScenarioResult } from '../support/result';
-import { type Scenario, type ScenarioEnv, sleep } from './types';
+import type { Scenario, ScenarioEnv } from './types';
 
 const WAVE = 5;
-
-async function until(what: string, fn: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 /** Runs `step` over `ids` in waves, arming one lost answer (and every other wave one 500) per wave. */
 async function inWaves(stack: FaultStack, ids: readonly string[], counted: 'creates' | 'reissues', step: (wave: string[]) => Promise<number[]>): Promise<{ dropped: number; failed: number; statuses: number[] }> {

@@ -190,3 +190,12 @@ export async function finalStates(stack: FaultStack, ids: readonly string[], o: 
   const elsewhere = [...views.entries()].flatMap(([id, v]) => (v instanceof Error || v.condition.state === o.state ? [] : [`${id}: ${v.condition.state}/${v.condition.reason}`]));
   return { views, counts, reached: counts[o.state] === ids.length, elsewhere };
 }
+
+/** Polls `fn` every 100 ms until it holds; throws naming `what` after `timeoutMs`. */
+export async function until(what: string, fn: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
