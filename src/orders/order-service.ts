@@ -39,7 +39,7 @@ import {
   TemporalUnavailableError,
   UnknownProductError,
 } from './errors';
-import { issuerIssues, productIssues, reissueIssues } from './product-rules';
+import { issuerIssues, productIssues, reissueIssues, withoutRepeats } from './product-rules';
 import { requestHash } from './request-hash';
 import { orderStaticDetails } from './static-details';
 import { switchedMethods } from './domain-switch';
@@ -271,7 +271,8 @@ export function createOrderService({
       // Before anything starts: a CSR the CA refuses, or whose certificate could not be used,
       // would otherwise be found only after the CA issued (and was paid).
       const issuer = issuerDescriptor(product.issuer);
-      const issues = [...(issuer ? await issuerIssues(request, issuer, product) : []), ...(await productIssues(request, product, products))];
+      const door = await productIssues(request, product, products);
+      const issues = [...door, ...withoutRepeats(door, issuer ? await issuerIssues(request, issuer, product) : [])];
       if (issues.length > 0) throw new InvalidOrderError(issues);
       const workflowId = orderWorkflowId(billingOrderId);
       const hash = requestHash(request);

@@ -109,7 +109,7 @@ export async function reissueIssues(
 }
 
 /** The issues of `more` not already in `issues` (the same field and rule: a CSR that does not parse, told by the door and the CA's rules alike). */
-function withoutRepeats(issues: readonly FieldIssue[], more: readonly FieldIssue[]): FieldIssue[] {
+export function withoutRepeats(issues: readonly FieldIssue[], more: readonly FieldIssue[]): FieldIssue[] {
   const said = new Set(issues.map((i) => `${i.path.join('.')}\u0000${i.rule}`));
   return more.filter((i) => !said.has(`${i.path.join('.')}\u0000${i.rule}`));
 }
