@@ -33,28 +33,14 @@ import { x509 } from '../../tools/simulators/wotrus/x509';
 import { RESELLER_DV_PRODUCT_ID, RESELLER_OV_PRODUCT_ID, startResellerStack } from '../../tools/stack/reseller';
 import { testCsr } from '../support/csr';
 import { DOCUMENT_ORGANIZATION } from '../support/reseller-fixtures';
+import { RESELLER_TEST_ORGANIZATION } from '../support/reseller-fixtures';
 
 const API_KEY = 'reseller-issuer-test-key-0123456789';
 const ADMIN = 'reseller-issuer-admin-0123456789';
 const NOTIFY_URL = 'http://127.0.0.1:9/v1/issuers/reseller/notify/notify-token-0123456789';
 
 /** The document's example organisation, as certflow's Organization holds it. */
-const ORGANIZATION: Organization = {
-  orgName: 'XX数字证书有限公司',
-  orgUnit: 'IT',
-  street: '上海市具体某条街道',
-  businessLicense: '31041485234546',
-  countryCode: 'CN',
-  state: '上海市',
-  city: '上海市',
-  zip: '200100',
-  orgPhone: '021-10000001',
-  dateOfIncorporation: '2019-01-01',
-  userLastName: '张',
-  userFirstName: '君宝',
-  contactTitle: '法人',
-  userMobile: '13800138000',
-};
+const ORGANIZATION: Organization = RESELLER_TEST_ORGANIZATION;
 
 let web: RunningWebHost;
 let dns: RunningDnsServer;
