@@ -5,7 +5,7 @@
  * create, the retrieve and the customer e-mail, so the comparison is like for like.
  */
 import type { OrderPolicy } from '../src/domain/order';
-import { nextInterval } from '../src/workflows/await-issuance';
+import { nextInterval } from '../src/workflows/poll-interval';
 
 export interface Scenario {
   name: string;

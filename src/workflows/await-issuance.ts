@@ -82,8 +82,6 @@ export function jitteredWait(ms: number, random: () => number = Math.random): nu
   return Math.max(1, Math.round(ms * (1 + POLL_JITTER * (2 * random() - 1))));
 }
 
-export { nextInterval };
-
 /**
  * Waits through review, DCV and issuance. A push makes it read the status at once; without
  * pushes it polls on a growing interval. Every decision rests on a status read, never on a

@@ -1,7 +1,7 @@
 import { ApplicationFailure, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { ISSUER_BEFORE_PORT } from '../ca/issuer';
 import { caActivities } from './activity-stubs';
-import { nextInterval } from './await-issuance';
+import { nextInterval } from './poll-interval';
 import { progressOf } from './ca-progress';
 import type { RevokeWorkflowInput, RevokeWorkflowResult } from './inputs';
 import { caPushedSignal, describe } from './messages';

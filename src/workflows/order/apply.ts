@@ -5,7 +5,7 @@ import type { CreateOrderRequest, CreateOrderResult } from '../../ca/issuer';
 import type { OrderView } from '../../domain/order-view';
 import { caActivities, domainCheckActivities } from '../activity-stubs';
 import { Interrupted, withAttention } from '../attention';
-import { nextInterval } from '../await-issuance';
+import { nextInterval } from '../poll-interval';
 import { actionRequiredEvent, CustomerActionTracker } from '../customer-action';
 import { failureDetail, failureMessage, failureType } from '../failures';
 import type { OrderEntity } from './entity';

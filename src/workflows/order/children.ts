@@ -1,7 +1,7 @@
 import { type ChildWorkflowHandle, ParentClosePolicy, sleep, startChild } from '@temporalio/workflow';
 import type { ProofDocument } from '../../domain/documents';
 import { droppedNames } from '../../domain/domain-names';
-import { nextInterval } from '../await-issuance';
+import { nextInterval } from '../poll-interval';
 import { progressOf } from '../ca-progress';
 import { readCaStatus } from '../inline-first';
 import type { CertificateMeta } from '../../domain/certificate';
