@@ -153,6 +153,23 @@ export const configSchema = z
      */
     RESELLER_NOTIFY_TOKEN: z.string().min(16, 'must be at least 16 characters').regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, - and _ only (it is a URL path segment)').optional(),
     /**
+     * WoSignDoc, WoSign's document-signing platform (docs/wosigndoc.md): its endpoint, HTTPS
+     * with a client certificate. The signing client exists only when set.
+     */
+    WOSIGNDOC_URL: z.url({ protocol: /^https$/, error: 'must be an https URL (the platform authenticates by client certificate)' }).optional(),
+    /** The platform's `tokenid`, sent in every request. */
+    WOSIGNDOC_TOKENID: z.string().min(8, 'must be at least 8 characters').regex(/^[^\r\n]+$/, 'must be one line').optional(),
+    /** PEM file with our client certificate (intermediates after it are sent along); its expiry is warned of ahead. */
+    WOSIGNDOC_CLIENT_CERT_FILE: z.string().min(1).optional(),
+    /** PEM file with the client certificate's private key (unencrypted; protect the file). */
+    WOSIGNDOC_CLIENT_KEY_FILE: z.string().min(1).optional(),
+    /** PEM file with the platform's CA: pinned, the only CA trusted for the platform's server certificate. */
+    WOSIGNDOC_CA_FILE: z.string().min(1).optional(),
+    /** Warn this many days before the client certificate expires (at worker start and in metrics). */
+    WOSIGNDOC_CERT_EXPIRY_WARN_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+    /** How long a signing order waits for the platform's PushSignedDoc callback before it fails. */
+    WOSIGNDOC_SIGN_DEADLINE_MS: z.coerce.number().int().min(60_000).max(90 * 86_400_000).default(7 * 86_400_000),
+    /**
      * Development and tests: connect here (host:port) for every domain's HTTP / HTTPS check
      * instead of resolving the domain; the Host header and TLS server name stay the domain's.
      */
@@ -241,6 +258,11 @@ export const configSchema = z
         if (c[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'required when ACMAPI_URL is set' });
       }
     }
+    if (c.WOSIGNDOC_URL) {
+      for (const key of ['WOSIGNDOC_TOKENID', 'WOSIGNDOC_CLIENT_CERT_FILE', 'WOSIGNDOC_CLIENT_KEY_FILE', 'WOSIGNDOC_CA_FILE'] as const) {
+        if (c[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'required when WOSIGNDOC_URL is set' });
+      }
+    }
     if (c.RESELLER_NOTIFY_TOKEN && !c.PUBLIC_BASE_URL) {
       ctx.addIssue({ code: 'custom', path: ['RESELLER_NOTIFY_TOKEN'], message: 'needs PUBLIC_BASE_URL: the notify_url the platform calls back is built from it' });
     }
@@ -269,7 +291,7 @@ export type ConfigKey = keyof z.input<typeof configSchema>;
 export const configKeys = Object.keys(configSchema.shape) as ConfigKey[];
 
 const SECRET_KEYS = new Set<string>([
-  'TEMPORAL_API_KEY', 'CA_TOKEN', 'ACMAPI_AUTH_TOKEN', 'RESELLER_API_KEY', 'RESELLER_NOTIFY_TOKEN', 'CA_PUSH_SECRET', 'API_KEYS', 'OPERATOR_TOKEN',
+  'TEMPORAL_API_KEY', 'CA_TOKEN', 'ACMAPI_AUTH_TOKEN', 'RESELLER_API_KEY', 'RESELLER_NOTIFY_TOKEN', 'WOSIGNDOC_TOKENID', 'CA_PUSH_SECRET', 'API_KEYS', 'OPERATOR_TOKEN',
   'BILLING_WEBHOOK_SECRET', 'CODEC_KEYS', 'DOWNLOAD_LINK_SECRET',
 ]);
 export const isSecretKey = (key: string): boolean => SECRET_KEYS.has(key);

@@ -25,6 +25,12 @@ export const CaErrorType = {
    * may have issued. Raised by the activity layer, never retried: an operator decides.
    */
   OutcomeUnknown: 'CaOutcomeUnknownError',
+  /**
+   * The account at the CA or platform cannot pay for the request (WoSignDoc -68 "余额不足"):
+   * the request itself is fine. Not retried by the activity; the workflow waits in
+   * needsAttention until someone tops the account up, then asks again.
+   */
+  InsufficientBalance: 'CaInsufficientBalanceError',
 } as const;
 
 export type CaErrorTypeName = (typeof CaErrorType)[keyof typeof CaErrorType];
@@ -36,7 +42,7 @@ export const CA_ERROR_TYPES: readonly CaErrorTypeName[] = Object.freeze(Object.v
  * Errors a retry cannot fix: a wrong credential, or the CA refusing the request on its
  * merits. Temporal's RetryPolicy wants `string[]`: spread it (`[...NON_RETRYABLE_CA_ERRORS]`).
  */
-export const NON_RETRYABLE_CA_ERRORS: readonly CaErrorTypeName[] = Object.freeze([CaErrorType.Auth, CaErrorType.Business, CaErrorType.Validation, CaErrorType.OutcomeUnknown]);
+export const NON_RETRYABLE_CA_ERRORS: readonly CaErrorTypeName[] = Object.freeze([CaErrorType.Auth, CaErrorType.Business, CaErrorType.Validation, CaErrorType.OutcomeUnknown, CaErrorType.InsufficientBalance]);
 
 /**
  * A malformed answer is retried, but an activity gives up at this many malformed answers
@@ -46,7 +52,11 @@ export const NON_RETRYABLE_CA_ERRORS: readonly CaErrorTypeName[] = Object.freeze
 export const CA_PROTOCOL_ERROR_MAX_ATTEMPTS = 3;
 
 
-/** The Issuer operation that failed; named after the Issuer method. */
+/**
+ * The operation that failed; named after the Issuer method, or (`createSignOrder`) after the
+ * call of WoSignDoc's document-signing client (`src/signing/wosigndoc/`), which speaks the
+ * same taxonomy.
+ */
 export type CaOperation =
   | 'createOrder'
   | 'getStatus'
@@ -54,7 +64,8 @@ export type CaOperation =
   | 'cancelOrder'
   | 'requestRevoke'
   | 'requestReissue'
-  | 'sendIssuedEmail';
+  | 'sendIssuedEmail'
+  | 'createSignOrder';
 
 export interface CaErrorDetails {
   /** The CA's display name (`WoTrus`, …) for the message; `CA` when unknown. */
@@ -117,12 +128,16 @@ function formatMessage(summary: string, d: CaErrorDetails): string {
   return `${d.issuer ?? 'CA'} ${d.operation} ${summary}${status}${ca} [requestId ${d.requestId}]`;
 }
 
-/** HTTP 401/403: the token is missing, wrong or revoked. Retrying cannot help. */
+/**
+ * HTTP 401/403: the token is missing, wrong or revoked. Retrying cannot help. `summary`
+ * replaces "rejected the API token" when the credential at fault is another one (a client
+ * certificate, or the server's certificate we refused).
+ */
 export class CaAuthError extends CaError {
   override readonly name = CaErrorType.Auth;
   readonly retryable = false;
-  constructor(details: CaErrorDetails) {
-    super('rejected the API token', details);
+  constructor(details: CaErrorDetails & { summary?: string }) {
+    super(details.summary ?? 'rejected the API token', details);
   }
 }
 
@@ -227,6 +242,19 @@ export class CaValidationError extends CaError {
   }
 }
 
+/**
+ * The account cannot pay for the request (WoSignDoc -68): nothing is wrong with the request,
+ * and nothing was done. Not retryable by the activity; a workflow keeps it in needsAttention
+ * (pass the type to `withAttention`) and asks again once someone has topped the account up.
+ */
+export class CaInsufficientBalanceError extends CaError {
+  override readonly name = CaErrorType.InsufficientBalance;
+  readonly retryable = false;
+  constructor(details: CaErrorDetails) {
+    super('was refused: the account balance is too low (top it up, then retry)', details);
+  }
+}
+
 export function isCaError(e: unknown): e is CaError {
   return e instanceof CaError;
 }
@@ -234,11 +262,11 @@ export function isCaError(e: unknown): e is CaError {
 /**
  * Whether the CA may have carried out a request that failed, which matters for calls without
  * an idempotency key (the customer e-mail): such a call is repeated only when this is false.
- * A refusal (credentials, business, rate limit, not ready) is the CA's answer that it did
+ * A refusal (credentials, business, rate limit, not ready, balance) is the CA's answer that it did
  * nothing. A lost or unreadable answer (timeout, reset connection, 5xx, a garbled 200) may
  * follow the CA's work, unless the adapter knows better (`notActedOn`).
  */
 export function caMayHaveActed(err: CaError): boolean {
-  if (err.name === CaErrorType.Auth || err.name === CaErrorType.Business || err.name === CaErrorType.RateLimit || err.name === CaErrorType.NotReady || err.name === CaErrorType.Validation) return false;
+  if (err.name === CaErrorType.Auth || err.name === CaErrorType.Business || err.name === CaErrorType.RateLimit || err.name === CaErrorType.NotReady || err.name === CaErrorType.Validation || err.name === CaErrorType.InsufficientBalance) return false;
   return err.notActedOn !== true;
 }

@@ -6,7 +6,9 @@
  * imports none.
  */
 import { type IncomingHttpHeaders } from 'node:http';
-import { Pool, type Dispatcher } from 'undici';
+import { type Socket } from 'node:net';
+import { type ConnectionOptions } from 'node:tls';
+import { buildConnector, Pool, type Dispatcher } from 'undici';
 import { type z } from 'zod';
 import {
   CaAuthError,
@@ -49,18 +51,41 @@ export interface CaConnectionOptions {
   maxResponseBytes: number;
   /** Tests, a shared Agent, a proxy: used as is, its own limits apply, and close() leaves it open. */
   dispatcher?: Dispatcher;
+  /**
+   * TLS settings of the client's own Pool (a client certificate, pinned CAs): passed to
+   * `tls.connect` with the connect timeout. Ignored with `dispatcher`, which brings its own.
+   */
+  tls?: Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'passphrase' | 'rejectUnauthorized' | 'allowPartialTrustChain' | 'checkServerIdentity' | 'minVersion'>;
+  /**
+   * Called with every connection the client's own Pool opens, once it is up (after the TLS
+   * handshake): to watch what undici does not report, such as the TLS alert a server sends
+   * when it refuses our client certificate (undici says only "other side closed").
+   */
+  onConnection?: (socket: Socket) => void;
 }
 
 /** Above undici's 4 s default, below typical server idle timeouts; a stale socket fails as ECONNRESET, which is retryable. */
 const KEEP_ALIVE_MS = 10_000;
 
+/** undici's own connector, telling `onConnection` of every connection it opens. */
+function observedConnector(options: buildConnector.BuildOptions, onConnection: (socket: Socket) => void): buildConnector.connector {
+  const connect = buildConnector(options);
+  return (opts, callback) =>
+    connect(opts, (...args: Parameters<buildConnector.Callback>) => {
+      if (args[0] === null) onConnection(args[1]);
+      (callback as (...a: Parameters<buildConnector.Callback>) => void)(...args);
+    });
+}
+
 /** The dispatcher a CA client sends through, and its close (once, however often called). */
 export function caConnection(origin: string, o: CaConnectionOptions): { dispatcher: Dispatcher; close(): Promise<void> } {
+  const connectOptions: buildConnector.BuildOptions = { ...o.tls, timeout: o.connectTimeoutMs };
+  const connect = o.onConnection ? observedConnector(connectOptions, o.onConnection) : connectOptions;
   const ownPool = o.dispatcher
     ? undefined
     : new Pool(origin, {
         connections: o.connections,
-        connect: { timeout: o.connectTimeoutMs },
+        connect,
         keepAliveTimeout: KEEP_ALIVE_MS,
         headersTimeout: o.timeoutMs,
         bodyTimeout: o.timeoutMs,
