@@ -25,13 +25,13 @@ const vendorPatterns = [
 /**
  * Layers (docs/architecture.md): a folder imports its own layer and the ones below, never
  * above. Shapes and helpers (`domain/`, `lib/`) import no other layer; the edges (`ca/`,
- * `codec/`, `temporal/`, `delivery/`, `validation/`) import no activity, workflow, service or
- * front end — not even a type, which would tie an adapter to the door that uses it.
+ * `codec/`, `temporal/`, `delivery/`, `validation/`, `storage/`) import no activity, workflow,
+ * service or front end — not even a type, which would tie an adapter to the door that uses it.
  */
 const aboveEdges = 'activities|workflows|orders|api|cli';
 const layerPatterns = {
-  shapes: [{ regex: `^(\\.\\./)+(ca|codec|temporal|delivery|validation|${aboveEdges})(/|$)`, message: 'domain/ and lib/ are the bottom layer: they import no other layer of src/.' }],
-  edges: [{ regex: `^(\\.\\./)+(${aboveEdges})(/|$)`, message: 'The edges (ca, codec, temporal, delivery, validation) never import activities, workflows, services or front ends: move what both need down (lib/, domain/).' }],
+  shapes: [{ regex: `^(\\.\\./)+(ca|codec|temporal|delivery|validation|storage|${aboveEdges})(/|$)`, message: 'domain/ and lib/ are the bottom layer: they import no other layer of src/.' }],
+  edges: [{ regex: `^(\\.\\./)+(${aboveEdges})(/|$)`, message: 'The edges (ca, codec, temporal, delivery, validation, storage) never import activities, workflows, services or front ends: move what both need down (lib/, domain/).' }],
 };
 
 /**
@@ -48,8 +48,9 @@ const productBoundary = {
  * Imports workflow code may not make at run time. `eagerZod` also bans zod and the modules
  * built on it: evaluated in every workflow context, zod cost ~1.3 MiB of heap per cached
  * workflow (the benchmark's memory finding), so validators load message-schemas lazily.
- * Allowed as values: the port's constants (ca/issuer, ca/errors) and the zod-free domain
- * modules (order-states, workflow-ids, domain-names).
+ * Allowed as values: the port's constants (ca/issuer, ca/errors, storage/errors) and the
+ * zod-free domain modules (order-states, workflow-ids, domain-names). The document store is
+ * I/O: workflows hold its `DocumentRef` (a type; the schema in message-schemas only).
  */
 function workflowImportRule(eagerZod) {
   return {
@@ -60,8 +61,8 @@ function workflowImportRule(eagerZod) {
     patterns: [
       ...productPatterns,
       ...vendorPatterns,
-      { regex: '^(\\.\\./)+(activities|api|orders|cli|delivery|codec|temporal|validation)(/|$)|^(\\.\\./)+ca/(?!issuer$|errors$)', allowTypeImports: true, message: 'Import activities and I/O modules as types only.' },
-      ...(eagerZod ? [{ regex: '(^|/)message-schemas$|^(\\.\\./)+domain/(?!order-states$|workflow-ids$|domain-names$)', allowTypeImports: true, message: 'These modules evaluate zod: import their types only, and the schemas through messageSchemas() from parse-message.' }] : []),
+      { regex: '^(\\.\\./)+(activities|api|orders|cli|delivery|codec|temporal|validation)(/|$)|^(\\.\\./)+ca/(?!issuer$|errors$)|^(\\.\\./)+storage/(?!errors$|document-store$)', allowTypeImports: true, message: 'Import activities and I/O modules as types only.' },
+      ...(eagerZod ? [{ regex: '(^|/)message-schemas$|^(\\.\\./)+domain/(?!order-states$|workflow-ids$|domain-names$)|^(\\.\\./)+storage/document-store$', allowTypeImports: true, message: 'These modules evaluate zod: import their types only, and the schemas through messageSchemas() from parse-message.' }] : []),
     ],
   };
 }
@@ -90,7 +91,7 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [...productPatterns, ...layerPatterns.shapes] }] },
   },
   {
-    files: ['src/ca/**/*.ts', 'src/codec/**/*.ts', 'src/temporal/**/*.ts', 'src/delivery/**/*.ts', 'src/validation/**/*.ts'],
+    files: ['src/ca/**/*.ts', 'src/codec/**/*.ts', 'src/temporal/**/*.ts', 'src/delivery/**/*.ts', 'src/validation/**/*.ts', 'src/storage/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [...productPatterns, ...layerPatterns.edges] }] },
   },
   {

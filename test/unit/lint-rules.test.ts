@@ -117,6 +117,52 @@ describe('layer lint rules', () => {
     for (const line of [3, 4, 5]) expect(at(line)).toEqual([]);
   });
 
+  it('refuse the document store an import of activities, workflows, services or front ends, and allow the codec keys and the shapes', async () => {
+    const probe = [
+      "import type { ActivityDeps } from '../activities/deps';", // 1: an activity's types
+      "import { signDocumentWorkflow } from '../workflows/sign-document';", // 2: a workflow
+      "import type { OrderService } from '../orders/order-service';", // 3: a service
+      "import { buildApi } from '../api/server';", // 4: a front end
+      "import type { Program } from '../cli/main';", // 5: the CLI
+      "import type { CodecKeyring } from '../codec/keys';", // 6: another edge, the codec keys: allowed
+      "import type { OrderView } from '../domain/order-view';", // 7: the shapes below: allowed
+      "import { checkCsr } from '../lib/csr-check';", // 8: the helpers below: allowed
+      "import type { DocumentRef } from './document-store';", // 9: its own folder: allowed
+      'export type Used = [ActivityDeps, OrderService, Program, CodecKeyring, OrderView, DocumentRef];',
+      'export const used = [signDocumentWorkflow, buildApi, checkCsr];',
+    ].join('\n');
+    const found = await rulesFor(probe, 'src/storage/__lint_probe__.ts');
+    const at = (line: number): string[] => found.filter((f) => f.line === line && f.rule === 'no-restricted-imports').map((f) => f.rule);
+    for (const line of [1, 2, 3, 4, 5]) expect(at(line)).toContain('no-restricted-imports');
+    for (const line of [6, 7, 8, 9]) expect(at(line)).toEqual([]);
+  });
+
+  it('keep the document store out of domain/ and lib/', async () => {
+    const found = await rulesFor("import type { DocumentRef } from '../storage/document-store';\nexport type Used = DocumentRef;\n", 'src/lib/__lint_probe__.ts');
+    expect(found.filter((f) => f.line === 1 && f.rule === 'no-restricted-imports')).toHaveLength(1);
+  });
+
+  it('let workflow code hold document references and the error names of the store, never the store or its schemas', async () => {
+    const probe = [
+      "import type { DocumentRef } from '../storage/document-store';", // 1: the reference type: allowed
+      "import { DocumentStoreErrorType } from '../storage/errors';", // 2: error names for retry policies: allowed
+      "import { documentRefSchema } from '../storage/document-store';", // 3: zod, evaluated in every workflow context
+      "import { createFsDocumentStore } from '../storage/fs-document-store';", // 4: file I/O
+      "import type { FsDocumentStore } from '../storage/fs-document-store';", // 5: its type: allowed
+      'export type Used = [DocumentRef, FsDocumentStore];',
+      'export const used = [DocumentStoreErrorType, documentRefSchema, createFsDocumentStore];',
+    ].join('\n');
+    const found = await rulesFor(probe, 'src/workflows/__lint_probe__.ts');
+    const at = (line: number): string[] => found.filter((f) => f.line === line && f.rule === 'no-restricted-imports').map((f) => f.rule);
+    for (const line of [1, 2, 5]) expect(at(line)).toEqual([]);
+    for (const line of [3, 4]) expect(at(line)).toContain('no-restricted-imports');
+
+    const schemas = await rulesFor(probe, 'src/workflows/message-schemas.ts');
+    const inSchemas = (line: number): string[] => schemas.filter((f) => f.line === line && f.rule === 'no-restricted-imports').map((f) => f.rule);
+    expect(inSchemas(3)).toEqual([]); // the schemas module may build on the reference's schema
+    expect(inSchemas(4)).toContain('no-restricted-imports');
+  });
+
   it('keep domain/ and lib/ at the bottom', async () => {
     const probe = ["import type { Issuer } from '../ca/issuer';", "import type { Config } from '../config';", 'export type Used = [Issuer, Config];'].join('\n');
     const found = await rulesFor(probe, 'src/domain/__lint_probe__.ts');
