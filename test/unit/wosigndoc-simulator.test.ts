@@ -334,7 +334,7 @@ describe('CreateSignOrder and PushSignedDoc', () => {
 
 describe('idempotent on orderNumber', () => {
   it('answers -47 while signing and -46 once signed, and never signs or pushes twice', async () => {
-    await sim.admin.updateSettings({ signingDelayMs: 300 });
+    await sim.admin.updateSettings({ signingDelayMs: 1_000 });
     const n = orderNumber();
     const first = await post(createBody({ orderNumber: n }));
     expect(first.status).toBe(1);
