@@ -25,13 +25,14 @@ const vendorPatterns = [
 /**
  * Layers (docs/architecture.md): a folder imports its own layer and the ones below, never
  * above. Shapes and helpers (`domain/`, `lib/`) import no other layer; the edges (`ca/`,
- * `codec/`, `temporal/`, `delivery/`, `validation/`, `storage/`) import no activity, workflow,
- * service or front end — not even a type, which would tie an adapter to the door that uses it.
+ * `signing/`, `codec/`, `temporal/`, `delivery/`, `validation/`, `storage/`) import no
+ * activity, workflow, service or front end — not even a type, which would tie an adapter to
+ * the door that uses it.
  */
 const aboveEdges = 'activities|workflows|orders|api|cli';
 const layerPatterns = {
-  shapes: [{ regex: `^(\\.\\./)+(ca|codec|temporal|delivery|validation|storage|${aboveEdges})(/|$)`, message: 'domain/ and lib/ are the bottom layer: they import no other layer of src/.' }],
-  edges: [{ regex: `^(\\.\\./)+(${aboveEdges})(/|$)`, message: 'The edges (ca, codec, temporal, delivery, validation, storage) never import activities, workflows, services or front ends: move what both need down (lib/, domain/).' }],
+  shapes: [{ regex: `^(\\.\\./)+(ca|signing|codec|temporal|delivery|validation|storage|${aboveEdges})(/|$)`, message: 'domain/ and lib/ are the bottom layer: they import no other layer of src/.' }],
+  edges: [{ regex: `^(\\.\\./)+(${aboveEdges})(/|$)`, message: 'The edges (ca, signing, codec, temporal, delivery, validation, storage) never import activities, workflows, services or front ends: move what both need down (lib/, domain/).' }],
 };
 
 /**
@@ -91,7 +92,7 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [...productPatterns, ...layerPatterns.shapes] }] },
   },
   {
-    files: ['src/ca/**/*.ts', 'src/codec/**/*.ts', 'src/temporal/**/*.ts', 'src/delivery/**/*.ts', 'src/validation/**/*.ts', 'src/storage/**/*.ts'],
+    files: ['src/ca/**/*.ts', 'src/signing/**/*.ts', 'src/codec/**/*.ts', 'src/temporal/**/*.ts', 'src/delivery/**/*.ts', 'src/validation/**/*.ts', 'src/storage/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [...productPatterns, ...layerPatterns.edges] }] },
   },
   {
