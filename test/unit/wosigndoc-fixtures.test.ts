@@ -19,25 +19,11 @@ import {
 const dir = path.join(__dirname, '../fixtures/wosigndoc');
 const fixture = (name: string): string => fs.readFileSync(path.join(dir, name), 'utf8');
 const json = (name: string): Record<string, unknown> => JSON.parse(fixture(name)) as Record<string, unknown>;
-const seed = fs.readFileSync(path.join(__dirname, '../../../shared/seeds/003_a9dc6bb0b1c93fc1.txt'), 'utf8');
 
 /** Stand-ins for what the example leaves as placeholders: a document and two pictures. */
 const DOCUMENT = Buffer.from('%PDF-1.7\n% a contract to sign\n');
 const PICTURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
 const b64 = (b: Buffer): string => b.toString('base64');
-
-describe('the verbatim copies are pieces of the document', () => {
-  test.each(['create-sign-order.response.example.txt', 'push-signed-doc.example.txt'])('%s', (name) => {
-    expect(seed).toContain(fixture(name));
-  });
-  test('create-sign-order.request.example.txt: the two halves around the page break', () => {
-    const lines = fixture('create-sign-order.request.example.txt').split('\n');
-    const firstHalf = lines.slice(0, 24).join('\n');
-    const secondHalf = lines.slice(24).join('\n');
-    expect(firstHalf.startsWith(' "tokenid":"申请的 TokenID",')).toBe(true);
-    expect(seed).toContain(`${firstHalf}\n\`\`\`\n\n\`\`\`\n${secondHalf}`);
-  });
-});
 
 describe('the CreateSignOrder example', () => {
   const example = json('create-sign-order.request.json');
